@@ -1,0 +1,22 @@
+/**
+ * The shape of a `gloves` subcommand. Each lives in ./commands/<name>.ts and is
+ * listed in ./registry.ts. `run` returns the process exit code; it throws a
+ * GlovesError for expected failures, which main() prints as `error [CODE]: message`.
+ */
+import type { Logger } from '../log/logger.js';
+
+export interface CommandContext {
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+  /** Human-facing output (results). Logs go to `log`. */
+  stdout: (line: string) => void;
+  stderr: (line: string) => void;
+  log: Logger;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  run(ctx: CommandContext): Promise<number>;
+}

@@ -1,0 +1,5 @@
+/** Every `gloves` subcommand, in `--help` order. Add new commands here. */
+import type { Command } from './command.js';
+import { modelsCommand } from './commands/models.js';
+
+export const commands: Command[] = [modelsCommand];

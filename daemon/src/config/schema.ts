@@ -1,0 +1,28 @@
+/**
+ * The single config schema: types, defaults, descriptions and validation all
+ * come from here. `GlovesConfig` is derived from it, never written by hand.
+ * Each section lives in its own file under ./sections, owned by one module.
+ */
+import { z } from 'zod';
+import { cameraSection } from './sections/camera.js';
+import { modelsSection, inferenceSection, detectionSection } from './sections/inference.js';
+import { gallerySection, mqttSection, deviceSection, trackingSection, httpSection, logSection } from './sections/daemon.js';
+import { matchingSection } from './sections/matching.js';
+
+export const configSchema = z.strictObject({
+  device: deviceSection,
+  camera: cameraSection,
+  models: modelsSection,
+  inference: inferenceSection,
+  detection: detectionSection,
+  matching: matchingSection,
+  gallery: gallerySection,
+  tracking: trackingSection,
+  mqtt: mqttSection,
+  http: httpSection,
+  log: logSection,
+});
+
+export type GlovesConfig = z.output<typeof configSchema>;
+/** What a user may write in a config file: everything optional. */
+export type GlovesConfigInput = z.input<typeof configSchema>;

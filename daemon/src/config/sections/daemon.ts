@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+export const gallerySection = z
+  .strictObject({
+    dir: z.string().default('.data/gallery').describe('Directory of the enrolled-pet gallery'),
+  })
+  .prefault({});
+
+export const mqttSection = z
+  .strictObject({
+    url: z.string().default('mqtt://127.0.0.1:1883').describe('Broker URL: mqtt://, mqtts://, ws://, wss://'),
+    protocolVersion: z.union([z.literal(4), z.literal(5)]).default(4).describe('4 = MQTT 3.1.1, 5 = MQTT 5'),
+    username: z.string().optional().describe('Broker username'),
+    password: z.string().optional().describe('Broker password'),
+    clientId: z.string().optional().describe('Client id (default gloves_<deviceId>)'),
+    ca: z.string().optional().describe('PEM file of the CA that signed the broker certificate'),
+    cert: z.string().optional().describe('PEM client certificate (mutual TLS)'),
+    key: z.string().optional().describe('PEM client key (mutual TLS)'),
+    rejectUnauthorized: z.boolean().default(true).describe('Verify the broker certificate'),
+    baseTopic: z.string().default('gloves').describe('Topics live under <baseTopic>/<deviceId>'),
+    discoveryPrefix: z.string().default('homeassistant').describe('Home Assistant discovery prefix'),
+    discovery: z.boolean().default(true).describe('Publish Home Assistant discovery'),
+  })
+  .prefault({});
+
+export const deviceSection = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^[a-zA-Z0-9_-]+$/, 'only letters, digits, _ and - are allowed')
+      .default('gloves')
+      .describe('Device id: topic segment and Home Assistant identifier'),
+    name: z.string().default('Gloves').describe('Human-readable device name'),
+    stateDir: z.string().default('.data/state').describe('Persistent state (outbox, pet states)'),
+  })
+  .prefault({});
+
+export const trackingSection = z
+  .strictObject({
+    iouMatch: z.number().min(0).max(1).default(0.3).describe('Minimum IoU to continue a track'),
+    maxMissedFrames: z.number().int().min(0).default(5).describe('Frames a track may go undetected'),
+    minVotes: z.number().int().min(1).default(2).describe('Frames of evidence before a track is named'),
+    awayAfterSeconds: z.number().positive().default(60).describe('Seconds unseen before a pet is away'),
+  })
+  .prefault({});
+
+export const httpSection = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe('Serve the HTTP API'),
+    host: z.string().default('127.0.0.1').describe('Listen address'),
+    port: z.number().int().min(0).max(65535).default(8080).describe('Listen port'),
+  })
+  .prefault({});
+
+export const logSection = z
+  .strictObject({
+    level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info').describe('Minimum log level'),
+  })
+  .prefault({});

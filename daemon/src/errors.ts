@@ -1,0 +1,47 @@
+/**
+ * Typed errors with stable codes.
+ *
+ * Contract: callers branch on `err.code` (or `instanceof`), never on message text.
+ * Messages are for humans and may change; codes are API and must not.
+ */
+export class GlovesError extends Error {
+  /** Stable, SCREAMING_SNAKE identifier. */
+  readonly code: string;
+  /** Optional structured context (paths, URIs, sizes) for logs and JSON output. */
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: string, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.details = details;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, code: this.code, message: this.message, ...this.details };
+  }
+}
+
+/** One or more config problems, each already formatted as `path: message`. */
+export class ConfigError extends GlovesError {
+  readonly problems: readonly string[];
+  constructor(problems: string[], source: string) {
+    super('CONFIG_INVALID', `invalid config (${source}):\n  ${problems.join('\n  ')}`, { source, problems });
+    this.problems = problems;
+  }
+}
+
+/** Bad command-line usage (unknown flag, missing argument). */
+export class UsageError extends GlovesError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('USAGE', message, details);
+  }
+}
+
+/** A model file or manifest that is missing, malformed, or fails its sha256 check. */
+export class ModelError extends GlovesError {}
+
+/** True when `err` is a GlovesError with the given code. */
+export function hasCode(err: unknown, code: string): boolean {
+  return err instanceof GlovesError && err.code === code;
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# One-command setup for a fresh Debian 12 / Ubuntu (JetPack) machine, idempotent:
+#   system packages -> npm ci (no onnxruntime CUDA download) -> native addon + TypeScript
+#   -> models and fixtures (mirror or pinned URL, sha256-verified) -> demo (unless --no-demo).
+# Works as root or as a user with sudo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+log() { printf '[gloves-setup] %s\n' "$*"; }
+
+RUN_DEMO=1
+for a in "$@"; do
+  case "$a" in
+    --no-demo) RUN_DEMO=0 ;;
+    -h|--help) echo "usage: scripts/setup.sh [--no-demo]"; exit 0 ;;
+    *) echo "unknown option: $a" >&2; exit 2 ;;
+  esac
+done
+
+log "1/5 system packages"
+./scripts/install-system-deps.sh
+
+log "2/5 npm ci (onnxruntime-node's CUDA download skipped; native addon built by the install script)"
+export ONNXRUNTIME_NODE_INSTALL=skip
+if [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] && [ -f build/Release/gloves_native.node ]; then
+  log "node_modules up to date"
+else
+  npm ci --no-audit --no-fund
+fi
+
+log "3/5 TypeScript build"
+npm run --silent build
+
+log "4/5 models and fixtures (GLOVES_DATA_MIRROR=${GLOVES_DATA_MIRROR:-../shared if present})"
+node dist/daemon/src/cli/main.js models install
+
+log "5/5 native addon report"
+node -e "const a=require('./build/Release/gloves_native.node'); console.log('[gloves-setup] native addon:', JSON.stringify(a.info()))"
+
+if [ "$RUN_DEMO" = 1 ]; then
+  log "demo"
+  npm run --silent demo
+fi
+log "done"
