@@ -104,4 +104,22 @@ test('unreadable and malformed files are clear errors', () => {
   assert.match(problemsOf(() => loadConfig({ file: g }))[0]!, /top level must be a mapping/);
 });
 
+test('describeConfig lists every key with default, env name and description', async () => {
+  const { describeConfig } = await import('../../daemon/src/config/describe.js');
+  const keys = describeConfig();
+  const uri = keys.find((k) => k.path === 'camera.uri');
+  assert.ok(uri);
+  assert.is(uri!.default, 'test://smpte');
+  assert.is(uri!.env, 'GLOVES_CAMERA__URI');
+  const maxMs = keys.find((k) => k.path === 'camera.reconnect.maxMs');
+  assert.is(maxMs?.env, 'GLOVES_CAMERA__RECONNECT__MAX_MS');
+  // Every documented env name must round-trip through the env loader.
+  for (const k of keys) {
+    if (k.default === undefined || typeof k.default === 'object') continue;
+    const c = loadConfig({ env: { [k.env]: String(k.default) } }) as unknown as Record<string, Record<string, unknown>>;
+    assert.ok(c, k.path);
+  }
+  for (const k of keys) assert.ok(k.description.length > 0, `${k.path} has no description`);
+});
+
 test.run();
