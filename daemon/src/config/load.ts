@@ -38,11 +38,10 @@ export function loadConfig(opts: LoadConfigOptions = {}): GlovesConfig {
   for (const [path, value] of Object.entries(opts.overrides ?? {})) {
     if (value !== undefined) setPath(base, path.split('.'), value);
   }
-  if (problems.length === 0) {
-    const res = configSchema.safeParse(base);
-    if (res.success) return res.data;
-    problems.push(...formatIssues(res.error.issues));
-  }
+  // Validate even when the file or env already had problems, so one run reports everything.
+  const res = configSchema.safeParse(base);
+  if (res.success && problems.length === 0) return res.data;
+  if (!res.success) problems.push(...formatIssues(res.error.issues));
   throw new ConfigError(problems, source);
 }
 
