@@ -1,0 +1,92 @@
+/**
+ * onnxruntime-node CPU backend. Loads one model per session; inputs and outputs
+ * are float32 tensors keyed by the manifest's tensor names (see ./backend.ts).
+ */
+import { existsSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { GlovesError } from '../errors.js';
+import type { ModelManifest } from '../models/manifest.js';
+import type { InferenceBackend, InferenceSession, SessionOptions, Tensor } from './backend.js';
+
+export class InferenceError extends GlovesError {}
+
+/** Check a tensor against a manifest shape: numbers must match, string dims are free. */
+function checkShape(name: string, dims: readonly number[], shape: readonly (number | string)[], data: Float32Array): void {
+  const ok = dims.length === shape.length && shape.every((d, i) => typeof d === 'string' || d === dims[i]);
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (!ok || count !== data.length || dims.some((d) => !Number.isInteger(d) || d <= 0)) {
+    throw new InferenceError('INFERENCE_FAILED', `input ${name} has dims [${dims.join(',')}] (${data.length} values), model expects [${shape.join(',')}]`, {
+      input: name,
+      dims: [...dims],
+      shape: [...shape],
+    });
+  }
+}
+
+class OrtSession implements InferenceSession {
+  readonly backend = 'onnxruntime' as const;
+  private session: ort.InferenceSession | null;
+
+  constructor(
+    readonly manifest: ModelManifest,
+    session: ort.InferenceSession,
+  ) {
+    this.session = session;
+  }
+
+  async run(inputs: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+    const s = this.session;
+    if (!s) throw new InferenceError('SESSION_DISPOSED', `session for ${this.manifest.name} was disposed`, { model: this.manifest.name });
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const spec of this.manifest.inputs) {
+      const t = inputs[spec.name];
+      if (!t) throw new InferenceError('INFERENCE_FAILED', `missing input ${spec.name} for ${this.manifest.name}`, { input: spec.name });
+      checkShape(spec.name, t.dims, spec.shape, t.data);
+      feeds[spec.name] = new ort.Tensor('float32', t.data, t.dims);
+    }
+    let out: ort.InferenceSession.OnnxValueMapType;
+    try {
+      out = await s.run(feeds, this.manifest.outputs.map((o) => o.name));
+    } catch (err) {
+      throw new InferenceError('INFERENCE_FAILED', `${this.manifest.name}: ${(err as Error).message}`, { model: this.manifest.name }, { cause: err });
+    }
+    const result: Record<string, Tensor> = {};
+    for (const spec of this.manifest.outputs) {
+      const v = out[spec.name] as ort.Tensor | undefined;
+      if (!v || v.type !== 'float32') {
+        throw new InferenceError('INFERENCE_FAILED', `${this.manifest.name} did not return float32 output ${spec.name}`, { output: spec.name });
+      }
+      result[spec.name] = { dims: [...v.dims], data: v.data as Float32Array };
+    }
+    return result;
+  }
+
+  async dispose(): Promise<void> {
+    const s = this.session;
+    this.session = null;
+    if (s) await s.release();
+  }
+}
+
+export function createOnnxRuntimeBackend(defaults: SessionOptions = {}): InferenceBackend {
+  return {
+    name: 'onnxruntime',
+    async load(manifest, modelPath, opts = {}) {
+      if (!existsSync(modelPath)) {
+        throw new InferenceError('MODEL_LOAD_FAILED', `model file ${modelPath} does not exist`, { file: modelPath, model: manifest.name });
+      }
+      const threads = opts.threads ?? defaults.threads ?? 2;
+      try {
+        const session = await ort.InferenceSession.create(modelPath, {
+          executionProviders: ['cpu'],
+          intraOpNumThreads: threads,
+          interOpNumThreads: 1,
+          graphOptimizationLevel: 'all',
+        });
+        return new OrtSession(manifest, session);
+      } catch (err) {
+        throw new InferenceError('MODEL_LOAD_FAILED', `cannot load model ${modelPath}: ${(err as Error).message}`, { file: modelPath, model: manifest.name }, { cause: err });
+      }
+    },
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * Open-world matching: embedding -> a pet or unknown, with a confidence.
+ *
+ * 1. Every embedding (gallery photos and queries) goes through the population
+ *    transform (./stats.ts): centring and whitening learned on other cats.
+ * 2. A pet's score is its similarity to the query: cosine to the mean of its
+ *    photos (`mean`), or the mean of the best `topK` cosines to its photos (`each`).
+ * 3. The best pet is named when its score >= threshold and leads the runner-up
+ *    by >= margin; otherwise the answer is unknown (null).
+ * 4. confidence = logistic(slope * (score - threshold) + offset), fitted on
+ *    cross-validated outcomes; for unknown it is 1 minus that.
+ *
+ * The matcher follows the gallery: prototypes are rebuilt when its revision moves.
+ */
+import type { GlovesConfig } from '../config/schema.js';
+import type { GalleryView } from './gallery.js';
+import { applyTransform, type PopulationStats } from './stats.js';
+import type { Matcher, MatchResult } from './types.js';
+
+export type MatchingConfig = GlovesConfig['matching'];
+
+/** Defaults when neither config nor statistics give a calibration. */
+const FALLBACK = { threshold: 0.8, margin: 0, slope: 20, offset: 0 };
+
+export interface DecisionRule {
+  prototypes: 'mean' | 'each';
+  topK: number;
+  threshold: number;
+  margin: number;
+  slope: number;
+  offset: number;
+}
+
+export function decisionRule(cfg: MatchingConfig, stats: PopulationStats | undefined): DecisionRule {
+  const cal = cfg.population && stats ? stats.calibration : undefined;
+  return {
+    prototypes: cfg.prototypes,
+    topK: cfg.topK,
+    threshold: cfg.threshold ?? cal?.threshold ?? FALLBACK.threshold,
+    margin: cfg.margin ?? cal?.margin ?? FALLBACK.margin,
+    slope: cal?.slope ?? FALLBACK.slope,
+    offset: cal?.offset ?? FALLBACK.offset,
+  };
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+export interface PetPrototypes {
+  petId: string;
+  name: string;
+  vectors: Float32Array[];
+}
+
+/** Build per-pet prototype vectors (already transformed) from gallery embeddings. */
+export function buildPrototypes(pets: readonly { id: string; name: string; embeddings: readonly Float32Array[] }[], rule: DecisionRule, stats: PopulationStats | undefined): PetPrototypes[] {
+  return pets
+    .filter((p) => p.embeddings.length > 0)
+    .map((p) => {
+      const t = p.embeddings.map((e) => applyTransform(e, stats));
+      if (rule.prototypes === 'each') return { petId: p.id, name: p.name, vectors: t };
+      const m = new Float32Array(t[0]!.length);
+      for (const v of t) for (let i = 0; i < m.length; i++) m[i] = m[i]! + v[i]!;
+      return { petId: p.id, name: p.name, vectors: [applyTransform(m, undefined)] };
+    });
+}
+
+/** Score every pet for one (transformed) query, best first. */
+export function scorePets(q: Float32Array, protos: readonly PetPrototypes[], rule: DecisionRule): { petId: string; score: number }[] {
+  const out = protos.map((p) => {
+    const sims = p.vectors.map((v) => dot(q, v)).sort((a, b) => b - a);
+    const k = Math.min(rule.topK, sims.length);
+    let s = 0;
+    for (let i = 0; i < k; i++) s += sims[i]!;
+    return { petId: p.petId, score: s / k };
+  });
+  return out.sort((a, b) => b.score - a.score || (a.petId < b.petId ? -1 : 1));
+}
+
+const logistic = (x: number): number => 1 / (1 + Math.exp(-x));
+
+/** The decision on scored pets (pure). */
+export function decide(scores: { petId: string; score: number }[], names: ReadonlyMap<string, string>, rule: DecisionRule): MatchResult {
+  const best = scores[0];
+  if (!best) return { pet: null, confidence: 1, scores };
+  const second = scores[1]?.score ?? -1;
+  const p = logistic(rule.slope * (best.score - rule.threshold) + rule.offset);
+  const accept = best.score >= rule.threshold && best.score - second >= rule.margin;
+  if (!accept) return { pet: null, confidence: 1 - p, scores };
+  return { pet: { petId: best.petId, name: names.get(best.petId) ?? best.petId }, confidence: p, scores };
+}
+
+export interface GalleryMatcher extends Matcher {
+  readonly rule: DecisionRule;
+}
+
+export function createMatcher(gallery: GalleryView, cfg: MatchingConfig, stats?: PopulationStats): GalleryMatcher {
+  const st = cfg.population ? stats : undefined;
+  const rule = decisionRule(cfg, st);
+  let revision = -1;
+  let protos: PetPrototypes[] = [];
+  let names = new Map<string, string>();
+  const refresh = (): void => {
+    if (revision === gallery.revision) return;
+    const pets = gallery.pets();
+    protos = buildPrototypes(
+      pets.map((p) => ({ id: p.id, name: p.name, embeddings: p.photos.map((ph) => ph.embedding) })),
+      rule,
+      st,
+    );
+    names = new Map(pets.map((p) => [p.id, p.name]));
+    revision = gallery.revision;
+  };
+  return {
+    rule,
+    match(embedding) {
+      refresh();
+      return decide(scorePets(applyTransform(embedding, st), protos, rule), names, rule);
+    },
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * Population statistics for an embedder: a mean to centre on, an optional
+ * projection (within-class whitening learned on other cats) and the calibrated
+ * decision threshold. They are versioned with the embedder: one file per
+ * embedder model id, models/stats/<name>@<sha256-prefix>.json, and refused for
+ * any other model.
+ *
+ * transform(x) = l2( P * (x - mean) ), P the identity when absent.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { GlovesError } from '../errors.js';
+import { l2normalize } from './embedder.js';
+
+const statsSchema = z.strictObject({
+  format: z.literal('gloves-population-stats'),
+  embedderModelId: z.string().min(1),
+  /** Where the statistics came from, for humans. */
+  provenance: z.string(),
+  dim: z.number().int().positive(),
+  /** base64 float32 [dim]. */
+  mean: z.string(),
+  /** base64 float32 [rows * dim], row-major; absent = centring only. */
+  projection: z.strictObject({ rows: z.number().int().positive(), data: z.string() }).optional(),
+  calibration: z.strictObject({
+    /** Similarity threshold (after transform) chosen by cross-validation across cats. */
+    threshold: z.number(),
+    margin: z.number(),
+    /** Logistic slope/offset mapping (score - threshold) to P(correct). */
+    slope: z.number(),
+    offset: z.number(),
+    method: z.string(),
+  }),
+});
+export type StatsDoc = z.output<typeof statsSchema>;
+
+export interface PopulationStats {
+  embedderModelId: string;
+  dim: number;
+  mean: Float32Array;
+  projection?: { rows: number; data: Float32Array };
+  calibration: StatsDoc['calibration'];
+}
+
+export function f32ToB64(v: Float32Array): string {
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+}
+
+export function b64ToF32(s: string): Float32Array {
+  const b = Buffer.from(s, 'base64');
+  const v = new Float32Array(b.length / 4);
+  new Uint8Array(v.buffer).set(b.subarray(0, v.length * 4));
+  return v;
+}
+
+export function statsFileName(embedderModelId: string): string {
+  return `${embedderModelId}.json`;
+}
+
+export function parseStats(obj: unknown, source: string): PopulationStats {
+  const r = statsSchema.safeParse(obj);
+  if (!r.success) throw new GlovesError('STATS_INVALID', `population statistics ${source} are malformed: ${r.error.issues[0]?.message ?? ''}`, { source });
+  const d = r.data;
+  const mean = b64ToF32(d.mean);
+  if (mean.length !== d.dim) throw new GlovesError('STATS_INVALID', `population statistics ${source}: mean has ${mean.length} values, dim is ${d.dim}`, { source });
+  const stats: PopulationStats = { embedderModelId: d.embedderModelId, dim: d.dim, mean, calibration: d.calibration };
+  if (d.projection) {
+    const data = b64ToF32(d.projection.data);
+    if (data.length !== d.projection.rows * d.dim) throw new GlovesError('STATS_INVALID', `population statistics ${source}: projection size mismatch`, { source });
+    stats.projection = { rows: d.projection.rows, data };
+  }
+  return stats;
+}
+
+export function serializeStats(s: PopulationStats, provenance: string): StatsDoc {
+  return {
+    format: 'gloves-population-stats',
+    embedderModelId: s.embedderModelId,
+    provenance,
+    dim: s.dim,
+    mean: f32ToB64(s.mean),
+    ...(s.projection ? { projection: { rows: s.projection.rows, data: f32ToB64(s.projection.data) } } : {}),
+    calibration: s.calibration,
+  };
+}
+
+/** Load the statistics for this embedder from `dir`; undefined when none ship for it. */
+export function loadStats(dir: string, embedderModelId: string): PopulationStats | undefined {
+  const file = join(dir, statsFileName(embedderModelId));
+  if (!existsSync(file)) return undefined;
+  let obj: unknown;
+  try {
+    obj = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new GlovesError('STATS_INVALID', `population statistics ${file} are not valid JSON`, { file }, { cause: err });
+  }
+  const s = parseStats(obj, file);
+  if (s.embedderModelId !== embedderModelId) {
+    throw new GlovesError('STATS_MODEL_MISMATCH', `population statistics ${file} are for ${s.embedderModelId}, not ${embedderModelId}`, { file });
+  }
+  return s;
+}
+
+/** Apply the population transform to one L2-normalised embedding; returns a new unit vector. */
+export function applyTransform(x: Float32Array, s: PopulationStats | undefined): Float32Array {
+  if (!s) return l2normalize(Float32Array.from(x));
+  if (x.length !== s.dim) throw new GlovesError('EMBEDDING_DIM_MISMATCH', `embedding has ${x.length} values, statistics expect ${s.dim}`);
+  const c = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) c[i] = x[i]! - s.mean[i]!;
+  if (!s.projection) return l2normalize(c);
+  const { rows, data } = s.projection;
+  const out = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let acc = 0;
+    const o = r * s.dim;
+    for (let i = 0; i < s.dim; i++) acc += data[o + i]! * c[i]!;
+    out[r] = acc;
+  }
+  return l2normalize(out);
+}
