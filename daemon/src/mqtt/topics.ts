@@ -1,0 +1,32 @@
+/**
+ * Topic builders (pure). Base topic `<baseTopic>/<deviceId>`; Home Assistant
+ * discovery under `<discoveryPrefix>/<component>/<node_id>/<object_id>/config`
+ * where node_id is `gloves_<deviceId>` and object_id `<petId>_<entity>`.
+ * Ids in discovery topics may only hold [a-zA-Z0-9_-]; anything else becomes `_`.
+ */
+export interface TopicConfig {
+  baseTopic: string;
+  deviceId: string;
+  discoveryPrefix: string;
+}
+
+export type HaComponent = 'binary_sensor' | 'sensor' | 'event';
+
+export function safeId(s: string): string {
+  return s.replace(/[^a-zA-Z0-9_-]/g, '_');
+}
+
+export function baseTopic(c: TopicConfig): string {
+  return `${c.baseTopic.replace(/\/+$/, '')}/${c.deviceId}`;
+}
+
+export const topics = {
+  status: (c: TopicConfig) => `${baseTopic(c)}/status`,
+  events: (c: TopicConfig) => `${baseTopic(c)}/events`,
+  petState: (c: TopicConfig, petId: string) => `${baseTopic(c)}/pets/${safeId(petId)}/state`,
+  petSnapshot: (c: TopicConfig, petId: string) => `${baseTopic(c)}/pets/${safeId(petId)}/snapshot`,
+  haStatus: (c: TopicConfig) => `${c.discoveryPrefix}/status`,
+  nodeId: (c: TopicConfig) => `gloves_${safeId(c.deviceId)}`,
+  discovery: (c: TopicConfig, component: HaComponent, petId: string, entity: string) =>
+    `${c.discoveryPrefix}/${component}/gloves_${safeId(c.deviceId)}/${safeId(petId)}_${entity}/config`,
+};

@@ -1,0 +1,127 @@
+/**
+ * Presence: turns named sightings into per-pet present/away state and into
+ * events. Pure and synchronous; times are passed in (a monotonic `nowMs` for
+ * timing, an ISO wall time for payloads).
+ *
+ * Rules:
+ * - `seen` when a pet goes from away to present (one event per visit, however
+ *   many tracks or frames the visit spans);
+ * - `left` once it has been unseen for `awayAfterMs`;
+ * - `unknown_seen` when an unknown animal is sighted and no unknown animal was
+ *   sighted in the previous `unknownCooldownMs` (a stranger lingering in view,
+ *   re-tracked every few frames, fires once).
+ * - A pet restored as present from disk is treated as seen at restore time, so
+ *   it goes away (with a `left` event) unless it is seen again.
+ */
+import type { Box, Identity } from '../recognition/types.js';
+import { awayState, type PetState, type PresenceEvent, type Sighting, type UnknownSighting } from './types.js';
+
+export interface PresenceOptions {
+  awayAfterMs: number;
+  unknownCooldownMs: number;
+  camera: string;
+}
+
+export interface PresenceUpdate {
+  events: PresenceEvent[];
+  /** Pets whose present/away state flipped (publish now). */
+  transitions: string[];
+  /** Pets whose state changed in any field, transitions included. */
+  updated: string[];
+}
+
+interface PetSlot {
+  pet: Identity;
+  state: PetState;
+  lastSeenMs: number | null;
+  box: Box;
+  track: number;
+}
+
+export class Presence {
+  private readonly opts: PresenceOptions;
+  private readonly slots = new Map<string, PetSlot>();
+  private lastUnknownMs: number | null = null;
+
+  constructor(opts: PresenceOptions) {
+    this.opts = opts;
+  }
+
+  /** Declares the enrolled pets, with their states from disk where known. */
+  restore(pets: readonly Identity[], saved: Readonly<Record<string, PetState>>, nowMs: number): void {
+    this.slots.clear();
+    for (const pet of pets) {
+      const s = saved[pet.petId];
+      const state = s ? { ...s } : awayState();
+      this.slots.set(pet.petId, { pet, state, lastSeenMs: state.state === 'present' ? nowMs : null, box: [0, 0, 0, 0], track: 0 });
+    }
+  }
+
+  pets(): Identity[] {
+    return [...this.slots.values()].map((s) => s.pet);
+  }
+
+  state(petId: string): PetState | undefined {
+    const s = this.slots.get(petId)?.state;
+    return s ? { ...s } : undefined;
+  }
+
+  states(): Record<string, PetState> {
+    const out: Record<string, PetState> = {};
+    for (const [id, s] of this.slots) out[id] = { ...s.state };
+    return out;
+  }
+
+  observe(nowMs: number, ts: string, sightings: readonly Sighting[], unknowns: readonly UnknownSighting[]): PresenceUpdate {
+    const up: PresenceUpdate = { events: [], transitions: [], updated: [] };
+    const best = new Map<string, Sighting>();
+    for (const s of sightings) {
+      const cur = best.get(s.pet.petId);
+      if (!cur || s.confidence > cur.confidence) best.set(s.pet.petId, s);
+    }
+    for (const s of best.values()) {
+      const slot = this.slots.get(s.pet.petId);
+      if (!slot) continue; // not enrolled (deleted while running): ignore
+      const wasPresent = slot.state.state === 'present';
+      slot.lastSeenMs = nowMs;
+      slot.box = s.box;
+      slot.track = s.track;
+      slot.state = { state: 'present', last_seen: ts, camera: this.opts.camera, confidence: round3(s.confidence) };
+      up.updated.push(slot.pet.petId);
+      if (!wasPresent) {
+        up.transitions.push(slot.pet.petId);
+        up.events.push({ type: 'seen', pet: slot.pet, confidence: round3(s.confidence), box: s.box, track: s.track, ts });
+      }
+    }
+    if (unknowns.length > 0) {
+      const u = unknowns.reduce((a, b) => (b.confidence > a.confidence ? b : a));
+      if (this.lastUnknownMs === null || nowMs - this.lastUnknownMs >= this.opts.unknownCooldownMs) {
+        up.events.push({ type: 'unknown_seen', pet: null, confidence: round3(u.confidence), box: u.box, track: u.track, ts });
+      }
+      this.lastUnknownMs = nowMs;
+    }
+    const later = this.tick(nowMs, ts);
+    up.events.push(...later.events);
+    up.transitions.push(...later.transitions);
+    up.updated.push(...later.updated);
+    return up;
+  }
+
+  /** Applies the away timeout; call from the frame loop and from a timer. */
+  tick(nowMs: number, ts: string): PresenceUpdate {
+    const up: PresenceUpdate = { events: [], transitions: [], updated: [] };
+    for (const slot of this.slots.values()) {
+      if (slot.state.state !== 'present') continue;
+      if (slot.lastSeenMs !== null && nowMs - slot.lastSeenMs < this.opts.awayAfterMs) continue;
+      slot.state = { ...slot.state, state: 'away' };
+      up.transitions.push(slot.pet.petId);
+      up.updated.push(slot.pet.petId);
+      up.events.push({ type: 'left', pet: slot.pet, confidence: slot.state.confidence ?? 0, box: slot.box, track: slot.track, ts });
+    }
+    return up;
+  }
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,40 @@
+import type { Box, Identity } from '../recognition/types.js';
+
+/** The retained per-pet state, exactly as published on `<base>/pets/<pet_id>/state`. */
+export interface PetState {
+  state: 'present' | 'away';
+  /** ISO-8601 time of the latest sighting, null if never seen. */
+  last_seen: string | null;
+  camera: string | null;
+  confidence: number | null;
+}
+
+export interface Sighting {
+  pet: Identity;
+  confidence: number;
+  box: Box;
+  track: number;
+}
+
+export interface UnknownSighting {
+  confidence: number;
+  box: Box;
+  track: number;
+}
+
+export type PresenceEventType = 'seen' | 'left' | 'unknown_seen';
+
+/** A presence change, before it gets an id and is written to the outbox. */
+export interface PresenceEvent {
+  type: PresenceEventType;
+  pet: Identity | null;
+  confidence: number;
+  box: Box;
+  track: number;
+  /** ISO-8601 wall time of the frame (seen/unknown_seen) or of the decision (left). */
+  ts: string;
+}
+
+export function awayState(): PetState {
+  return { state: 'away', last_seen: null, camera: null, confidence: null };
+}

@@ -1,0 +1,71 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Presence } from '../../daemon/src/presence/presence.js';
+import { PetStateStore, storedStates } from '../../daemon/src/presence/store.js';
+import { createLogger, silentLogger } from '../../daemon/src/log/logger.js';
+import type { Box } from '../../daemon/src/recognition/types.js';
+
+const A = { petId: 'a', name: 'Appy' };
+const B = { petId: 'b', name: 'Birba' };
+const box: Box = [1, 2, 3, 4];
+const opts = { awayAfterMs: 5000, unknownCooldownMs: 5000, camera: 'porch' };
+
+test('seen once per visit, left after awayAfter unseen, state follows', () => {
+  const p = new Presence(opts);
+  p.restore([A, B], {}, 0);
+  assert.equal(p.state('a'), { state: 'away', last_seen: null, camera: null, confidence: null });
+  const u1 = p.observe(1000, 't1', [{ pet: A, confidence: 0.91234, box, track: 1 }], []);
+  assert.equal(u1.events.map((e) => [e.type, e.pet?.petId, e.confidence, e.ts]), [['seen', 'a', 0.912, 't1']]);
+  assert.equal(u1.transitions, ['a']);
+  // A new track of the same pet within the visit: no second seen.
+  const u2 = p.observe(3000, 't2', [{ pet: A, confidence: 0.8, box, track: 2 }], []);
+  assert.equal(u2.events, []);
+  assert.equal(u2.transitions, []);
+  assert.equal(u2.updated, ['a']);
+  assert.equal(p.state('a'), { state: 'present', last_seen: 't2', camera: 'porch', confidence: 0.8 });
+  assert.equal(p.tick(7999, 't3').events, []);
+  const left = p.tick(8000, 't4');
+  assert.equal(left.events.map((e) => [e.type, e.pet?.petId, e.track, e.ts]), [['left', 'a', 2, 't4']]);
+  assert.equal(p.state('a'), { state: 'away', last_seen: 't2', camera: 'porch', confidence: 0.8 });
+  assert.equal(p.tick(20000, 't5').events, [], 'left fires once');
+  assert.is(p.state('b')!.state, 'away');
+});
+
+test('unknown_seen fires once while a stranger lingers, again after the cooldown', () => {
+  const p = new Presence(opts);
+  p.restore([A], {}, 0);
+  const u = (t: number, track: number) => p.observe(t, `t${t}`, [], [{ confidence: 0.7, box, track }]).events.map((e) => e.type);
+  assert.equal(u(0, 1), ['unknown_seen']);
+  assert.equal(u(1000, 2), []);
+  assert.equal(u(5500, 3), [], 'lingering: cooldown counts from the last unknown sighting');
+  assert.equal(u(11000, 4), ['unknown_seen']);
+  assert.is(p.state('a')!.state, 'away');
+});
+
+test('a pet restored as present goes away (with left) unless seen again; unenrolled pets are ignored', () => {
+  const p = new Presence(opts);
+  p.restore([A], { a: { state: 'present', last_seen: 'old', camera: 'porch', confidence: 0.9 }, gone: { state: 'present', last_seen: 'x', camera: 'c', confidence: 1 } }, 100_000);
+  assert.equal(Object.keys(p.states()), ['a']);
+  assert.is(p.state('a')!.state, 'present');
+  assert.equal(p.observe(100_500, 'n', [{ pet: { petId: 'zzz', name: 'Z' }, confidence: 1, box, track: 9 }], []).events, []);
+  assert.equal(p.tick(105_000, 'later').events.map((e) => e.type), ['left']);
+});
+
+test('PetStateStore round-trips and moves a corrupt file aside', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gloves-state-'));
+  const store = new PetStateStore(dir, silentLogger());
+  assert.equal(store.load(), {});
+  store.save({ a: { name: 'Appy', state: { state: 'present', last_seen: '2024-01-01T00:00:00.000Z', camera: 'porch', confidence: 0.9 } } });
+  assert.equal(storedStates(store.load()).a!.state, 'present');
+  writeFileSync(join(dir, 'pets.json'), '{"version":1,"pets":{"a":{"name":"x","state":{"state":"maybe"}}}}');
+  const lines: string[] = [];
+  const loud = new PetStateStore(dir, createLogger('t', { sink: (l) => lines.push(l) }));
+  assert.equal(loud.load(), {});
+  assert.ok(lines.some((l) => l.startsWith('ERROR') && l.includes('corrupt')), lines.join('\n'));
+  assert.ok(readdirSync(dir).some((f) => f.startsWith('pets.json.corrupt-')));
+});
+
+test.run();
