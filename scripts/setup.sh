@@ -30,7 +30,20 @@ fi
 log "3/5 TypeScript build"
 npm run --silent build
 
-log "4/5 models and fixtures (GLOVES_DATA_MIRROR=${GLOVES_DATA_MIRROR:-../shared if present})"
+# Data mirror: GLOVES_DATA_MIRROR, else ../shared beside this checkout, else ../shared beside the
+# repository this one was cloned from (a CI clone of a local checkout); otherwise pinned URLs.
+if [ -z "${GLOVES_DATA_MIRROR:-}" ]; then
+  if [ -d ../shared ]; then
+    GLOVES_DATA_MIRROR="$(cd ../shared && pwd)"
+  else
+    origin="$(git config --get remote.origin.url 2>/dev/null || true)"
+    case "$origin" in
+      /*|file://*) origin="${origin#file://}"; [ -d "$origin/../shared" ] && GLOVES_DATA_MIRROR="$(cd "$origin/../shared" && pwd)" ;;
+    esac
+  fi
+fi
+[ -n "${GLOVES_DATA_MIRROR:-}" ] && export GLOVES_DATA_MIRROR
+log "4/5 models and fixtures (mirror: ${GLOVES_DATA_MIRROR:-none, downloading pinned URLs})"
 node dist/daemon/src/cli/main.js models install
 
 log "5/5 native addon report"
