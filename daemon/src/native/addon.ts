@@ -1,0 +1,158 @@
+/**
+ * The typed interface of the native addon (build/Release/gloves_native.node)
+ * and its loader. The addon is mechanism only: it re-checks its inputs (bad
+ * input gives a coded Error, never a crash) but all validation, defaults and
+ * policy are in TypeScript. A mock (./mock.ts) implements the same interface.
+ *
+ * Errors thrown by the addon carry a string `code`; `fromNative` turns them into
+ * GlovesErrors with the same code (ImageError for image/region/size codes).
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { GlovesError } from '../errors.js';
+import { packageRoot } from '../util/paths.js';
+import { ImageError } from '../vision/image.js';
+
+export interface NativeInfo {
+  napiVersion: number;
+  kernels: boolean;
+  hasTensorRT: boolean;
+  /** e.g. "8.2.3"; null without TensorRT. */
+  tensorrtVersion: string | null;
+  /** CUDA runtime version as CUDA encodes it (1000*major + 10*minor); null without TensorRT or CUDA. */
+  cudaRuntimeVersion: number | null;
+  cudaDriverVersion: number | null;
+  /** "major.minor" of device 0, e.g. "5.3" on Jetson Nano; null when no GPU is visible. */
+  computeCapability: string | null;
+  deviceName: string | null;
+  /** Only with TensorRT: which API the addon was compiled against. */
+  namedTensorApi?: boolean;
+  /** Only with TensorRT: calibrator-based (implicit) INT8 compiled in (TensorRT < 11). */
+  implicitInt8?: boolean;
+  /** Only with TensorRT: the FP16/INT8 builder flags exist (TensorRT < 11). */
+  precisionFlags?: boolean;
+  dlaCores?: number;
+}
+
+export const PIXEL_FORMAT_CODE = { RGB: 0, BGR: 1, RGBA: 2, NV12: 3 } as const;
+/** Int32 fields per slot in a PreprocessJob. */
+export const SLOT_FIELDS = 11;
+
+/**
+ * One resample job: one source frame into one or more NCHW slots.
+ * slots: per slot [rx, ry, rw, rh, outW, outH, cw, ch, padX, padY, offset] where (cw, ch)
+ * is the content size placed at (padX, padY) and the rest of the slot is `pad`.
+ * Output channel c = sample(RGB channel srcCh[c]) * mul[c] + add[c].
+ */
+export interface PreprocessJob {
+  data: Uint8Array;
+  format: number;
+  width: number;
+  height: number;
+  out: Float32Array;
+  slots: Int32Array;
+  srcCh: [number, number, number];
+  mul: [number, number, number];
+  add: [number, number, number];
+  pad: [number, number, number];
+}
+
+export type Precision = 'fp32' | 'fp16' | 'int8';
+/** How INT8 is obtained: a calibration cache (implicit, TRT 8.x/10.x) or Q/DQ nodes in the ONNX (explicit). */
+export type Int8Mode = 'none' | 'calibration-cache' | 'qdq';
+
+export interface OptimizationProfile {
+  name: string;
+  min: number[];
+  opt: number[];
+  max: number[];
+}
+
+export interface EngineBuildOptions {
+  onnxPath: string;
+  precision: Precision;
+  int8Mode: Int8Mode;
+  /** Bytes of a TensorRT calibration cache, for int8Mode 'calibration-cache'. */
+  calibrationCache?: Uint8Array;
+  /** DLA core, or -1 for GPU only. DLA builds always allow GPU fallback. */
+  dlaCore: number;
+  workspaceBytes: number;
+  /** One profile entry per input with a dynamic dimension. */
+  profiles: OptimizationProfile[];
+}
+
+export interface EngineBuildResult {
+  engine: Uint8Array;
+  /** TensorRT warnings and errors logged during the build. */
+  log: string[];
+}
+
+export interface EngineTensorInfo {
+  name: string;
+  mode: 'input' | 'output';
+  /** -1 for dynamic dimensions. */
+  dims: number[];
+  dtype: string;
+}
+
+export interface NativeTensor {
+  name: string;
+  dims: number[];
+  data: Float32Array;
+}
+
+export interface NativeEngine {
+  describe(): EngineTensorInfo[];
+  /** One run at a time per engine (the TS session serialises calls). */
+  run(inputs: NativeTensor[]): Promise<NativeTensor[]>;
+  dispose(): void;
+}
+
+export interface NativeAddon {
+  info(): NativeInfo;
+  preprocess(job: PreprocessJob): void;
+  preprocessAsync(job: PreprocessJob): Promise<void>;
+  nms(boxes: Float64Array, scores: Float64Array, classes: Int32Array, iou: number): Int32Array;
+  nmsAsync(boxes: Float64Array, scores: Float64Array, classes: Int32Array, iou: number): Promise<Int32Array>;
+  /** Present only when built with TensorRT. */
+  buildEngine?(opts: EngineBuildOptions): Promise<EngineBuildResult>;
+  loadEngine?(engine: Uint8Array, dlaCore: number): Promise<NativeEngine>;
+}
+
+const IMAGE_CODES = new Set(['IMAGE_INVALID', 'SIZE_INVALID', 'REGION_INVALID', 'REGION_OUTSIDE', 'BUFFER_TOO_SMALL']);
+
+/** Map an error thrown by the addon (or its mock) to a GlovesError with the same stable code. */
+export function fromNative(err: unknown, fallbackCode = 'NATIVE_FAILED'): GlovesError {
+  if (err instanceof GlovesError) return err;
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e?.code === 'string' ? e.code : fallbackCode;
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  return IMAGE_CODES.has(code) ? new ImageError(code, message, { native: true }) : new GlovesError(code, message, { native: true });
+}
+
+export function defaultAddonPath(): string {
+  return join(packageRoot(), 'build', 'Release', 'gloves_native.node');
+}
+
+export interface LoadOptions {
+  path?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Load the addon, or null when it is not built or disabled with GLOVES_NATIVE=0
+ * (then callers use the TypeScript references). A present but broken addon throws
+ * NATIVE_LOAD_FAILED: silently running the slow path would hide a bad build.
+ */
+export function loadNativeAddon(opts: LoadOptions = {}): NativeAddon | null {
+  const env = opts.env ?? process.env;
+  if (env.GLOVES_NATIVE === '0') return null;
+  const file = opts.path ?? defaultAddonPath();
+  if (!existsSync(file)) return null;
+  try {
+    return createRequire(import.meta.url)(file) as NativeAddon;
+  } catch (err) {
+    throw new GlovesError('NATIVE_LOAD_FAILED', `cannot load native addon ${file}: ${(err as Error).message}`, { file }, { cause: err });
+  }
+}

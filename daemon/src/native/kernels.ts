@@ -1,0 +1,132 @@
+/**
+ * The daemon's per-frame pixel work: frame -> NCHW tensor (letterbox/stretch),
+ * batched box crops for the embedder, and class-aware NMS. Uses the native
+ * addon when present, the TypeScript references otherwise; both paths share
+ * validation (same GlovesError codes) and geometry, and give the same numbers
+ * (the native path is tested for exact parity on real frames).
+ *
+ * Policy: jobs with at least ASYNC_MIN_FLOATS output floats (or ASYNC_MIN_BOXES
+ * boxes for NMS) run on the libuv pool and leave the main thread free; smaller
+ * ones run synchronously, where a thread hop would cost more than the work.
+ */
+import { GlovesError } from '../errors.js';
+import type { PreprocessSpec } from '../models/manifest.js';
+import { nms as nmsReference, type NmsBox } from '../recognition/nms.js';
+import { toRgb } from '../vision/convert.js';
+import type { PixelImage } from '../vision/image.js';
+import { preprocessInto, type PreprocessResult, type Region, type Transform } from '../vision/preprocess.js';
+import { fromNative, PIXEL_FORMAT_CODE, type NativeAddon } from './addon.js';
+import { normFor, packSlots, validateJob } from './geometry.js';
+
+export const ASYNC_MIN_FLOATS = 3 * 96 * 96;
+export const ASYNC_MIN_BOXES = 2000;
+
+export interface BatchResult {
+  tensor: Float32Array;
+  transforms: Transform[];
+}
+
+export interface PixelKernels {
+  /** 'native' when the addon does the work, 'typescript' for the references. */
+  readonly impl: 'native' | 'typescript';
+  preprocess(img: PixelImage, spec: PreprocessSpec, outW: number, outH: number, region?: Region): Promise<PreprocessResult>;
+  /** Regions i -> batch slot i of `out`, starting at float `offset`. */
+  preprocessInto(img: PixelImage, spec: PreprocessSpec, outW: number, outH: number, out: Float32Array, offset: number, regions: readonly Region[]): Promise<Transform[]>;
+  /** A [N,3,outH,outW] batch, one slot per region (embedder crops). */
+  cropBatch(img: PixelImage, regions: readonly Region[], spec: PreprocessSpec, outW: number, outH: number): Promise<BatchResult>;
+  nms(boxes: readonly NmsBox[], scores: ArrayLike<number>, classes: ArrayLike<number>, iouThreshold: number): Promise<number[]>;
+}
+
+function assertNmsInput(boxes: readonly NmsBox[], scores: ArrayLike<number>, classes: ArrayLike<number>, iou: number): void {
+  const n = boxes.length;
+  if (scores.length !== n || classes.length !== n) {
+    throw new GlovesError('NMS_INVALID', `nms: ${n} boxes, ${scores.length} scores and ${classes.length} classes must have the same length`);
+  }
+  if (!Number.isFinite(iou)) throw new GlovesError('NMS_INVALID', `nms: IoU threshold must be finite, got ${iou}`);
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(scores[i]!)) throw new GlovesError('NMS_INVALID', `nms: score ${i} is NaN`);
+    if (!Number.isInteger(classes[i]!) || classes[i]! < -0x80000000 || classes[i]! > 0x7fffffff) {
+      throw new GlovesError('NMS_INVALID', `nms: class ${i} is not a 32-bit integer`);
+    }
+    if (boxes[i]!.length !== 4) throw new GlovesError('NMS_INVALID', `nms: box ${i} must have 4 numbers`);
+  }
+}
+
+const whole = (img: PixelImage): Region => ({ x: 0, y: 0, width: img.width, height: img.height });
+
+class TsKernels implements PixelKernels {
+  readonly impl = 'typescript' as const;
+
+  async preprocess(img: PixelImage, spec: PreprocessSpec, outW: number, outH: number, region?: Region): Promise<PreprocessResult> {
+    const tensor = new Float32Array(3 * outW * outH);
+    const [transform] = await this.preprocessInto(img, spec, outW, outH, tensor, 0, [region ?? whole(img)]);
+    return { tensor, transform: transform! };
+  }
+
+  async preprocessInto(img: PixelImage, spec: PreprocessSpec, outW: number, outH: number, out: Float32Array, offset: number, regions: readonly Region[]): Promise<Transform[]> {
+    validateJob(img, outW, outH, regions, out, offset);
+    const rgb = toRgb(img);
+    return regions.map((r, i) => preprocessInto(rgb, spec, outW, outH, out, offset + i * 3 * outW * outH, r));
+  }
+
+  async cropBatch(img: PixelImage, regions: readonly Region[], spec: PreprocessSpec, outW: number, outH: number): Promise<BatchResult> {
+    const tensor = new Float32Array(3 * outW * outH * regions.length);
+    const transforms = await this.preprocessInto(img, spec, outW, outH, tensor, 0, regions);
+    return { tensor, transforms };
+  }
+
+  async nms(boxes: readonly NmsBox[], scores: ArrayLike<number>, classes: ArrayLike<number>, iou: number): Promise<number[]> {
+    assertNmsInput(boxes, scores, classes, iou);
+    return nmsReference(boxes, scores, classes, iou);
+  }
+}
+
+class NativeKernels implements PixelKernels {
+  readonly impl = 'native' as const;
+  constructor(private readonly addon: NativeAddon) {}
+
+  async preprocess(img: PixelImage, spec: PreprocessSpec, outW: number, outH: number, region?: Region): Promise<PreprocessResult> {
+    const tensor = new Float32Array(3 * outW * outH);
+    const [transform] = await this.preprocessInto(img, spec, outW, outH, tensor, 0, [region ?? whole(img)]);
+    return { tensor, transform: transform! };
+  }
+
+  async preprocessInto(img: PixelImage, spec: PreprocessSpec, outW: number, outH: number, out: Float32Array, offset: number, regions: readonly Region[]): Promise<Transform[]> {
+    validateJob(img, outW, outH, regions, out, offset);
+    const { slots, transforms } = packSlots(spec, outW, outH, regions, offset);
+    const job = { data: img.data, format: PIXEL_FORMAT_CODE[img.format], width: img.width, height: img.height, out, slots, ...normFor(spec) };
+    try {
+      if (3 * outW * outH * regions.length >= ASYNC_MIN_FLOATS) await this.addon.preprocessAsync(job);
+      else this.addon.preprocess(job);
+    } catch (err) {
+      throw fromNative(err);
+    }
+    return transforms;
+  }
+
+  async cropBatch(img: PixelImage, regions: readonly Region[], spec: PreprocessSpec, outW: number, outH: number): Promise<BatchResult> {
+    const tensor = new Float32Array(3 * outW * outH * regions.length);
+    const transforms = await this.preprocessInto(img, spec, outW, outH, tensor, 0, regions);
+    return { tensor, transforms };
+  }
+
+  async nms(boxes: readonly NmsBox[], scores: ArrayLike<number>, classes: ArrayLike<number>, iou: number): Promise<number[]> {
+    assertNmsInput(boxes, scores, classes, iou);
+    const n = boxes.length;
+    const b = new Float64Array(4 * n);
+    boxes.forEach((box, i) => b.set(box, 4 * i));
+    const s = Float64Array.from(scores);
+    const c = Int32Array.from(classes);
+    try {
+      const kept = n >= ASYNC_MIN_BOXES ? await this.addon.nmsAsync(b, s, c, iou) : this.addon.nms(b, s, c, iou);
+      return Array.from(kept);
+    } catch (err) {
+      throw fromNative(err);
+    }
+  }
+}
+
+/** Kernels over the addon when given one, else the TypeScript references. */
+export function createKernels(addon: NativeAddon | null): PixelKernels {
+  return addon ? new NativeKernels(addon) : new TsKernels();
+}
