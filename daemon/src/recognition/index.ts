@@ -6,15 +6,12 @@
  * Factories take explicit dependencies; openRecognizer() is the convenience that
  * wires them from config (verifying each model's sha256 first).
  */
-import { isAbsolute, join } from 'node:path';
 import type { GlovesConfig } from '../config/schema.js';
 import type { InferenceBackend } from '../inference/backend.js';
 import type { Logger } from '../log/logger.js';
-import { findManifest, type ModelManifest } from '../models/manifest.js';
-import { verifyModelFile } from '../models/install.js';
-import { packageRoot } from '../util/paths.js';
-import { createDetector, type DetectionOptions } from './detector.js';
-import { createEmbedder, embedderModelId, type RegionEmbedder } from './embedder.js';
+import type { ModelManifest } from '../models/manifest.js';
+import { embedderModelId, type RegionEmbedder } from './embedder.js';
+import { loadModels, packagePath } from './load.js';
 import { openGallery, type Gallery, type OpenGalleryOptions } from './gallery.js';
 import { createMatcher, type GalleryMatcher } from './matcher.js';
 import { loadStats, type PopulationStats } from './stats.js';
@@ -30,11 +27,9 @@ export { openGallery, GalleryError, type Gallery, type GalleryPet, type GalleryP
 export { createMatcher, decisionRule, type GalleryMatcher, type MatchingConfig, type DecisionRule } from './matcher.js';
 export { loadStats, applyTransform, type PopulationStats } from './stats.js';
 export { slugifyPetName, PET_ID_RE } from './pet-id.js';
-
-/** Resolve a configured path: absolute as is, relative to the package root. */
-export function packagePath(p: string): string {
-  return isAbsolute(p) ? p : join(packageRoot(), p);
-}
+export { loadModels, packagePath, detectionOptions } from './load.js';
+export { evaluateDataset, evaluateEmbedded, summarize, type EvalResult, type QueryOutcome, type EvaluateDatasetOptions } from './evaluate.js';
+export { listDataset, embedDataset, enrolmentIndices, type EmbeddedPhoto, type DatasetPet } from './dataset.js';
 
 export interface Recognizer {
   detector: Detector;
@@ -54,33 +49,6 @@ export interface OpenRecognizerOptions {
   /** Gallery directory; default config.gallery.dir. */
   galleryDir?: string;
   gallery?: OpenGalleryOptions;
-}
-
-export function detectionOptions(config: GlovesConfig): DetectionOptions {
-  return { minScore: config.detection.minScore, nmsIou: config.detection.nmsIou, labels: config.detection.labels };
-}
-
-/** Load and verify both models for the configured backend. */
-export async function loadModels(config: GlovesConfig, backend: InferenceBackend, log: Logger) {
-  const manifestDir = packagePath(config.models.manifestDir);
-  const modelsDir = packagePath(config.models.dir);
-  const dm = findManifest(manifestDir, config.models.detector);
-  const em = findManifest(manifestDir, config.models.embedder);
-  const dFile = verifyModelFile(dm, modelsDir);
-  const eFile = verifyModelFile(em, modelsDir);
-  const opts = { threads: config.inference.threads };
-  const dSession = await backend.load(dm, dFile, opts);
-  let eSession;
-  try {
-    eSession = await backend.load(em, eFile, opts);
-  } catch (err) {
-    await dSession.dispose();
-    throw err;
-  }
-  log.debug('models loaded', { detector: dm.name, embedder: em.name, backend: backend.name });
-  const detector = createDetector(dm, dSession, detectionOptions(config));
-  const embedder = createEmbedder(em, eSession, { cropMargin: config.detection.cropMargin, flip: config.matching.flipTta });
-  return { detector, embedder, detectorManifest: dm, embedderManifest: em };
 }
 
 export async function openRecognizer(opts: OpenRecognizerOptions): Promise<Recognizer> {

@@ -1,0 +1,43 @@
+/** Model loading from config, shared by openRecognizer(), eval and bench. */
+import { isAbsolute, join } from 'node:path';
+import type { GlovesConfig } from '../config/schema.js';
+import type { InferenceBackend } from '../inference/backend.js';
+import type { Logger } from '../log/logger.js';
+import { findManifest } from '../models/manifest.js';
+import { verifyModelFile } from '../models/install.js';
+import { packageRoot } from '../util/paths.js';
+import { createDetector, type DetectionOptions } from './detector.js';
+import { createEmbedder } from './embedder.js';
+
+/** Resolve a configured path: absolute as is, relative to the package root. */
+export function packagePath(p: string): string {
+  return isAbsolute(p) ? p : join(packageRoot(), p);
+}
+
+export function detectionOptions(config: GlovesConfig): DetectionOptions {
+  return { minScore: config.detection.minScore, nmsIou: config.detection.nmsIou, labels: config.detection.labels };
+}
+
+/** Load and verify both models for the configured backend. */
+export async function loadModels(config: GlovesConfig, backend: InferenceBackend, log: Logger) {
+  const manifestDir = packagePath(config.models.manifestDir);
+  const modelsDir = packagePath(config.models.dir);
+  const dm = findManifest(manifestDir, config.models.detector);
+  const em = findManifest(manifestDir, config.models.embedder);
+  const dFile = verifyModelFile(dm, modelsDir);
+  const eFile = verifyModelFile(em, modelsDir);
+  const opts = { threads: config.inference.threads };
+  const dSession = await backend.load(dm, dFile, opts);
+  let eSession;
+  try {
+    eSession = await backend.load(em, eFile, opts);
+  } catch (err) {
+    await dSession.dispose();
+    throw err;
+  }
+  log.debug('models loaded', { detector: dm.name, embedder: em.name, backend: backend.name });
+  const detector = createDetector(dm, dSession, detectionOptions(config));
+  const embedder = createEmbedder(em, eSession, { cropMargin: config.detection.cropMargin, flip: config.matching.flipTta });
+  return { detector, embedder, detectorManifest: dm, embedderManifest: em };
+}
+
