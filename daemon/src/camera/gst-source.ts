@@ -212,10 +212,18 @@ export class GstFrameSource {
       run.busError = `${msg.message ?? 'unknown error'}${msg.name ? ` (${msg.name})` : ''}`;
       // The pending pull may never return after an error: end the run now.
       if (run.onBus) run.onBus();
-      else this.runFailed(run, new CameraError('SOURCE_FAILED', run.busError, { element: msg.name ?? null }));
+      else this.runFailed(run, this.busFailure(run.busError));
     } else if (msg.type === 'warning') {
       this.log.debug('gstreamer warning', { message: msg.message ?? null, element: msg.name ?? null });
     }
+  }
+
+  /** A file that fails before its first frame is not a playable video (typefind/demux errors). */
+  private busFailure(message: string): CameraError {
+    if (this.cfg.kind === 'file' && this.state === 'starting') {
+      return new CameraError('SOURCE_UNSUPPORTED', `not a playable video: ${message}`);
+    }
+    return new CameraError('SOURCE_FAILED', message);
   }
 
   /** A pull returned null: EOS, a bus error, or a failure GStreamer did not report. */
@@ -231,7 +239,7 @@ export class GstFrameSource {
       run.onBus = null;
     }
     if (run.gen !== this.gen) return;
-    if (run.busError) return this.runFailed(run, new CameraError('SOURCE_FAILED', run.busError));
+    if (run.busError) return this.runFailed(run, this.busFailure(run.busError));
     if (run.busEos) return this.onEos(run);
     this.runFailed(run, new CameraError('SOURCE_FAILED', 'pipeline stopped without end-of-stream (device missing, busy or unsupported?)'));
   }

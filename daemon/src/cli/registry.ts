@@ -2,5 +2,10 @@
 import type { Command } from './command.js';
 import { modelsCommand } from './commands/models.js';
 import { configCommand } from './commands/config.js';
+import { enrollCommand } from './commands/enroll.js';
+import { identifyCommand } from './commands/identify.js';
+import { evalCommand } from './commands/eval.js';
+import { probeCommand } from './commands/probe.js';
+import { runCommand } from './commands/run.js';
 
-export const commands: Command[] = [modelsCommand, configCommand];
+export const commands: Command[] = [modelsCommand, configCommand, enrollCommand, identifyCommand, evalCommand, probeCommand, runCommand];
