@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { ModelError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { ModelManifest } from './manifest.js';
+import { deriveModel } from './derive.js';
 
 export interface InstallItem {
   /** Path relative to the destination (and to the mirror). */
@@ -74,6 +75,38 @@ export function modelItem(m: ModelManifest): InstallItem {
   return { path: m.file, sha256: m.sha256, url: m.source.url };
 }
 
+/** Hashes an installed copy of `m` may have: the manifest's, and a derived copy's. */
+export function acceptedHashes(m: ModelManifest): string[] {
+  const d = m.source.derivedFrom;
+  return d ? [m.sha256, d.resultSha256] : [m.sha256];
+}
+
+/**
+ * Install one model: the mirror's copy or pinned URL when there is one; for a derived model
+ * without a mirror copy, fetch and verify the base model, apply the recipe, verify the result.
+ */
+export async function installModel(m: ModelManifest, dest: string, mirror: string | undefined, log: Logger): Promise<InstallOutcome | 'derived'> {
+  const d = m.source.derivedFrom;
+  if (!d) return installItem(modelItem(m), dest, mirror, log);
+  // The base is always installed too (dest/.base): it is the upstream artefact the
+  // derived file is checked against, and lets a device re-derive without the mirror.
+  const baseDir = join(dest, '.base');
+  await installItem({ path: d.file, sha256: d.sha256, url: d.url }, baseDir, mirror, log);
+  if (m.source.url || (mirror && existsSync(join(mirror, m.file)))) return installItem(modelItem(m), dest, mirror, log);
+  const target = join(dest, m.file);
+  if (existsSync(target) && acceptedHashes(m).includes(sha256File(target))) return 'present';
+  log.info(`deriving ${m.file} from ${d.file}`, { recipe: d.recipe.kind });
+  const out = deriveModel(readFileSync(join(baseDir, d.file)), d.recipe);
+  const got = createHash('sha256').update(out).digest('hex');
+  if (got !== d.resultSha256) {
+    throw new ModelError('SHA256_MISMATCH', `derived ${m.file} has sha256 ${got}, the manifest expects ${d.resultSha256}`, { expected: d.resultSha256, actual: got });
+  }
+  mkdirSync(dest, { recursive: true });
+  writeFileSync(target + '.partial', out);
+  renameSync(target + '.partial', target);
+  return 'derived';
+}
+
 /** Verify an installed model file against its manifest; throws SHA256_MISMATCH / MODEL_NOT_FOUND. */
 export function verifyModelFile(m: ModelManifest, modelsDir: string): string {
   const file = join(modelsDir, m.file);
@@ -81,7 +114,7 @@ export function verifyModelFile(m: ModelManifest, modelsDir: string): string {
     throw new ModelError('MODEL_NOT_FOUND', `model file ${file} for ${m.name} is missing: run \`gloves models install\``, { file, model: m.name });
   }
   const got = sha256File(file);
-  if (got !== m.sha256) {
+  if (!acceptedHashes(m).includes(got)) {
     throw new ModelError('SHA256_MISMATCH', `model file ${file} has sha256 ${got}, but manifest ${m.name} expects ${m.sha256}`, {
       file,
       expected: m.sha256,

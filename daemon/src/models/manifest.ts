@@ -38,7 +38,25 @@ export const manifestSchema = z.strictObject({
     commit: z.string().optional(),
     path: z.string().optional(),
     derivedFrom: z
-      .strictObject({ url: z.string().url(), repo: z.string(), commit: z.string(), path: z.string(), sha256: z.string(), recipe: z.string() })
+      .strictObject({
+        url: z.string().url(),
+        repo: z.string(),
+        commit: z.string(),
+        path: z.string(),
+        /** Base file name in the mirror's models/ directory. */
+        file: z.string().min(1),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/),
+        recipe: z.strictObject({
+          kind: z.literal('expose-dequantized'),
+          tensor: z.string(),
+          scale: z.string(),
+          zeroPoint: z.string(),
+          output: z.string(),
+          nodeName: z.string(),
+        }),
+        /** sha256 of models/derive.ts's output (differs from `sha256`, the mirror copy). */
+        resultSha256: z.string().regex(/^[0-9a-f]{64}$/),
+      })
       .optional(),
   }),
   license: z.string().min(1),

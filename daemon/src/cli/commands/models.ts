@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { parseCommandArgs } from '../args.js';
 import { listManifests } from '../../models/manifest.js';
-import { installItem, modelItem, type InstallItem } from '../../models/install.js';
+import { installItem, installModel, type InstallItem } from '../../models/install.js';
 import { defaultMirror, fixturesDir, packageRoot } from '../../util/paths.js';
 import { UsageError } from '../../errors.js';
 
@@ -40,7 +40,7 @@ gloves models list`,
     const dest = resolve(values.dir ?? join(root, '.models'));
     ctx.log.info(`installing ${manifests.length} models into ${dest}`, { mirror: mirror ?? null });
     for (const m of manifests) {
-      const out = await installItem(modelItem(m), dest, mirror ? join(mirror, 'models') : undefined, ctx.log);
+      const out = await installModel(m, dest, mirror ? join(mirror, 'models') : undefined, ctx.log);
       ctx.stdout(`model ${m.name}: ${out} (sha256 ok)`);
     }
     if (!values['no-fixtures']) {
