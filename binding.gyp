@@ -29,7 +29,7 @@
           ],
           "include_dirs": ["<(trt_include_dir)", "<(cuda_include_dir)"],
           "defines": ["HAVE_TENSORRT=1"],
-          "cflags_cc": ["-Wno-deprecated-declarations"],
+          "cflags_cc": ["-Wno-deprecated-declarations", "-fexceptions"],
           "libraries": [
             "-L<(trt_lib_dir)", "-L<(cuda_lib_dir)",
             "-Wl,-rpath,<(trt_lib_dir)", "-Wl,-rpath,<(cuda_lib_dir)",

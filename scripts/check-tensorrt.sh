@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Compile-check the TensorRT sources of the native addon against a TensorRT
+# include directory, without a GPU or TensorRT libraries:
+#   scripts/check-tensorrt.sh HEADERS_DIR [CUDA_INCLUDE_DIR]
+# HEADERS_DIR holds NvInfer.h (TensorRT's include/); NvOnnxParser.h must be there
+# too or in ONNX_PARSER_INCLUDE_DIR (before TensorRT 10.14 it lives in the
+# onnx/onnx-tensorrt repository). CUDA_INCLUDE_DIR defaults to the one nvcc reports.
+# Flags match binding.gyp's TensorRT branch (which adds -fexceptions: parser headers
+# before 10.14 use try/catch inline; every TensorRT call is wrapped so none escapes).
+# Prints the TensorRT version found, one line per source and PASS/FAIL; exit 0 only on PASS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+HEADERS=${1:?usage: scripts/check-tensorrt.sh HEADERS_DIR [CUDA_INCLUDE_DIR]}
+CUDA_INC=${2:-}
+[ -f "$HEADERS/NvInfer.h" ] || { echo "no NvInfer.h in $HEADERS" >&2; exit 2; }
+PARSER_DIR=${ONNX_PARSER_INCLUDE_DIR:-$HEADERS}
+[ -f "$PARSER_DIR/NvOnnxParser.h" ] || { echo "no NvOnnxParser.h in $PARSER_DIR (set ONNX_PARSER_INCLUDE_DIR)" >&2; exit 2; }
+if [ -z "$CUDA_INC" ]; then
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  : > "$tmp/x.cu"
+  CUDA_INC=$(cd "$tmp" && nvcc --dryrun -c x.cu 2>&1 | sed -n 's/.*INCLUDES="\(.*\)".*/\1/p' | head -1 | tr ' ' '\n' | sed -n 's/^"\{0,1\}-I"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' | head -1)
+fi
+[ -f "$CUDA_INC/cuda_runtime_api.h" ] || { echo "no cuda_runtime_api.h in '$CUDA_INC' (pass CUDA_INCLUDE_DIR)" >&2; exit 2; }
+
+NAPI_INC=$(node -p "require('node-addon-api').include_dir")
+NODE_INC=""
+for d in "$(dirname "$(dirname "$(command -v node)")")/include/node" /usr/include/node "$HOME/.cache/node-gyp/$(node -p process.versions.node)/include/node"; do
+  [ -f "$d/node_api.h" ] && { NODE_INC=$d; break; }
+done
+[ -n "$NODE_INC" ] || { echo "no Node headers (node_api.h) found" >&2; exit 2; }
+
+version=$(sed -n 's/^#define \(NV_TENSORRT_\|TRT_\)\(MAJOR\|MINOR\|PATCH\)\(_ENTERPRISE\)\{0,1\} \([0-9][0-9]*\).*/\2=\4/p' "$HEADERS/NvInferVersion.h" | sort -u | tr '\n' ' ')
+echo "TensorRT headers: $HEADERS ($version)"
+echo "ONNX parser header: $PARSER_DIR/NvOnnxParser.h"
+echo "CUDA headers: $CUDA_INC"
+
+status=0
+for src in native/src/addon.cc native/src/trt/*.cc; do
+  if out=$(g++ -std=c++17 -fsyntax-only -fexceptions -Wall -Wextra -Wno-unused-parameter -Wno-deprecated-declarations \
+      -DHAVE_TENSORRT=1 -DNAPI_VERSION=8 -DNODE_ADDON_API_DISABLE_CPP_EXCEPTIONS \
+      -Inative/src -I"$NAPI_INC" -I"$NODE_INC" -I"$HEADERS" -I"$PARSER_DIR" -I"$CUDA_INC" "$src" 2>&1); then
+    warn=$(printf '%s' "$out" | grep -c 'warning:' || true)
+    echo "ok   $src${warn:+ ($warn warnings)}"
+  else
+    echo "FAIL $src"
+    printf '%s\n' "$out" | grep -E 'error' | head -20
+    status=1
+  fi
+done
+[ $status = 0 ] && echo PASS || echo FAIL
+exit $status
