@@ -47,7 +47,7 @@ export function listDataset(dir: string): DatasetPet[] {
 
 /** The K enrolment shots of n photos: indices floor(i*n/K), i = 0..K-1 (deduplicated). */
 export function enrolmentIndices(n: number, k: number): number[] {
-  return [...new Set(Array.from({ length: Math.min(k, n) }, (_, i) => Math.floor((i * n) / k)))];
+  return [...new Set(Array.from({ length: k }, (_, i) => Math.floor((i * n) / k)))];
 }
 
 export async function embedDataset(pets: readonly DatasetPet[], detector: Detector, embedder: Embedder, log: Logger): Promise<EmbeddedPhoto[]> {
