@@ -129,6 +129,7 @@ async function probe(uri: string, o: ProbeOptions, log: import('../../log/logger
       void src?.stop();
     });
     await src.start();
+    log.info(`streaming ${uri}`, { frames: o.requested });
     let first: { index: number; t: number } | null = null;
     let last: { index: number; t: number } | null = null;
     while (report.frames < o.requested) {
