@@ -1,0 +1,18 @@
+/** The contract against the tensorrt backend over the mock native addon (engines run in onnxruntime). */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTensorRtBackend } from '../../daemon/src/inference/tensorrt.js';
+import { silentLogger } from '../../daemon/src/log/logger.js';
+import { createMockAddon } from '../../daemon/src/native/mock.js';
+import { test } from 'uvu';
+import { backendContract } from './contract.js';
+
+backendContract(
+  'tensorrt over the mock addon',
+  'tensorrt',
+  async () => createTensorRtBackend({ addon: createMockAddon(), logger: silentLogger(), engineCacheDir: mkdtempSync(join(tmpdir(), 'gloves-engines-')) }),
+  null,
+);
+
+test.run();
