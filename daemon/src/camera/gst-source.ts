@@ -1,9 +1,11 @@
 /**
  * A frame source over one gstreamer-superficial pipeline, with the guards the
  * addon needs (see /docs: environment notes):
- * - exit hangs: every run ends with pipeline.stop() (NULL) on EOS, error,
- *   timeout and stop(); `auto-flush-bus` is off so that the READY->NULL message
- *   reaches the bus poller and lets its pool thread finish.
+ * - exit hangs: every run ends in NULL on error, timeout and stop(), except
+ *   files that ended cleanly, which are parked PAUSED in the pool and put in
+ *   NULL after keepWarmMs or drainCameraPipelines(). `auto-flush-bus` is off
+ *   (./handle.ts) so that the READY->NULL message reaches the bus poller and
+ *   lets its pool thread finish.
  * - lost NULL->READY errors: a pull that returns null without a bus EOS is a
  *   failure (SOURCE_FAILED), decided after a short grace for late bus messages.
  * - errors with a pending pull (e.g. a non-video file) never unblock the pull:

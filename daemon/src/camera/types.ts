@@ -13,7 +13,7 @@ import type { Frame } from './frame.js';
 
 export type CameraConfig = z.output<typeof cameraSection>;
 
-export interface FrameSourceOptions extends Omit<CameraConfig, 'name'> {
+export interface FrameSourceOptions extends Omit<CameraConfig, 'name' | 'startTimeoutMs' | 'stallTimeoutMs'> {
   name?: string;
   /**
    * true (default): behave like a camera (files play at their own frame rate,
