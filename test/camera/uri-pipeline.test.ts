@@ -135,6 +135,9 @@ test('LatestSlot: newest wins, drops counted, close drains', async () => {
   const waiting = s.take();
   s.put(4);
   assert.is(await waiting, 4);
+  const [a, b] = [s.take(), s.take()];
+  s.put(7);
+  assert.equal([await a, await b], [7, 7], 'concurrent takes share the next item');
   s.put(5);
   s.close();
   assert.is(await s.take(), 5, 'unread item survives close');
@@ -143,7 +146,7 @@ test('LatestSlot: newest wins, drops counted, close drains', async () => {
   s.put(6);
   s.close(true);
   assert.is(await s.take(), null, 'discard');
-  assert.is(s.delivered, 3);
+  assert.is(s.delivered, 4);
 });
 
 test('FpsMeter measures over its window', () => {

@@ -43,6 +43,16 @@ export interface FrameSourceDeps {
 
 type Inner = GstFrameSource | SlideshowSource;
 
+let warnedThreadpool = false;
+
+/** Each pending pull and bus poll holds a libuv pool thread; the default 4 starves fs and inference. */
+function warnThreadpool(log: Logger): void {
+  const size = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+  if (warnedThreadpool || size >= 8) return;
+  warnedThreadpool = true;
+  log.warn('UV_THREADPOOL_SIZE is below 8: camera pulls can starve file and inference work; set UV_THREADPOOL_SIZE=16 before starting node', { size });
+}
+
 /**
  * Validates the URI now (throws CameraError URI_INVALID); everything that
  * touches files, devices or GStreamer happens in start().
@@ -118,6 +128,7 @@ class CameraSource implements FrameSource {
     }
     if (source.kind === 'v4l2') checkDevice(source.device);
     const spec = source;
+    warnThreadpool(log);
     const platform = this.deps.platform ?? detectPlatform();
     const launch = buildPipeline(source, { width: o.width, height: o.height, fps: o.fps, realtime }, platform);
     log.debug('camera pipeline', { uri: o.uri, launch });

@@ -6,6 +6,7 @@
 export class LatestSlot<T> {
   private pending: T | null = null;
   private waiter: ((v: T | null) => void) | null = null;
+  private waiting: Promise<T | null> | null = null;
   private closed = false;
   dropped = 0;
   delivered = 0;
@@ -35,10 +36,15 @@ export class LatestSlot<T> {
       return Promise.resolve(p);
     }
     if (this.closed) return Promise.resolve(null);
-    if (this.waiter) return Promise.reject(new Error('next() called again before the previous call resolved'));
-    return new Promise((resolve) => {
-      this.waiter = resolve;
+    // A second take() while one is waiting (e.g. after losing a race with a timeout) shares its result.
+    if (this.waiting) return this.waiting;
+    this.waiting = new Promise((resolve) => {
+      this.waiter = (v) => {
+        this.waiting = null;
+        resolve(v);
+      };
     });
+    return this.waiting;
   }
 
   /** No more items. An unread item stays readable unless `discard`; a waiting take() gets null. */

@@ -59,8 +59,17 @@ export class SlideshowSource {
     return this.error;
   }
 
-  async start(): Promise<void> {
-    if (this.state === 'running' || this.state === 'starting') return;
+  private starting: Promise<void> | null = null;
+
+  start(): Promise<void> {
+    if (this.state === 'running') return Promise.resolve();
+    this.starting ??= this.begin().finally(() => {
+      this.starting = null;
+    });
+    return this.starting;
+  }
+
+  private async begin(): Promise<void> {
     const gen = ++this.gen;
     this.state = 'starting';
     this.error = null;
