@@ -20,6 +20,13 @@ export const mqttSection = z
     baseTopic: z.string().default('gloves').describe('Topics live under <baseTopic>/<deviceId>'),
     discoveryPrefix: z.string().default('homeassistant').describe('Home Assistant discovery prefix'),
     discovery: z.boolean().default(true).describe('Publish Home Assistant discovery'),
+    keepaliveSeconds: z.number().int().min(0).max(65535).default(30).describe('MQTT keepalive'),
+    reconnectSeconds: z.number().positive().default(2).describe('Delay between reconnect attempts'),
+    connectTimeoutSeconds: z
+      .number()
+      .positive()
+      .default(30)
+      .describe('At startup, how long to wait for the broker before giving up (auth and TLS errors fail at once)'),
   })
   .prefault({});
 
@@ -39,8 +46,29 @@ export const trackingSection = z
   .strictObject({
     iouMatch: z.number().min(0).max(1).default(0.3).describe('Minimum IoU to continue a track'),
     maxMissedFrames: z.number().int().min(0).default(5).describe('Frames a track may go undetected'),
-    minVotes: z.number().int().min(1).default(2).describe('Frames of evidence before a track is named'),
+    minVotes: z.number().int().min(1).default(3).describe('Frames of evidence before a track is named'),
+    minConfidence: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe("Mean per-frame match confidence a track's winning identity needs (over all its frames)"),
     awayAfterSeconds: z.number().positive().default(60).describe('Seconds unseen before a pet is away'),
+    unknownCooldownSeconds: z
+      .number()
+      .min(0)
+      .default(60)
+      .describe('An unknown animal fires unknown_seen again only after this long without any unknown sighting'),
+    stateRefreshSeconds: z
+      .number()
+      .positive()
+      .default(10)
+      .describe('While a pet stays present, how often its retained state (last_seen) is refreshed'),
+    snapshotIntervalSeconds: z
+      .number()
+      .positive()
+      .default(2)
+      .describe('Minimum time between two snapshot publications of one pet'),
   })
   .prefault({});
 

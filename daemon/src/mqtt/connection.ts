@@ -1,0 +1,168 @@
+/**
+ * The broker connection: connects with a last will of `offline` on
+ * `<base>/status`, publishes `online` (retained) on every connect and `offline`
+ * on clean stop, and reconnects forever once it has started.
+ *
+ * Startup contract: start() resolves on the first successful connect, rejects
+ * at once with MQTT_AUTH / MQTT_TLS / MQTT_REFUSED, and with MQTT_UNREACHABLE
+ * after `connectTimeoutSeconds`. Later failures are logged and retried.
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from '../log/logger.js';
+import { classifyConnectError, clientOptions, topicConfig, type MqttConfig } from './options.js';
+import { topics, type TopicConfig } from './topics.js';
+
+export interface PublishOptions {
+  qos: 0 | 1;
+  retain: boolean;
+}
+
+export type MessageHandler = (topic: string, payload: Buffer) => void;
+
+export class MqttConnection {
+  private readonly cfg: MqttConfig;
+  private readonly deviceId: string;
+  private readonly log: Logger;
+  private client: MqttClient | null = null;
+  private readonly connectHandlers: (() => void)[] = [];
+  private readonly subscriptions = new Map<string, MessageHandler>();
+  private lastErrorCode: unknown = undefined;
+  private lastError: Error | undefined;
+  readonly topics: TopicConfig;
+
+  constructor(cfg: MqttConfig, deviceId: string, log: Logger) {
+    this.cfg = cfg;
+    this.deviceId = deviceId;
+    this.log = log;
+    this.topics = topicConfig(cfg, deviceId);
+  }
+
+  get connected(): boolean {
+    return this.client?.connected === true;
+  }
+
+  /** Called after every (re)connect, once `online` has been published. */
+  onConnect(handler: () => void): void {
+    this.connectHandlers.push(handler);
+  }
+
+  /** Subscribes (QoS 1) now and after every reconnect; exact topic match only. */
+  subscribe(topic: string, handler: MessageHandler): void {
+    this.subscriptions.set(topic, handler);
+    if (this.client?.connected) this.client.subscribe(topic, { qos: 1 });
+  }
+
+  async start(): Promise<void> {
+    const opts = clientOptions(this.cfg, this.deviceId);
+    const url = redact(this.cfg.url);
+    const client = mqtt.connect(this.cfg.url, opts);
+    this.client = client;
+    let started = false;
+    client.on('message', (topic, payload) => {
+      const h = this.subscriptions.get(topic);
+      if (h) h(topic, payload);
+      else this.log.warn('message on a topic nobody handles; ignored', { topic });
+    });
+    client.on('connect', () => {
+      this.lastErrorCode = undefined;
+      this.log.info('connected to broker', { url, protocolVersion: this.cfg.protocolVersion });
+      client.publish(topics.status(this.topics), 'online', { qos: 1, retain: true });
+      if (this.subscriptions.size > 0) client.subscribe([...this.subscriptions.keys()], { qos: 1 });
+      for (const h of this.connectHandlers) {
+        try {
+          h();
+        } catch (err) {
+          this.log.error('connect handler failed', { error: err as Error });
+        }
+      }
+    });
+    client.on('close', () => {
+      if (started) this.log.warn('broker connection lost; events wait in the outbox', { url });
+    });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        client.end(true);
+        reject(classifyConnectError(this.lastError ?? new Error(`no answer within ${this.cfg.connectTimeoutSeconds}s`), url).error);
+      }, this.cfg.connectTimeoutSeconds * 1000);
+      const onError = (err: Error): void => {
+        const c = classifyConnectError(err, url);
+        this.lastError = err;
+        if (!started && c.fatal) {
+          clearTimeout(timer);
+          client.removeListener('connect', onConnect);
+          client.end(true);
+          reject(c.error);
+          return;
+        }
+        // Log each distinct failure once, not on every retry.
+        const code = (err as { code?: unknown }).code;
+        if (code !== this.lastErrorCode) this.log.warn(c.error.message, { code: c.error.code });
+        this.lastErrorCode = code;
+      };
+      const onConnect = (): void => {
+        started = true;
+        clearTimeout(timer);
+        resolve();
+      };
+      client.on('error', onError);
+      client.once('connect', onConnect);
+    });
+  }
+
+  /** Publishes; resolves when the broker acknowledged (QoS 1) or the packet was written (QoS 0). */
+  publish(topic: string, payload: string | Buffer, opts: PublishOptions): Promise<void> {
+    const client = this.client;
+    if (!client) return Promise.reject(new Error('mqtt: not started'));
+    return new Promise((resolve, reject) => {
+      client.publish(topic, payload, { qos: opts.qos, retain: opts.retain }, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  /** Publishes `offline` (retained) when connected, then disconnects. */
+  async stop(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    this.client = null;
+    if (client.connected) {
+      try {
+        await withTimeout(
+          new Promise<void>((resolve) => client.publish(topics.status(this.topics), 'offline', { qos: 1, retain: true }, () => resolve())),
+          2000,
+        );
+      } catch {
+        this.log.warn('could not confirm the offline status before disconnecting');
+      }
+    }
+    try {
+      await withTimeout(new Promise<void>((resolve) => client.end(false, {}, () => resolve())), 3000);
+    } catch {
+      await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
+    }
+  }
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('timeout')), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e as Error);
+      },
+    );
+  });
+}

@@ -1,0 +1,91 @@
+/**
+ * mqtt.js client options from the config, and classification of connection
+ * errors into "retry" (broker down, network) and "fatal" (credentials, TLS
+ * trust, bad URL): a fatal error at startup stops the daemon with its reason.
+ */
+import { readFileSync } from 'node:fs';
+import type { IClientOptions } from 'mqtt';
+import type { GlovesConfig } from '../config/schema.js';
+import { GlovesError } from '../errors.js';
+import { topics, type TopicConfig } from './topics.js';
+
+export type MqttConfig = GlovesConfig['mqtt'];
+
+function readPem(path: string | undefined, key: 'ca' | 'cert' | 'key'): Buffer | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new GlovesError('MQTT_TLS_FILE', `mqtt.${key}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { key, path });
+  }
+}
+
+export function topicConfig(mqtt: MqttConfig, deviceId: string): TopicConfig {
+  return { baseTopic: mqtt.baseTopic, deviceId, discoveryPrefix: mqtt.discoveryPrefix };
+}
+
+export function clientOptions(mqtt: MqttConfig, deviceId: string): IClientOptions {
+  let url: URL;
+  try {
+    url = new URL(mqtt.url);
+  } catch {
+    throw new GlovesError('MQTT_URL', `mqtt.url is not a URL: ${JSON.stringify(mqtt.url)}`, { url: mqtt.url });
+  }
+  if (!['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:', 'ssl:', 'tls:'].includes(url.protocol)) {
+    throw new GlovesError('MQTT_URL', `mqtt.url has unsupported scheme ${url.protocol} (use mqtt://, mqtts://, ws:// or wss://)`, { url: mqtt.url });
+  }
+  if ((mqtt.cert === undefined) !== (mqtt.key === undefined)) {
+    throw new GlovesError('MQTT_TLS_FILE', 'mqtt.cert and mqtt.key must be given together (client certificate)', {});
+  }
+  const tc = topicConfig(mqtt, deviceId);
+  const opts: IClientOptions = {
+    protocolVersion: mqtt.protocolVersion,
+    clientId: mqtt.clientId ?? `gloves_${deviceId}`,
+    clean: true,
+    keepalive: mqtt.keepaliveSeconds,
+    reconnectPeriod: Math.round(mqtt.reconnectSeconds * 1000),
+    connectTimeout: Math.round(Math.min(mqtt.connectTimeoutSeconds, 30) * 1000),
+    rejectUnauthorized: mqtt.rejectUnauthorized,
+    will: { topic: topics.status(tc), payload: Buffer.from('offline'), qos: 1, retain: true },
+  };
+  if (mqtt.username !== undefined) opts.username = mqtt.username;
+  if (mqtt.password !== undefined) opts.password = mqtt.password;
+  const ca = readPem(mqtt.ca, 'ca');
+  const cert = readPem(mqtt.cert, 'cert');
+  const key = readPem(mqtt.key, 'key');
+  if (ca) opts.ca = ca;
+  if (cert) opts.cert = cert;
+  if (key) opts.key = key;
+  return opts;
+}
+
+const AUTH_CODES = new Set([4, 5, 134, 135]);
+const TLS_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA',
+  'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
+  'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+]);
+
+/** Pure: a typed error for a connection failure; `fatal` ones will not heal by retrying. */
+export function classifyConnectError(err: unknown, url: string): { fatal: boolean; error: GlovesError } {
+  const code = (err as { code?: unknown }).code;
+  const msg = (err as Error).message ?? String(err);
+  if (typeof code === 'number' && AUTH_CODES.has(code)) {
+    return { fatal: true, error: new GlovesError('MQTT_AUTH', `broker ${url} refused the credentials (${msg}; code ${code}): check mqtt.username/mqtt.password`, { url, reason: code }) };
+  }
+  if (typeof code === 'number') {
+    return { fatal: true, error: new GlovesError('MQTT_REFUSED', `broker ${url} refused the connection (${msg}; code ${code})`, { url, reason: code }) };
+  }
+  if (typeof code === 'string' && (TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))) {
+    return { fatal: true, error: new GlovesError('MQTT_TLS', `TLS with broker ${url} failed (${code}: ${msg}): check mqtt.ca / mqtt.cert / mqtt.key`, { url, reason: code }) };
+  }
+  return { fatal: false, error: new GlovesError('MQTT_UNREACHABLE', `broker ${url} is unreachable (${typeof code === 'string' ? code + ': ' : ''}${msg})`, { url, reason: code ?? null }) };
+}
