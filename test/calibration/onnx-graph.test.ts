@@ -63,7 +63,7 @@ test('unsupported ops are named in a typed error', () => {
     assert.unreachable('accepted NonMaxSuppression');
   } catch (e) {
     assert.ok(hasCode(e, 'UNSUPPORTED_OP'));
-    assert.is((e as { details: { op: string } }).details.op, 'NonMaxSuppression');
+    assert.is((e as { context: { op: string } }).context.op, 'NonMaxSuppression');
   }
   throwsCode(() => assertSupportedOps(tinyConvModel({ extraOp: { op: 'FusedGemm', domain: 'com.microsoft' } })), 'UNSUPPORTED_OP');
   // The QOperator MobileNetV2 is only accepted where it will be converted back to FP32 first.
