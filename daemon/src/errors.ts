@@ -7,18 +7,21 @@
 export class GlovesError extends Error {
   /** Stable, SCREAMING_SNAKE identifier. */
   readonly code: string;
-  /** Optional structured context (paths, URIs, sizes) for logs and JSON output. */
-  readonly details: Readonly<Record<string, unknown>>;
+  /**
+   * Optional structured context (paths, URIs, sizes) for logs and JSON output.
+   * Not called `details`: uvu's reporter treats an error's `details` as a string.
+   */
+  readonly context: Readonly<Record<string, unknown>>;
 
   constructor(code: string, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
-    this.details = details;
+    this.context = details;
   }
 
   toJSON(): Record<string, unknown> {
-    return { name: this.name, code: this.code, message: this.message, ...this.details };
+    return { name: this.name, code: this.code, message: this.message, ...this.context };
   }
 }
 

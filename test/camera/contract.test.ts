@@ -72,7 +72,7 @@ test('a live source that stalls without an error reconnects', async () => {
     emitter, log, new PipelinePool(100),
   );
   const errors: { code: string; stallMs: unknown }[] = [];
-  emitter.on('reconnecting', ({ error }) => errors.push({ code: error.code, stallMs: error.details.stallMs }));
+  emitter.on('reconnecting', ({ error }) => errors.push({ code: error.code, stallMs: error.context.stallMs }));
   await within(5000, src.start(), 'start');
   await within(8000, (async () => {
     while (errors.length === 0) await new Promise((r) => setTimeout(r, 50));

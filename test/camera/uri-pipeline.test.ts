@@ -32,14 +32,14 @@ test('parses every URI kind', () => {
 
 test('bad URIs are URI_INVALID and name the URI', () => {
   for (const bad of ['', 'cat.mp4', 'http://x/y', 'bogus://x', 'file://', 'file:///a"b', 'v4l2://video0', 'v4l2:///dev/../etc/passwd', 'csi://x', 'test://nope', 'rtsp://', 'file:///a%ZZ']) {
-    let err: { code?: string; details?: { uri?: string } } | undefined;
+    let err: { code?: string; context?: { uri?: string } } | undefined;
     try {
       parseSourceUri(bad);
     } catch (e) {
       err = e as typeof err;
     }
     assert.is(err?.code, 'URI_INVALID', bad);
-    assert.is(err?.details?.uri, bad, `details name ${bad}`);
+    assert.is(err?.context?.uri, bad, `details name ${bad}`);
   }
 });
 

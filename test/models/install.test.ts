@@ -83,7 +83,7 @@ test('an invalid manifest lists all its problems', () => {
     assert.unreachable();
   } catch (err) {
     assert.is((err as GlovesError).code, 'MANIFEST_INVALID');
-    const problems = (err as GlovesError).details.problems as string[];
+    const problems = (err as GlovesError).context.problems as string[];
     for (const p of ['name: ', 'task: ', 'sha256: ', 'file: ', 'preprocess: ']) assert.ok(problems.some((l) => l.startsWith(p)), p);
   }
 });
