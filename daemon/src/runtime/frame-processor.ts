@@ -1,0 +1,55 @@
+/**
+ * One frame through detection, embedding, matching, tracking and voting.
+ * Returns the named and unknown sightings for presence. No I/O besides the
+ * models; the caller owns timing, presence and publishing.
+ */
+import type { Detector, Embedder, Matcher } from '../recognition/types.js';
+import type { Sighting, UnknownSighting } from '../presence/types.js';
+import type { Tracker, TrackView } from '../tracking/tracker.js';
+import type { RgbImage } from '../vision/image.js';
+
+export interface FrameResult {
+  detections: number;
+  tracks: TrackView[];
+  sightings: Sighting[];
+  unknowns: UnknownSighting[];
+  /** Milliseconds per stage. */
+  timing: { detect: number; embed: number; track: number };
+}
+
+export class FrameProcessor {
+  private readonly detector: Detector;
+  private readonly embedder: Embedder;
+  private readonly matcher: Matcher;
+  private readonly tracker: Tracker;
+
+  constructor(parts: { detector: Detector; embedder: Embedder; matcher: Matcher; tracker: Tracker }) {
+    this.detector = parts.detector;
+    this.embedder = parts.embedder;
+    this.matcher = parts.matcher;
+    this.tracker = parts.tracker;
+  }
+
+  async process(image: RgbImage, timeMs: number): Promise<FrameResult> {
+    const t0 = performance.now();
+    const detections = await this.detector.detect(image);
+    const t1 = performance.now();
+    const embeddings = detections.length > 0 ? await this.embedder.embed(image, detections.map((d) => d.box)) : [];
+    const t2 = performance.now();
+    const observations = detections.map((d, i) => ({ label: d.label, score: d.score, box: d.box, match: this.matcher.match(embeddings[i]!) }));
+    const tracks = this.tracker.update(observations, timeMs);
+    const sightings: Sighting[] = [];
+    const unknowns: UnknownSighting[] = [];
+    for (const t of tracks) {
+      const box = roundBox(t.box);
+      if (t.identity.kind === 'pet') sightings.push({ pet: t.identity.pet, confidence: t.identity.confidence, box, track: t.id });
+      else if (t.identity.kind === 'unknown') unknowns.push({ confidence: t.identity.confidence, box, track: t.id });
+    }
+    const t3 = performance.now();
+    return { detections: detections.length, tracks, sightings, unknowns, timing: { detect: t1 - t0, embed: t2 - t1, track: t3 - t2 } };
+  }
+}
+
+function roundBox(b: readonly number[]): [number, number, number, number] {
+  return [Math.round(b[0]!), Math.round(b[1]!), Math.round(b[2]!), Math.round(b[3]!)];
+}

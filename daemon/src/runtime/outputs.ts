@@ -1,0 +1,102 @@
+/**
+ * Turns presence updates into durable side effects: events (id assigned here,
+ * then the outbox), retained states (at once on a present/away flip, else at
+ * most every `stateRefreshMs`), the on-disk state file, and snapshots (the best
+ * crop of each visit, at most every `snapshotIntervalMs` per pet).
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Logger } from '../log/logger.js';
+import { writeFileAtomic } from '../events/atomic-file.js';
+import type { PetEvent } from '../events/types.js';
+import type { MqttBridge } from '../mqtt/bridge.js';
+import { safeId } from '../mqtt/topics.js';
+import type { Presence, PresenceUpdate } from '../presence/presence.js';
+import type { PetStateStore, StoredPets } from '../presence/store.js';
+import type { PresenceEvent, Sighting } from '../presence/types.js';
+import type { RgbImage } from '../vision/image.js';
+import { cropJpeg } from './snapshot.js';
+
+export interface OutputsOptions {
+  camera: string;
+  stateRefreshMs: number;
+  snapshotIntervalMs: number;
+  snapshotsDir: string;
+}
+
+export class Outputs {
+  private readonly opts: OutputsOptions;
+  private readonly presence: Presence;
+  private readonly bridge: MqttBridge;
+  private readonly store: PetStateStore;
+  private readonly log: Logger;
+  /** Deleted pets whose retained topics are not cleared yet: kept in the state file until they are. */
+  private readonly leftovers: StoredPets;
+  private readonly lastStateMs = new Map<string, number>();
+  private readonly snap = new Map<string, { best: number; lastMs: number; busy: boolean }>();
+
+  constructor(parts: { presence: Presence; bridge: MqttBridge; store: PetStateStore; leftovers: StoredPets }, opts: OutputsOptions, log: Logger) {
+    this.presence = parts.presence;
+    this.bridge = parts.bridge;
+    this.store = parts.store;
+    this.leftovers = parts.leftovers;
+    this.opts = opts;
+    this.log = log;
+  }
+
+  apply(up: PresenceUpdate, nowMs: number): void {
+    for (const e of up.events) this.bridge.enqueue(toEvent(e, this.opts.camera));
+    const flips = new Set(up.transitions);
+    let published = false;
+    for (const id of new Set(up.updated)) {
+      const due = flips.has(id) || nowMs - (this.lastStateMs.get(id) ?? Number.NEGATIVE_INFINITY) >= this.opts.stateRefreshMs;
+      if (!due) continue;
+      const s = this.presence.state(id);
+      if (s) this.bridge.publishState(id, s);
+      this.lastStateMs.set(id, nowMs);
+      published = true;
+    }
+    // The file follows what the broker was told, so a restart restores the same states.
+    if (published) this.persist();
+    for (const e of up.events) if (e.type === 'left' && e.pet) this.snap.delete(e.pet.petId);
+  }
+
+  /** Publishes a snapshot when a visit's crop improves (rate-limited per pet); never blocks the frame loop. */
+  snapshots(image: RgbImage, sightings: readonly Sighting[], nowMs: number): void {
+    for (const s of sightings) {
+      const cur = this.snap.get(s.pet.petId) ?? { best: -1, lastMs: Number.NEGATIVE_INFINITY, busy: false };
+      this.snap.set(s.pet.petId, cur);
+      if (cur.busy || s.confidence <= cur.best || nowMs - cur.lastMs < this.opts.snapshotIntervalMs) continue;
+      cur.best = s.confidence;
+      cur.lastMs = nowMs;
+      cur.busy = true;
+      cropJpeg(image, s.box)
+        .then((jpeg) => {
+          writeFileAtomic(join(this.opts.snapshotsDir, `${safeId(s.pet.petId)}.jpg`), jpeg);
+          this.bridge.publishSnapshot(s.pet.petId, jpeg);
+        })
+        .catch((err: unknown) => this.log.warn('snapshot failed', { pet: s.pet.petId, error: err as Error }))
+        .finally(() => (cur.busy = false));
+    }
+  }
+
+  /** A deleted pet's retained topics are gone from the broker: forget it. */
+  forget(petId: string): void {
+    delete this.leftovers[petId];
+    this.persist();
+  }
+
+  persist(): void {
+    const pets: StoredPets = { ...this.leftovers };
+    for (const p of this.presence.pets()) pets[p.petId] = { name: p.name, state: this.presence.state(p.petId)! };
+    try {
+      this.store.save(pets);
+    } catch (err) {
+      this.log.error('cannot write the pet state file', { error: err as Error });
+    }
+  }
+}
+
+export function toEvent(e: PresenceEvent, camera: string): PetEvent {
+  return { id: randomUUID(), type: e.type, pet: e.pet?.name ?? null, pet_id: e.pet?.petId ?? null, camera, ts: e.ts, confidence: e.confidence, box: e.box, track: e.track };
+}
