@@ -1,6 +1,6 @@
 /**
  * `quantize` end to end: manifest + calibration set -> <out>/<name>.onnx (QDQ),
- * <out>/<name>.json (manifest, new sha256), <out>/calibration.cache (TensorRT)
+ * <out>/<name>.json (manifest, new sha256), <out>/<model>.calib (TensorRT cache)
  * and <out>/quantize-report.json (ranges, mixed-precision choices).
  */
 import { createHash } from 'node:crypto';
@@ -105,7 +105,8 @@ export async function runQuantize(o: QuantizeRunOptions): Promise<QuantizeRunRes
   const out = qdqManifest(manifest, `${name}.onnx`, bytes);
   const modelPath = join(o.outDir, `${name}.onnx`);
   const manifestPath = join(o.outDir, `${name}.json`);
-  const cachePath = join(o.outDir, 'calibration.cache');
+  // Named as the daemon's TensorRT backend looks it up (inference.calibrationDir/<model>.calib).
+  const cachePath = join(o.outDir, `${manifest.name}.calib`);
   const reportPath = join(o.outDir, 'quantize-report.json');
   writeFileSync(modelPath, bytes);
   writeFileSync(manifestPath, JSON.stringify(out, null, 2) + '\n');

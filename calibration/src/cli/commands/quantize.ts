@@ -1,0 +1,65 @@
+import type { Command } from '../../../../daemon/src/cli/command.js';
+import { parseCommandArgs, requireString } from '../../../../daemon/src/cli/args.js';
+import { UsageError } from '../../../../daemon/src/errors.js';
+import { CALIBRATION_METHODS, type CalibrationMethod } from '../../ranges/calibrators.js';
+import { QDQ_LAYOUTS, type QdqLayout } from '../../qdq/quantize.js';
+import { runQuantize } from '../../quantize/run.js';
+
+export const quantizeCommand: Command = {
+  name: 'quantize',
+  summary: 'INT8: TensorRT calibration cache + QDQ ONNX model from a calibration set',
+  usage: `gloves-trainer quantize --model MANIFEST --calibration DIR --method entropy|percentile|minmax --out DIR
+    [--trt-version X.Y.Z] [--percentile 99.99] [--layout conv-in|conv-io|full] [--activations int8|uint8]
+    [--quantize-bias] [--sensitivity-target 0.1]
+  Collects activation ranges with the FP32 model (a QOperator int8 model is first converted back to
+  FP32), writes DIR/<model>.calib (TensorRT cache, default version 10.3.0), DIR/<name>-int8-qdq.onnx
+  with its manifest, and DIR/quantize-report.json. Activations whose quantization alone hurts the
+  output most are kept in float until the output error is within --sensitivity-target (0 = none).`,
+  async run(ctx) {
+    const { values } = parseCommandArgs('quantize', ctx.argv, {
+      model: { type: 'string' },
+      calibration: { type: 'string' },
+      method: { type: 'string' },
+      out: { type: 'string' },
+      'trt-version': { type: 'string' },
+      percentile: { type: 'string' },
+      layout: { type: 'string' },
+      activations: { type: 'string' },
+      'quantize-bias': { type: 'boolean' },
+      'sensitivity-target': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (values.help) {
+      ctx.stdout(this.usage);
+      return 0;
+    }
+    const method = requireString('quantize', values.method, '--method') as CalibrationMethod;
+    if (!CALIBRATION_METHODS.includes(method)) throw new UsageError(`quantize: --method must be one of ${CALIBRATION_METHODS.join(', ')}`);
+    const layout = (values.layout ?? 'conv-in') as QdqLayout;
+    if (!QDQ_LAYOUTS.includes(layout)) throw new UsageError(`quantize: --layout must be one of ${QDQ_LAYOUTS.join(', ')}`);
+    const act = values.activations ?? 'int8';
+    if (act !== 'int8' && act !== 'uint8') throw new UsageError('quantize: --activations must be int8 or uint8');
+    const num = (v: string | undefined, flag: string, d: number): number => {
+      if (v === undefined) return d;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0) throw new UsageError(`quantize: ${flag} must be a non-negative number`);
+      return n;
+    };
+    const res = await runQuantize({
+      modelManifest: requireString('quantize', values.model, '--model'),
+      calibrationDir: requireString('quantize', values.calibration, '--calibration'),
+      outDir: requireString('quantize', values.out, '--out'),
+      method,
+      trtVersion: values['trt-version'] ?? '10.3.0',
+      percentile: num(values.percentile, '--percentile', 99.99),
+      qdq: { layout, activationType: act, quantizeBias: values['quantize-bias'] === true },
+      sensitivityTarget: num(values['sensitivity-target'], '--sensitivity-target', 0.1),
+      progress: (l) => ctx.stderr(l),
+    });
+    ctx.stdout(`QDQ model:  ${res.modelPath} (sha256 ${res.manifest.sha256})`);
+    ctx.stdout(`manifest:   ${res.manifestPath}`);
+    ctx.stdout(`TRT cache:  ${res.cachePath}`);
+    ctx.stdout(`report:     ${res.reportPath}`);
+    return 0;
+  },
+};
