@@ -123,7 +123,7 @@ export function quantizeQdq(m: ModelProto, ranges: ReadonlyMap<string, Activatio
     if (opts.quantizeBias && b && xScale !== undefined && b.dataType === DataType.FLOAT) {
       const bf = readFloats(b);
       const bs = Float32Array.from(qw.scales, (sw) => sw * xScale);
-      const bq = Int32Array.from(bf, (v, c) => Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.round(v / bs[c]!))));
+      const bq = Int32Array.from(bf, (v, c) => Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, roundHalfEven(v / bs[c]!))));
       const bqT = int32Tensor(newName(`${bName}_quantized`), [bf.length], bq);
       const bsT = floatTensor(newName(`${bName}_scale`), [bf.length], bs);
       const bzT = int32Tensor(newName(`${bName}_zero_point`), [bf.length], new Int32Array(bf.length));
@@ -166,7 +166,13 @@ export function quantizeWeight(w: Float32Array, dims: number[], axis: number): {
   const q = new Int8Array(w.length);
   for (let i = 0; i < w.length; i++) {
     const c = Math.floor(i / inner) % ch;
-    q[i] = Math.max(-127, Math.min(127, Math.round(w[i]! / scales[c]!)));
+    q[i] = Math.max(-127, Math.min(127, roundHalfEven(w[i]! / scales[c]!)));
   }
   return { q, scales };
+}
+
+/** Round half to even, as ONNX QuantizeLinear does. */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
