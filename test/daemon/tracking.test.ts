@@ -129,4 +129,21 @@ test('a cat and a dog never share a track even when boxes overlap', () => {
   assert.is.not(t.update([dog], 1)[0]!.id, a);
 });
 
+test('appearance gate: a different-looking animal in the same spot starts a new track', () => {
+  const t = new Tracker({ ...opts, appearanceGate: 0.8 });
+  const e1 = new Float32Array([1, 0, 0]);
+  const e1b = new Float32Array([0.95, 0.31, 0]);
+  const e2 = new Float32Array([0, 1, 0]);
+  const box: Box = [0, 0, 100, 100];
+  const id = t.update([{ ...obs(box, m(A, 0.9)), embedding: e1 }], 0)[0]!.id;
+  assert.is(t.update([{ ...obs(box, m(A, 0.9)), embedding: e1b }], 1)[0]!.id, id, 'similar look continues');
+  const other = t.update([{ ...obs(box, m(null, 0.9)), embedding: e2 }], 2)[0]!;
+  assert.is.not(other.id, id);
+  assert.is(other.hits, 1, 'fresh evidence');
+  // Without a gate the same sequence continues the track.
+  const u = new Tracker(opts);
+  const uid = u.update([{ ...obs(box, m(A, 0.9)), embedding: e1 }], 0)[0]!.id;
+  assert.is(u.update([{ ...obs(box, m(null, 0.9)), embedding: e2 }], 1)[0]!.id, uid);
+});
+
 test.run();

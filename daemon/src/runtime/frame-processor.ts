@@ -36,7 +36,7 @@ export class FrameProcessor {
     const t1 = performance.now();
     const embeddings = detections.length > 0 ? await this.embedder.embed(image, detections.map((d) => d.box)) : [];
     const t2 = performance.now();
-    const observations = detections.map((d, i) => ({ label: d.label, score: d.score, box: d.box, match: this.matcher.match(embeddings[i]!) }));
+    const observations = detections.map((d, i) => ({ label: d.label, score: d.score, box: d.box, match: this.matcher.match(embeddings[i]!), embedding: embeddings[i]! }));
     const tracks = this.tracker.update(observations, timeMs);
     const sightings: Sighting[] = [];
     const unknowns: UnknownSighting[] = [];

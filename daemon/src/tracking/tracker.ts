@@ -1,6 +1,9 @@
 /**
  * Multi-object tracker: associates each frame's detections with live tracks by
- * optimal one-to-one IoU assignment (same label only), accumulates identity
+ * optimal one-to-one IoU assignment (same label only, and, when embeddings are
+ * given, only if the detection still looks like the track's last sighting:
+ * cosine >= `appearanceGate`; so one animal stepping into the spot another just
+ * left starts a new track instead of inheriting its identity), accumulates identity
  * evidence per track and names the visible tracks one-to-one (./voting.ts).
  *
  * Pure and synchronous: the caller passes frame times, so tests drive it directly.
@@ -15,6 +18,8 @@ export interface TrackerOptions extends VoteOptions {
   iouMatch: number;
   /** Consecutive frames a track may go undetected before it ends. */
   maxMissedFrames: number;
+  /** Minimum cosine between a detection's embedding and the track's last one (0 disables). */
+  appearanceGate?: number;
 }
 
 export interface Observation {
@@ -22,6 +27,8 @@ export interface Observation {
   score: number;
   box: Box;
   match: MatchResult;
+  /** L2-normalised appearance embedding, for the appearance gate. */
+  embedding?: Float32Array;
 }
 
 export interface TrackView {
@@ -47,6 +54,7 @@ interface Track {
   lastSeenMs: number;
   evidence: Evidence;
   identity: TrackIdentity;
+  embedding: Float32Array | undefined;
 }
 
 export class Tracker {
@@ -61,7 +69,14 @@ export class Tracker {
   /** Feeds one frame; returns the tracks that are visible in it, with their identities. */
   update(observations: readonly Observation[], timeMs: number): TrackView[] {
     const live = this.tracks;
-    const scores = live.map((t) => observations.map((o) => (o.label === t.label ? iou(t.box, o.box) : -1)));
+    const gate = this.opts.appearanceGate ?? 0;
+    const scores = live.map((t) =>
+      observations.map((o) => {
+        if (o.label !== t.label) return -1;
+        if (gate > 0 && t.embedding && o.embedding && cosine(t.embedding, o.embedding) < gate) return -1;
+        return iou(t.box, o.box);
+      }),
+    );
     const pairs = assignMax(scores, Math.max(this.opts.iouMatch, Number.MIN_VALUE));
     const obsToTrack = new Map<number, Track>();
     for (const p of pairs) obsToTrack.set(p.col, live[p.row]!);
@@ -70,7 +85,7 @@ export class Tracker {
     observations.forEach((o, j) => {
       let t = obsToTrack.get(j);
       if (!t) {
-        t = { id: this.nextId++, label: o.label, box: o.box, hits: 0, missed: 0, firstSeenMs: timeMs, lastSeenMs: timeMs, evidence: new Evidence(), identity: { kind: 'pending' } };
+        t = { id: this.nextId++, label: o.label, box: o.box, hits: 0, missed: 0, firstSeenMs: timeMs, lastSeenMs: timeMs, evidence: new Evidence(), identity: { kind: 'pending' }, embedding: undefined };
         live.push(t);
       }
       t.box = o.box;
@@ -78,6 +93,7 @@ export class Tracker {
       t.missed = 0;
       t.lastSeenMs = timeMs;
       t.evidence.add(o.match);
+      if (o.embedding) t.embedding = o.embedding;
       seen.add(t);
       visible.push(t);
     });
@@ -93,6 +109,19 @@ export class Tracker {
   all(): TrackView[] {
     return this.tracks.map((t) => view(t, -1));
   }
+}
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return 0;
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
 }
 
 function view(t: Track, observation: number): TrackView {

@@ -46,6 +46,12 @@ export const trackingSection = z
   .strictObject({
     iouMatch: z.number().min(0).max(1).default(0.3).describe('Minimum IoU to continue a track'),
     maxMissedFrames: z.number().int().min(0).default(5).describe('Frames a track may go undetected'),
+    appearanceGate: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.8)
+      .describe('Minimum embedding cosine for a detection to continue a track (0: IoU only)'),
     minVotes: z.number().int().min(1).default(3).describe('Frames of evidence before a track is named'),
     minConfidence: z
       .number()
