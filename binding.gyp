@@ -12,6 +12,7 @@
         "native/src/addon.cc",
         "native/src/kernels_napi.cc",
         "native/src/kernels/resample.cc",
+        "native/src/kernels/bilinear.cc",
         "native/src/kernels/nv12.cc",
         "native/src/kernels/nms.cc"
       ],

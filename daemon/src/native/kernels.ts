@@ -2,8 +2,9 @@
  * The daemon's per-frame pixel work: frame -> NCHW tensor (letterbox/stretch),
  * batched box crops for the embedder, and class-aware NMS. Uses the native
  * addon when present, the TypeScript references otherwise; both paths share
- * validation (same GlovesError codes) and geometry, and give the same numbers
- * (the native path is tested for exact parity on real frames).
+ * validation (same GlovesError codes), geometry and NMS results; the native
+ * pixel values match the references within the tolerance stated in
+ * native/src/kernels/resample.h (1e-3 of an 8-bit level), tested on real frames.
  *
  * Policy: jobs with at least ASYNC_MIN_FLOATS output floats (or ASYNC_MIN_BOXES
  * boxes for NMS) run on the libuv pool and leave the main thread free; smaller
@@ -15,7 +16,7 @@ import { nms as nmsReference, type NmsBox } from '../recognition/nms.js';
 import { toRgb } from '../vision/convert.js';
 import type { PixelImage } from '../vision/image.js';
 import { preprocessInto, type PreprocessResult, type Region, type Transform } from '../vision/preprocess.js';
-import { fromNative, PIXEL_FORMAT_CODE, type NativeAddon } from './addon.js';
+import { fromNative, loadNativeAddon, PIXEL_FORMAT_CODE, type NativeAddon } from './addon.js';
 import { normFor, packSlots, validateJob } from './geometry.js';
 
 export const ASYNC_MIN_FLOATS = 3 * 96 * 96;
@@ -129,4 +130,16 @@ class NativeKernels implements PixelKernels {
 /** Kernels over the addon when given one, else the TypeScript references. */
 export function createKernels(addon: NativeAddon | null): PixelKernels {
   return addon ? new NativeKernels(addon) : new TsKernels();
+}
+
+let processKernels: PixelKernels | null = null;
+
+/**
+ * The process-wide kernels for the hot path: the addon when it is built (and
+ * not disabled with GLOVES_NATIVE=0), the TypeScript references otherwise.
+ * Loaded once, on first use; a present but broken addon throws NATIVE_LOAD_FAILED.
+ */
+export function defaultKernels(): PixelKernels {
+  processKernels ??= createKernels(loadNativeAddon());
+  return processKernels;
 }

@@ -1,8 +1,9 @@
 /**
  * A mock of the native addon implementing the same NativeAddon interface, for
  * machines without the hardware (TensorRT/GPU) and for the contract tests:
- * - kernels: a plain TypeScript implementation of the addon's slot semantics
- *   (held to the same exact-parity tests as the C++);
+ * - kernels: a plain TypeScript implementation of the addon's slot semantics in
+ *   the reference's double arithmetic (so it matches the reference exactly, where
+ *   the C++ is held to the stated float tolerance);
  * - TensorRT: "engines" are a small JSON blob naming the ONNX file; running one
  *   runs that file in onnxruntime, so outputs are real. Every build request is
  *   recorded in `builds` so policy (precision fallback, DLA, profiles) is testable.

@@ -1,16 +1,19 @@
 /**
  * The detector: manifest-driven letterbox pre-processing, one inference, YOLOX
- * decoding, class-aware NMS, and boxes mapped back to frame pixels.
+ * decoding, class-aware NMS, and boxes mapped back to frame pixels. The
+ * letterbox and NMS run on the pixel kernels (the native addon when present,
+ * the TypeScript references otherwise: daemon/src/native/kernels.ts).
  */
 import { GlovesError } from '../errors.js';
 import type { InferenceSession } from '../inference/backend.js';
 import type { ModelManifest } from '../models/manifest.js';
-import { preprocess, unmapBox } from '../vision/preprocess.js';
+import { defaultKernels, type PixelKernels } from '../native/kernels.js';
+import { unmapBox } from '../vision/preprocess.js';
 import type { RgbImage } from '../vision/image.js';
 import { clipBox } from './crop.js';
 import { nms } from './nms.js';
 import type { AnimalLabel, Detection, Detector } from './types.js';
-import { decodeYolox } from './yolox.js';
+import { decodeYolox, type RawCandidate } from './yolox.js';
 
 export interface DetectionOptions {
   minScore: number;
@@ -38,6 +41,17 @@ export function postprocessDetections(
   frame: { width: number; height: number },
   opts: DetectionOptions,
 ): Detection[] {
+  const cands = candidates(m, output, dims, opts);
+  const keep = nms(
+    cands.map((c) => c.box),
+    cands.map((c) => c.score),
+    cands.map((c) => c.classId),
+    opts.nmsIou,
+  );
+  return keptDetections(m, cands, keep, transform, frame);
+}
+
+function candidates(m: ModelManifest, output: Float32Array, dims: readonly number[], opts: DetectionOptions): RawCandidate[] {
   if (m.postprocess.kind !== 'yolox') throw new GlovesError('MANIFEST_INVALID', `${m.name} is not a YOLOX detector`);
   const [w, h] = inputSize(m);
   const classIds = opts.labels.map((l) => {
@@ -45,13 +59,10 @@ export function postprocessDetections(
     if (i < 0) throw new GlovesError('MANIFEST_INVALID', `${m.name} has no label ${l}`);
     return i;
   });
-  const cands = decodeYolox(output, dims, { inputWidth: w, inputHeight: h, strides: m.postprocess.strides, classIds, minScore: opts.minScore });
-  const keep = nms(
-    cands.map((c) => c.box),
-    cands.map((c) => c.score),
-    cands.map((c) => c.classId),
-    opts.nmsIou,
-  );
+  return decodeYolox(output, dims, { inputWidth: w, inputHeight: h, strides: m.postprocess.strides, classIds, minScore: opts.minScore });
+}
+
+function keptDetections(m: ModelManifest, cands: RawCandidate[], keep: readonly number[], transform: Parameters<typeof unmapBox>[1], frame: { width: number; height: number }): Detection[] {
   const dets: Detection[] = [];
   for (const i of keep) {
     const c = cands[i]!;
@@ -62,17 +73,36 @@ export function postprocessDetections(
   return dets;
 }
 
-export function createDetector(manifest: ModelManifest, session: InferenceSession, opts: DetectionOptions): Detector {
+/** `kernels` defaults to the process-wide choice (native addon when built, else TypeScript). */
+export function createDetector(manifest: ModelManifest, session: InferenceSession, opts: DetectionOptions, kernels: PixelKernels = defaultKernels()): Detector {
   if (manifest.task !== 'detector') throw new GlovesError('MANIFEST_INVALID', `${manifest.name} is not a detector`);
   const [w, h] = inputSize(manifest);
   const inName = manifest.inputs[0]!.name;
   const outName = manifest.outputs[0]!.name;
+  // The input tensor is reused between frames: a fresh 2 MB buffer per frame
+  // (allocation, page faults, GC) costs more than the letterbox itself. A call
+  // overlapping another one gets its own buffer.
+  let spare: Float32Array | null = null;
   return {
     async detect(img: RgbImage): Promise<Detection[]> {
-      const { tensor, transform } = preprocess(img, manifest.preprocess, w, h);
-      const out = await session.run({ [inName]: { dims: [1, 3, h, w], data: tensor } });
-      const o = out[outName]!;
-      return postprocessDetections(manifest, o.data, o.dims, transform, img, opts);
+      const tensor = spare ?? new Float32Array(3 * w * h);
+      spare = null;
+      try {
+        const frame = { format: 'RGB' as const, width: img.width, height: img.height, data: img.data };
+        const [transform] = await kernels.preprocessInto(frame, manifest.preprocess, w, h, tensor, 0, [{ x: 0, y: 0, width: img.width, height: img.height }]);
+        const out = await session.run({ [inName]: { dims: [1, 3, h, w], data: tensor } });
+        const o = out[outName]!;
+        const cands = candidates(manifest, o.data, o.dims, opts);
+        const keep = await kernels.nms(
+          cands.map((c) => c.box),
+          cands.map((c) => c.score),
+          cands.map((c) => c.classId),
+          opts.nmsIou,
+        );
+        return keptDetections(manifest, cands, keep, transform!, img);
+      } finally {
+        spare = tensor;
+      }
     },
     dispose: () => session.dispose(),
   };

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "bilinear.h"
 #include "nv12.h"
 
 namespace gloves {
@@ -61,82 +62,80 @@ Error ValidateSlot(const Image& img, const Slot& s, size_t outLength) {
 
 namespace {
 
-// bpp: bytes per pixel of the sampled buffer; chOff: byte offset of each RGB channel in a pixel.
-void Resample(const uint8_t* data, int stride, int bpp, const int chOff[3], int rx, int ry, int rw, int rh, const Slot& s,
-              const Norm& n, float* out) {
-  const size_t plane = static_cast<size_t>(s.outW) * s.outH;
-  float* base = out + s.offset;
-  if (s.cw != s.outW || s.ch != s.outH) {
-    for (int c = 0; c < 3; c++) std::fill(base + c * plane, base + (c + 1) * plane, static_cast<float>(n.pad[c]));
+// A packed RGB/BGR/RGBA region: rows are read in place.
+class PackedRows : public RowSource {
+ public:
+  PackedRows(const Image& img, int bpp, const Slot& s)
+      : base_(img.data + static_cast<size_t>(s.ry) * img.width * bpp + static_cast<size_t>(s.rx) * bpp),
+        stride_(static_cast<size_t>(img.width) * bpp) {}
+  const uint8_t* Row(int y) override { return base_ + static_cast<size_t>(y) * stride_; }
+
+ private:
+  const uint8_t* base_;
+  size_t stride_;
+};
+
+// An NV12 region: rows are converted to RGB on demand, keeping the two most
+// recently used (each output row needs two neighbouring source rows).
+class Nv12Rows : public RowSource {
+ public:
+  Nv12Rows(const Image& img, const Slot& s, std::string& scratch) : img_(img), s_(s) {
+    const size_t rowBytes = static_cast<size_t>(s.rw) * 3;
+    scratch.resize(2 * rowBytes);
+    buf_[0] = reinterpret_cast<uint8_t*>(&scratch[0]);
+    buf_[1] = buf_[0] + rowBytes;
   }
-  const double fx = static_cast<double>(rw) / s.cw;
-  const double fy = static_cast<double>(rh) / s.ch;
-  std::vector<int> x0s(s.cw), x1s(s.cw);
-  std::vector<double> wxs(s.cw);
-  for (int x = 0; x < s.cw; x++) {
-    double sx = (x + 0.5) * fx - 0.5;
-    if (sx < 0) sx = 0;
-    if (sx > rw - 1) sx = rw - 1;
-    const int x0 = static_cast<int>(std::floor(sx));
-    x0s[x] = (rx + x0) * bpp;
-    x1s[x] = (rx + std::min(x0 + 1, rw - 1)) * bpp;
-    // The reference keeps this weight in a Float32Array.
-    wxs[x] = static_cast<double>(static_cast<float>(sx - x0));
-  }
-  const int s0 = chOff[n.srcCh[0]], s1 = chOff[n.srcCh[1]], s2 = chOff[n.srcCh[2]];
-  const double m0 = n.mul[0], m1 = n.mul[1], m2 = n.mul[2];
-  const double a0 = n.add[0], a1 = n.add[1], a2 = n.add[2];
-  for (int y = 0; y < s.ch; y++) {
-    double sy = (y + 0.5) * fy - 0.5;
-    if (sy < 0) sy = 0;
-    if (sy > rh - 1) sy = rh - 1;
-    const int y0 = static_cast<int>(std::floor(sy));
-    const double wy = sy - y0;
-    const uint8_t* row0 = data + static_cast<size_t>(ry + y0) * stride;
-    const uint8_t* row1 = data + static_cast<size_t>(ry + std::min(y0 + 1, rh - 1)) * stride;
-    float* o0 = base + static_cast<size_t>(y + s.padY) * s.outW + s.padX;
-    float* o1 = o0 + plane;
-    float* o2 = o1 + plane;
-    for (int x = 0; x < s.cw; x++) {
-      const double wx = wxs[x];
-      const uint8_t* p00 = row0 + x0s[x];
-      const uint8_t* p01 = row0 + x1s[x];
-      const uint8_t* p10 = row1 + x0s[x];
-      const uint8_t* p11 = row1 + x1s[x];
-      const double w00 = (1 - wx) * (1 - wy), w01 = wx * (1 - wy), w10 = (1 - wx) * wy, w11 = wx * wy;
-      const double v0 = p00[s0] * w00 + p01[s0] * w01 + p10[s0] * w10 + p11[s0] * w11;
-      const double v1 = p00[s1] * w00 + p01[s1] * w01 + p10[s1] * w10 + p11[s1] * w11;
-      const double v2 = p00[s2] * w00 + p01[s2] * w01 + p10[s2] * w10 + p11[s2] * w11;
-      o0[x] = static_cast<float>(v0 * m0 + a0);
-      o1[x] = static_cast<float>(v1 * m1 + a1);
-      o2[x] = static_cast<float>(v2 * m2 + a2);
+  const uint8_t* Row(int y) override {
+    for (int i = 0; i < 2; i++) {
+      if (have_[i] == y) {
+        last_ = i;
+        return buf_[i];
+      }
     }
+    const int i = 1 - last_;
+    Nv12RegionToRgb(img_.data, img_.width, img_.height, s_.rx, s_.ry + y, s_.rw, 1, buf_[i]);
+    have_[i] = y;
+    last_ = i;
+    return buf_[i];
   }
-}
+
+ private:
+  const Image& img_;
+  const Slot& s_;
+  uint8_t* buf_[2] = {nullptr, nullptr};
+  int have_[2] = {-1, -1};
+  int last_ = 1;
+};
 
 }  // namespace
 
 void ResampleSlot(const Image& img, const Slot& s, const Norm& n, float* out, std::string& scratch) {
-  static const int kRgb[3] = {0, 1, 2};
-  static const int kBgr[3] = {2, 1, 0};
-  switch (img.format) {
-    case PixelFormat::kRGB:
-      Resample(img.data, img.width * 3, 3, kRgb, s.rx, s.ry, s.rw, s.rh, s, n, out);
-      return;
-    case PixelFormat::kBGR:
-      Resample(img.data, img.width * 3, 3, kBgr, s.rx, s.ry, s.rw, s.rh, s, n, out);
-      return;
-    case PixelFormat::kRGBA:
-      Resample(img.data, img.width * 4, 4, kRgb, s.rx, s.ry, s.rw, s.rh, s, n, out);
-      return;
-    case PixelFormat::kNV12: {
-      // Taps never leave the region, so converting just the region is exact.
-      scratch.resize(static_cast<size_t>(s.rw) * s.rh * 3);
-      auto* rgb = reinterpret_cast<uint8_t*>(&scratch[0]);
-      Nv12RegionToRgb(img.data, img.width, img.height, s.rx, s.ry, s.rw, s.rh, rgb);
-      Resample(rgb, s.rw * 3, 3, kRgb, 0, 0, s.rw, s.rh, s, n, out);
-      return;
-    }
+  // Byte offset of each RGB channel inside a source pixel.
+  static const int kRgbOff[3] = {0, 1, 2};
+  static const int kBgrOff[3] = {2, 1, 0};
+  const int* chOff = img.format == PixelFormat::kBGR ? kBgrOff : kRgbOff;
+  BilinearParams p;
+  p.rw = s.rw;
+  p.rh = s.rh;
+  p.bpp = img.format == PixelFormat::kRGBA ? 4 : 3;
+  p.cw = s.cw;
+  p.ch = s.ch;
+  p.outW = s.outW;
+  p.outH = s.outH;
+  p.padX = s.padX;
+  p.padY = s.padY;
+  for (int c = 0; c < 3; c++) {
+    p.lane[c] = chOff[n.srcCh[c]];
+    p.mul[c] = static_cast<float>(n.mul[c]);
+    p.add[c] = static_cast<float>(n.add[c]);
+    p.pad[c] = static_cast<float>(n.pad[c]);
+  }
+  if (img.format == PixelFormat::kNV12) {
+    Nv12Rows rows(img, s, scratch);
+    ResampleBilinear(rows, p, out + s.offset);
+  } else {
+    PackedRows rows(img, p.bpp, s);
+    ResampleBilinear(rows, p, out + s.offset);
   }
 }
 
