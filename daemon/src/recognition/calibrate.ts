@@ -1,6 +1,11 @@
 /**
  * Fitting population statistics and calibrating the unknown threshold (pure).
  *
+ * Recipe (chosen by cross-validation across cats, see models/stats/fit.ts):
+ * centre on the population mean, within-class whitening with shrinkage learned
+ * on the population's photos (`fitPopulation`), mean prototype, and a per-pet
+ * bar raised by the pet's enrolment spread (matcher.ts).
+ *
  * The threshold is calibrated OUT OF SAMPLE: cats are split into folds; for each
  * fold the population mean is taken from the other folds only, and the fold's
  * queries are scored with the eval protocol. The pooled out-of-fold impostor
@@ -9,9 +14,16 @@
  * procedure achieves on folds whose threshold was chosen on the other folds.
  */
 import type { EmbeddedPhoto } from './dataset.js';
+import { enrolmentIndices } from './dataset.js';
 import { evaluateEmbedded, summarize, type QueryOutcome } from './evaluate.js';
-import type { DecisionRule } from './matcher.js';
-import type { PopulationStats } from './stats.js';
+import { enrolmentSpread, type DecisionRule } from './matcher.js';
+import { symmetricEigen } from './linalg.js';
+import { applyTransform, type PopulationStats } from './stats.js';
+
+/** Version of the matching recipe; stats files record it. Bump when the transform or rule changes. */
+export const RECIPE = 'whiten-spread/1';
+/** Shrinkage of the within-class scatter, relative to its mean eigenvalue. */
+export const WHITEN_SHRINK = 0.5;
 
 export function populationMean(items: readonly EmbeddedPhoto[]): Float32Array {
   const vs = items.flatMap((i) => (i.embedding ? [i.embedding] : []));
@@ -21,17 +33,87 @@ export function populationMean(items: readonly EmbeddedPhoto[]): Float32Array {
   return m;
 }
 
-function centreOnly(embedderModelId: string, mean: Float32Array): PopulationStats {
-  return { embedderModelId, dim: mean.length, mean, calibration: { threshold: -1, margin: 0, slope: 1, offset: 0, method: 'fitting' } };
+/**
+ * Within-class whitening with shrinkage: P ~ (Sw + s I)^(-1/2), s = shrink * trace(Sw)/dim,
+ * Sw the scatter of photos around their own pet's mean. Computed in the span of the
+ * centred photos (a Gram matrix of n x n), stored as P/b = I + B^T diag(a/b - 1) B.
+ */
+export function fitWhitening(items: readonly EmbeddedPhoto[], shrink: number): NonNullable<PopulationStats['whitening']> {
+  const rows = items.filter((i) => i.embedding);
+  const n = rows.length;
+  const dim = rows[0]!.embedding!.length;
+  const byPet = new Map<string, Float64Array>();
+  const counts = new Map<string, number>();
+  for (const r of rows) {
+    const m = byPet.get(r.pet) ?? new Float64Array(dim);
+    for (let i = 0; i < dim; i++) m[i] = m[i]! + r.embedding![i]!;
+    byPet.set(r.pet, m);
+    counts.set(r.pet, (counts.get(r.pet) ?? 0) + 1);
+  }
+  for (const [pet, m] of byPet) for (let i = 0; i < dim; i++) m[i] = m[i]! / counts.get(pet)!;
+  const a = new Float64Array(n * dim);
+  const w = 1 / Math.sqrt(n);
+  rows.forEach((r, k) => {
+    const m = byPet.get(r.pet)!;
+    for (let i = 0; i < dim; i++) a[k * dim + i] = (r.embedding![i]! - m[i]!) * w;
+  });
+  const g = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = i; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < dim; k++) s += a[i * dim + k]! * a[j * dim + k]!;
+      g[i * n + j] = s;
+      g[j * n + i] = s;
+    }
+  }
+  const { values, vectors } = symmetricEigen(g, n);
+  const top = values[0]!;
+  const keep: number[] = [];
+  for (let r = 0; r < n; r++) if (values[r]! > 1e-9 * top) keep.push(r);
+  const total = keep.reduce((s, r) => s + values[r]!, 0);
+  const sh = shrink * (total / dim);
+  const rank = keep.length;
+  const basis = new Float32Array(rank * dim);
+  const coef = new Float32Array(rank);
+  keep.forEach((r, out) => {
+    // Basis vector u = A^T v / sqrt(lambda): unit length because v is an eigenvector of A A^T.
+    const inv = 1 / Math.sqrt(values[r]!);
+    const u = new Float64Array(dim);
+    for (let k = 0; k < n; k++) {
+      const vk = vectors[r * n + k]! * inv;
+      if (vk === 0) continue;
+      for (let i = 0; i < dim; i++) u[i] = u[i]! + vk * a[k * dim + i]!;
+    }
+    basis.set(u, out * dim);
+    coef[out] = Math.sqrt(sh / (values[r]! + sh)) - 1;
+  });
+  return { rank, basis, coef, shrink };
 }
 
-/** Out-of-fold outcomes with an accept-everything rule (scores are what matter). */
+/** Mean and whitening fitted on `items` (an uncalibrated rule; see fit.ts). */
+export function fitPopulation(items: readonly EmbeddedPhoto[], embedderModelId: string, shrink = WHITEN_SHRINK): PopulationStats {
+  const mean = populationMean(items);
+  return {
+    embedderModelId,
+    dim: mean.length,
+    mean,
+    whitening: fitWhitening(items, shrink),
+    recipe: RECIPE,
+    calibration: { threshold: -1, margin: 0, slope: 1, offset: 0, method: 'fitting' },
+  };
+}
+
+/**
+ * Out-of-fold outcomes with an accept-everything rule (scores are what matter): for
+ * each fold of cats, statistics are fitted on the other cats only; all cats are
+ * enrolled and the fold's queries are scored.
+ */
 export function outOfFold(items: readonly EmbeddedPhoto[], shots: number, folds: number, rule: DecisionRule, embedderModelId: string): QueryOutcome[][] {
   const pets = [...new Set(items.map((i) => i.pet))].sort();
   const open = { ...rule, threshold: -Infinity, margin: 0 };
   return Array.from({ length: folds }, (_, f) => {
     const inFold = new Set(pets.filter((_, i) => i % folds === f));
-    const st = centreOnly(embedderModelId, populationMean(items.filter((i) => !inFold.has(i.pet))));
+    const st = fitPopulation(items.filter((i) => !inFold.has(i.pet)), embedderModelId);
     return evaluateEmbedded(items, shots, open, st).filter((o) => inFold.has(o.pet));
   });
 }
@@ -94,3 +176,15 @@ export function fitConfidence(outcomes: readonly QueryOutcome[], threshold: numb
 }
 
 export { summarize };
+
+/** Mean enrolment spread (K shots) of the pets in `items` under `stats`: the fallback for a pet with one photo. */
+export function meanSpread(items: readonly EmbeddedPhoto[], shots: number, stats: PopulationStats): number {
+  const pets = [...new Set(items.map((i) => i.pet))];
+  const vals = pets.map((p) => {
+    const photos = items.filter((i) => i.pet === p);
+    const idx = new Set(enrolmentIndices(photos.length, shots));
+    const t = photos.filter((ph, k) => idx.has(k) && ph.embedding).map((ph) => applyTransform(ph.embedding!, stats));
+    return enrolmentSpread(t, NaN);
+  }).filter((v) => Number.isFinite(v));
+  return vals.reduce((a, b) => a + b, 0) / (vals.length || 1);
+}

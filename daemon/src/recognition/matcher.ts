@@ -4,7 +4,12 @@
  * 1. Every embedding (gallery photos and queries) goes through the population
  *    transform (./stats.ts): centring and whitening learned on other cats.
  * 2. A pet's score is its similarity to the query: cosine to the mean of its
- *    photos (`mean`), or the mean of the best `topK` cosines to its photos (`each`).
+ *    photos (`mean`), or the mean of the best `topK` cosines to its photos (`each`),
+ *    minus `spreadWeight` times the pet's enrolment spread (the mean pairwise
+ *    cosine of its own photos). A pet whose photos agree closely earns high
+ *    cosines from its own queries, so it must clear a higher bar; a pet with
+ *    varied photos a lower one. This per-pet threshold uses only the user's
+ *    gallery and measured best of the open-set rules tried (calibrate.ts).
  * 3. The best pet is named when its score >= threshold and leads the runner-up
  *    by >= margin; otherwise the answer is unknown (null).
  * 4. confidence = logistic(slope * (score - threshold) + offset), fitted on
@@ -20,7 +25,7 @@ import type { Matcher, MatchResult } from './types.js';
 export type MatchingConfig = GlovesConfig['matching'];
 
 /** Defaults when neither config nor statistics give a calibration. */
-const FALLBACK = { threshold: 0.8, margin: 0, slope: 20, offset: 0 };
+const FALLBACK = { threshold: 0.8, margin: 0, slope: 20, offset: 0, spreadWeight: 0, defaultSpread: 0 };
 
 export interface DecisionRule {
   prototypes: 'mean' | 'each';
@@ -29,6 +34,10 @@ export interface DecisionRule {
   margin: number;
   slope: number;
   offset: number;
+  /** Weight of the enrolment spread subtracted from a pet's score. */
+  spreadWeight: number;
+  /** Spread used for a pet with a single photo. */
+  defaultSpread: number;
 }
 
 export function decisionRule(cfg: MatchingConfig, stats: PopulationStats | undefined): DecisionRule {
@@ -40,6 +49,8 @@ export function decisionRule(cfg: MatchingConfig, stats: PopulationStats | undef
     margin: cfg.margin ?? cal?.margin ?? FALLBACK.margin,
     slope: cal?.slope ?? FALLBACK.slope,
     offset: cal?.offset ?? FALLBACK.offset,
+    spreadWeight: cfg.spreadWeight ?? cal?.spreadWeight ?? FALLBACK.spreadWeight,
+    defaultSpread: cal?.defaultSpread ?? FALLBACK.defaultSpread,
   };
 }
 
@@ -53,6 +64,17 @@ export interface PetPrototypes {
   petId: string;
   name: string;
   vectors: Float32Array[];
+  /** Mean pairwise cosine of the pet's transformed photos (rule.defaultSpread for one photo). */
+  spread: number;
+}
+
+/** Mean pairwise cosine of unit vectors; `fallback` when fewer than two. */
+export function enrolmentSpread(t: readonly Float32Array[], fallback: number): number {
+  if (t.length < 2) return fallback;
+  let s = 0;
+  let n = 0;
+  for (let i = 0; i < t.length; i++) for (let j = i + 1; j < t.length; j++, n++) s += dot(t[i]!, t[j]!);
+  return s / n;
 }
 
 /** Build per-pet prototype vectors (already transformed) from gallery embeddings. */
@@ -61,10 +83,11 @@ export function buildPrototypes(pets: readonly { id: string; name: string; embed
     .filter((p) => p.embeddings.length > 0)
     .map((p) => {
       const t = p.embeddings.map((e) => applyTransform(e, stats));
-      if (rule.prototypes === 'each') return { petId: p.id, name: p.name, vectors: t };
+      const spread = enrolmentSpread(t, rule.defaultSpread);
+      if (rule.prototypes === 'each') return { petId: p.id, name: p.name, vectors: t, spread };
       const m = new Float32Array(t[0]!.length);
       for (const v of t) for (let i = 0; i < m.length; i++) m[i] = m[i]! + v[i]!;
-      return { petId: p.id, name: p.name, vectors: [applyTransform(m, undefined)] };
+      return { petId: p.id, name: p.name, vectors: [applyTransform(m, undefined)], spread };
     });
 }
 
@@ -75,7 +98,7 @@ export function scorePets(q: Float32Array, protos: readonly PetPrototypes[], rul
     const k = Math.min(rule.topK, sims.length);
     let s = 0;
     for (let i = 0; i < k; i++) s += sims[i]!;
-    return { petId: p.petId, score: s / k };
+    return { petId: p.petId, score: s / k - rule.spreadWeight * p.spread };
   });
   return out.sort((a, b) => b.score - a.score || (a.petId < b.petId ? -1 : 1));
 }

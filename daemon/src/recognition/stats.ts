@@ -5,7 +5,10 @@
  * embedder model id, models/stats/<name>@<sha256-prefix>.json, and refused for
  * any other model.
  *
- * transform(x) = l2( P * (x - mean) ), P the identity when absent.
+ * transform(x) = l2( P * (x - mean) ), P the identity when absent. P is either a
+ * dense `projection` or a low-rank `whitening` P = I + B^T diag(coef) B (B: `rank`
+ * orthonormal rows), which is a within-class whitening with shrinkage
+ * (Sw + s I)^(-1/2) up to a scale, stored compactly.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +26,10 @@ const statsSchema = z.strictObject({
   mean: z.string(),
   /** base64 float32 [rows * dim], row-major; absent = centring only. */
   projection: z.strictObject({ rows: z.number().int().positive(), data: z.string() }).optional(),
+  /** Low-rank whitening: base64 float32 basis [rank * dim] and coef [rank]. */
+  whitening: z.strictObject({ rank: z.number().int().positive(), basis: z.string(), coef: z.string(), shrink: z.number() }).optional(),
+  /** Version of the matching recipe these statistics were fitted for (see calibrate.ts RECIPE). */
+  recipe: z.string().optional(),
   calibration: z.strictObject({
     /** Similarity threshold (after transform) chosen by cross-validation across cats. */
     threshold: z.number(),
@@ -31,6 +38,10 @@ const statsSchema = z.strictObject({
     slope: z.number(),
     offset: z.number(),
     method: z.string(),
+    /** Score = cosine - spreadWeight * (mean pairwise cosine of the pet's own photos). */
+    spreadWeight: z.number().min(0).optional(),
+    /** Spread assumed for a pet with a single photo. */
+    defaultSpread: z.number().optional(),
   }),
 });
 export type StatsDoc = z.output<typeof statsSchema>;
@@ -40,6 +51,8 @@ export interface PopulationStats {
   dim: number;
   mean: Float32Array;
   projection?: { rows: number; data: Float32Array };
+  whitening?: { rank: number; basis: Float32Array; coef: Float32Array; shrink: number };
+  recipe?: string;
   calibration: StatsDoc['calibration'];
 }
 
@@ -70,6 +83,15 @@ export function parseStats(obj: unknown, source: string): PopulationStats {
     if (data.length !== d.projection.rows * d.dim) throw new GlovesError('STATS_INVALID', `population statistics ${source}: projection size mismatch`, { source });
     stats.projection = { rows: d.projection.rows, data };
   }
+  if (d.whitening) {
+    const basis = b64ToF32(d.whitening.basis);
+    const coef = b64ToF32(d.whitening.coef);
+    if (basis.length !== d.whitening.rank * d.dim || coef.length !== d.whitening.rank) {
+      throw new GlovesError('STATS_INVALID', `population statistics ${source}: whitening size mismatch`, { source });
+    }
+    stats.whitening = { rank: d.whitening.rank, basis, coef, shrink: d.whitening.shrink };
+  }
+  if (d.recipe) stats.recipe = d.recipe;
   return stats;
 }
 
@@ -81,6 +103,8 @@ export function serializeStats(s: PopulationStats, provenance: string): StatsDoc
     dim: s.dim,
     mean: f32ToB64(s.mean),
     ...(s.projection ? { projection: { rows: s.projection.rows, data: f32ToB64(s.projection.data) } } : {}),
+    ...(s.whitening ? { whitening: { rank: s.whitening.rank, basis: f32ToB64(s.whitening.basis), coef: f32ToB64(s.whitening.coef), shrink: s.whitening.shrink } } : {}),
+    ...(s.recipe ? { recipe: s.recipe } : {}),
     calibration: s.calibration,
   };
 }
@@ -108,6 +132,7 @@ export function applyTransform(x: Float32Array, s: PopulationStats | undefined):
   if (x.length !== s.dim) throw new GlovesError('EMBEDDING_DIM_MISMATCH', `embedding has ${x.length} values, statistics expect ${s.dim}`);
   const c = new Float32Array(x.length);
   for (let i = 0; i < x.length; i++) c[i] = x[i]! - s.mean[i]!;
+  if (s.whitening) return l2normalize(applyLowRank(c, s.whitening, s.dim));
   if (!s.projection) return l2normalize(c);
   const { rows, data } = s.projection;
   const out = new Float32Array(rows);
@@ -118,4 +143,17 @@ export function applyTransform(x: Float32Array, s: PopulationStats | undefined):
     out[r] = acc;
   }
   return l2normalize(out);
+}
+
+/** c + B^T diag(coef) B c, for B [rank x dim] row-major (a new vector). */
+export function applyLowRank(c: Float32Array, w: { rank: number; basis: Float32Array; coef: Float32Array }, dim: number): Float32Array {
+  const out = Float32Array.from(c);
+  for (let r = 0; r < w.rank; r++) {
+    const o = r * dim;
+    let p = 0;
+    for (let i = 0; i < dim; i++) p += w.basis[o + i]! * c[i]!;
+    const k = p * w.coef[r]!;
+    for (let i = 0; i < dim; i++) out[i] = out[i]! + k * w.basis[o + i]!;
+  }
+  return out;
 }
