@@ -1,42 +1,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { receiver } from './support/notify-receiver.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NOTIFY_EXEC_WRAPPER, SystemdNotifier } from '../../daemon/src/systemd/notify.js';
 import { silentLogger } from '../../daemon/src/log/logger.js';
 import { repoRoot } from '../helpers/paths.js';
-
-/** A real AF_UNIX datagram receiver (perl: Node has no unix datagram sockets). Prints one line per datagram, \n escaped. */
-function receiver(path: string): Promise<{ child: ChildProcess; lines: string[]; waitFor: (n: number) => Promise<string[]> }> {
-  const script = String.raw`use Socket; my $p = $ARGV[0]; my $a = $p; $a =~ s/^@/\0/; unlink $p unless $p =~ /^@/;
-socket(my $s, PF_UNIX, SOCK_DGRAM, 0) or die "socket $!"; bind($s, pack_sockaddr_un($a)) or die "bind $!"; $| = 1; print "listening\n";
-while (defined(recv($s, my $buf, 65536, 0))) { $buf =~ s/\n/\\n/g; print "$buf\n"; }`;
-  const child = spawn('perl', ['-e', script, path], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines: string[] = [];
-  let buf = '';
-  const waiters: (() => void)[] = [];
-  child.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    const parts = buf.split('\n');
-    buf = parts.pop()!;
-    lines.push(...parts);
-    waiters.splice(0).forEach((w) => w());
-  });
-  const waitFor = (n: number): Promise<string[]> =>
-    new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`timeout; got ${JSON.stringify(lines)}`)), 15_000);
-      const check = (): void => {
-        if (lines.length >= n) {
-          clearTimeout(t);
-          resolve(lines.slice(1, n));
-        } else waiters.push(check);
-      };
-      check();
-    });
-  return waitFor(1).then(() => ({ child, lines, waitFor }));
-}
 
 test('NOTIFY_SOCKET unset: nothing is sent and no helper starts', async () => {
   const n = new SystemdNotifier({ WATCHDOG_USEC: '1000000' }, silentLogger());
@@ -60,6 +31,7 @@ test('helper transport: READY, rate-limited WATCHDOG and STOPPING arrive as data
     n.watchdog(10_500); // within WATCHDOG_USEC/2: dropped
     n.watchdog(11_001);
     n.stopping();
+    n.watchdog(20_000); // after STOPPING: never
     const got = await r.waitFor(5);
     assert.equal(got, ['READY=1\\nSTATUS=up', 'WATCHDOG=1', 'WATCHDOG=1', 'STOPPING=1']);
     assert.equal(n.stats, { sent: 4, watchdogs: 2 });

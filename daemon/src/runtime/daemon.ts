@@ -227,7 +227,7 @@ export class Daemon {
         this.log.error('frame processing failed', { frame: frame.index, error: err as Error, consecutive: failures });
         if (failures >= MAX_FRAME_FAILURES) throw new GlovesError('PIPELINE_FAILED', `${failures} consecutive frames failed: ${(err as Error).message}`, {}, { cause: err });
       }
-      this.notifier.watchdog();
+      if (!this.stopRequested) this.notifier.watchdog();
     }
     if (this.stopRequested) return;
     const err = src.lastError;

@@ -13,7 +13,8 @@
  * Contract: with NOTIFY_SOCKET unset every method is a no-op. `watchdog()` is
  * cheap to call per frame: it sends at most once per WATCHDOG_USEC/2 (and only
  * when WATCHDOG_USEC is set and WATCHDOG_PID, if set, is this process). A
- * broken transport is logged once and never throws into the caller.
+ * broken transport is logged once and never throws into the caller. No
+ * WATCHDOG=1 follows STOPPING=1.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeSync } from 'node:fs';
@@ -57,6 +58,7 @@ export class SystemdNotifier {
   private child: ChildProcess | null = null;
   private fd: number | null = null;
   private broken = false;
+  private isStopping = false;
   private lastWatchdogMs = Number.NEGATIVE_INFINITY;
   readonly stats: NotifierStats = { sent: 0, watchdogs: 0 };
 
@@ -87,13 +89,15 @@ export class SystemdNotifier {
   }
 
   stopping(): void {
+    this.isStopping = true;
     this.send('STOPPING=1');
   }
 
   /** Call from the frame loop; rate-limited. */
   watchdog(nowMs: number = performance.now()): void {
     const every = this.watchdogIntervalMs;
-    if (every === null || !this.enabled || nowMs - this.lastWatchdogMs < every) return;
+    // After STOPPING=1 systemd expects no more pings (the stop timeout applies).
+    if (every === null || !this.enabled || this.isStopping || nowMs - this.lastWatchdogMs < every) return;
     this.lastWatchdogMs = nowMs;
     this.stats.watchdogs++;
     this.send('WATCHDOG=1');
