@@ -1,8 +1,6 @@
 #include "resample.h"
 
-#include <algorithm>
-#include <cmath>
-#include <vector>
+#include <string>
 
 #include "bilinear.h"
 #include "nv12.h"
