@@ -104,9 +104,11 @@ test('eval on a small subset: JSON keys and sane bounds', () => {
   assert.is(j.pets, 5);
   assert.is(j.shots, 3);
   assert.ok(j.photos >= 60, String(j.photos));
-  // Measured 5 pets here; bounds leave room for noise but catch a broken pipeline (chance is 0.2).
-  assert.ok(j.top1 >= 0.5, `top1 ${j.top1}`);
-  assert.ok(j.false_accept <= 0.3, `false_accept ${j.false_accept}`);
+  // IN-SAMPLE: the shipped statistics were fitted on these cats (measured 1.0 / 0.0 on this subset;
+  // the cross-validated-across-cats estimate on all 15 is top1 0.854 at false_accept 0.098, see
+  // models/stats/fit.ts). Bounds leave room for noise but catch a broken pipeline or rule (chance is 0.2).
+  assert.ok(j.top1 >= 0.8, `top1 ${j.top1}`);
+  assert.ok(j.false_accept <= 0.15, `false_accept ${j.false_accept}`);
   assert.ok(j.no_detection <= 5);
   const empty = join(tmp, 'empty');
   mkdirSync(empty);
