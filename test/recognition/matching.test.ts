@@ -127,7 +127,7 @@ test('spread rule: score = cosine - weight x mean pairwise cosine; one photo use
   let cos = 0;
   for (let i = 0; i < 3; i++) cos += q[i]! * t.vectors[0]![i]!;
   assert.ok(Math.abs(scores.get('tight')! - (cos - 0.5 * enrolmentSpread(tight, 0))) < 1e-6);
-  assert.ok(Math.abs(scores.get('one')! - (0 - 0.5 * 0.3)) < 1e-6);
+  assert.ok(Math.abs(scores.get('one')! - (q[2]! - 0.5 * 0.3)) < 1e-6);
   // Both point the same way as the query; the pet whose photos agree closely must clear a higher bar.
   assert.is(scorePets(q, protos, rule)[0]!.petId, 'loose');
   assert.is(scorePets(q, protos, { ...rule, spreadWeight: 0 })[0]!.petId, 'tight');
