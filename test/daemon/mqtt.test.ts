@@ -1,7 +1,7 @@
 /** The MQTT side against a real Mosquitto: discovery, states, outbox delivery, auth and TLS. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../daemon/src/config/load.js';
@@ -164,7 +164,7 @@ test('wrong password is a clear startup error (MQTT 3.1.1 and 5), fast', async (
 test('TLS: untrusted broker certificate is MQTT_TLS; with the CA and credentials it connects (v5)', async () => {
   await expectStartError({ url: broker.tlsUrl, username: 'gloves', password: 'secret' }, 'MQTT_TLS');
   await expectStartError({ url: broker.tlsUrl, ca: '/nonexistent/ca.pem', username: 'gloves', password: 'secret' }, 'MQTT_TLS_FILE');
-  const ha = await record(broker.tlsUrl!, ['gloves/test1/status'], { username: 'ha', password: 'ha', ca: [require_(broker.caFile!)] });
+  const ha = await record(broker.tlsUrl!, ['gloves/test1/status'], { username: 'ha', password: 'ha', ca: [readFileSync(broker.caFile!)] });
   const s = setup({ url: broker.tlsUrl, ca: broker.caFile, username: 'gloves', password: 'secret', protocolVersion: 5 });
   s.bridge.setPets([], []);
   await s.bridge.start();
@@ -199,10 +199,5 @@ test('mutual TLS: a broker that requires client certificates accepts ours', asyn
     await b.stop();
   }
 });
-
-import { readFileSync } from 'node:fs';
-function require_(p: string): Buffer {
-  return readFileSync(p);
-}
 
 test.run();

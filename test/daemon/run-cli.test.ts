@@ -1,7 +1,7 @@
 /** `gloves run` refuses to start with the reason, and runs over TLS with auth. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { catsDir, requireFixtures } from '../helpers/paths.js';
@@ -83,7 +83,7 @@ test('TLS without the CA: MQTT_TLS; with CA + username/password over MQTT 5 it r
   assert.match(noCa.stderr, /error \[MQTT_TLS\]/);
 
   const f = cfg('tls.yaml', base() + `mqtt:\n  url: mqtt://127.0.0.1:1\n  ca: ${broker.caFile}\n  username: gloves\n  password: secret\n  protocolVersion: 5\n`);
-  const sub = await record(broker.tlsUrl!, ['gloves/tlsdev/#', 'homeassistant/#'], { username: 'ha', password: 'ha', ca: [await import('node:fs').then((fs) => fs.readFileSync(broker.caFile!))] });
+  const sub = await record(broker.tlsUrl!, ['gloves/tlsdev/#', 'homeassistant/#'], { username: 'ha', password: 'ha', ca: [readFileSync(broker.caFile!)] });
   const notify = await receiver(join(dir, 'notify.sock'));
   const d = startDaemon(['--config', f, '--mqtt', broker.tlsUrl!, '--device-id', 'tlsdev'], { NOTIFY_SOCKET: join(dir, 'notify.sock'), WATCHDOG_USEC: '1000000' });
   try {

@@ -77,7 +77,8 @@ export class MqttConnection {
       }
     });
     client.on('close', () => {
-      if (started) this.log.warn('broker connection lost; events wait in the outbox', { url });
+      // After stop() this.client is null: a clean disconnect, not a loss.
+      if (started && this.client === client) this.log.warn('broker connection lost; events wait in the outbox', { url });
     });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -14,7 +14,7 @@ export interface FrameResult {
   sightings: Sighting[];
   unknowns: UnknownSighting[];
   /** Milliseconds per stage. */
-  timing: { detect: number; embed: number; track: number };
+  timing: { detect: number; embed: number; match: number; track: number };
 }
 
 export class FrameProcessor {
@@ -37,6 +37,7 @@ export class FrameProcessor {
     const embeddings = detections.length > 0 ? await this.embedder.embed(image, detections.map((d) => d.box)) : [];
     const t2 = performance.now();
     const observations = detections.map((d, i) => ({ label: d.label, score: d.score, box: d.box, match: this.matcher.match(embeddings[i]!), embedding: embeddings[i]! }));
+    const t2b = performance.now();
     const tracks = this.tracker.update(observations, timeMs);
     const sightings: Sighting[] = [];
     const unknowns: UnknownSighting[] = [];
@@ -46,7 +47,7 @@ export class FrameProcessor {
       else if (t.identity.kind === 'unknown') unknowns.push({ confidence: t.identity.confidence, box, track: t.id });
     }
     const t3 = performance.now();
-    return { detections: detections.length, tracks, sightings, unknowns, timing: { detect: t1 - t0, embed: t2 - t1, track: t3 - t2 } };
+    return { detections: detections.length, tracks, sightings, unknowns, timing: { detect: t1 - t0, embed: t2 - t1, match: t2b - t2, track: t3 - t2b } };
   }
 }
 
