@@ -141,7 +141,10 @@ test('stats files: whitening round-trips; a size mismatch is STATS_INVALID', () 
   assert.is(back.recipe, RECIPE);
   assert.equal(Array.from(back.whitening!.coef), Array.from(st.whitening!.coef));
   const x = items[0]!.embedding!;
-  assert.equal(Array.from(applyTransform(x, back)), Array.from(applyTransform(x, st)));
+  // The basis is stored in float16: the transform agrees to half precision.
+  const a = applyTransform(x, back);
+  const b = applyTransform(x, st);
+  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) < 2e-3, `${i}: ${a[i]} vs ${b[i]}`);
   const bad = { ...doc, whitening: { ...doc.whitening!, rank: doc.whitening!.rank + 1 } };
   try {
     parseStats(bad, 'mem');
