@@ -97,7 +97,13 @@ function checkSequence(evs: PetEvent[]): void {
   assert.is(new Set(evs.map((e) => e.id)).size, evs.length);
 }
 
-test.before(async () => {
+// uvu reports nothing when a before-hook throws: print the reason.
+test.before(() => setup().catch((err: unknown) => {
+  console.error('setup failed:', err);
+  throw err;
+}));
+
+async function setup(): Promise<void> {
   requireFixtures();
   const dir = mkdtempSync(join(tmpdir(), 'gloves-e2e-'));
   broker = await startMosquitto({ users: { gloves: 'secret', ha: 'ha' }, persistence: true });
@@ -119,7 +125,7 @@ test.before(async () => {
     { image: cat('leo', '16'), copies: 6 },
     { image: join(fixtures, 'negatives', 'hpc203_bus.jpg'), copies: 6 },
   ]);
-});
+}
 
 test.after(async () => {
   await broker?.stop();

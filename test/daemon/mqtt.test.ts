@@ -48,9 +48,15 @@ async function expectStartError(mqtt: Record<string, unknown>, code: string): Pr
 }
 
 let broker: Broker;
-test.before(async () => {
+// uvu reports nothing when a before-hook throws: print the reason.
+test.before(() => startBroker().catch((err: unknown) => {
+  console.error('setup failed:', err);
+  throw err;
+}));
+
+async function startBroker(): Promise<void> {
   broker = await startMosquitto({ users: { gloves: 'secret', ha: 'ha' }, tls: true, persistence: true });
-});
+}
 test.after(async () => {
   await broker.stop();
 });

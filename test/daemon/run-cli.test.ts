@@ -23,7 +23,13 @@ function cfg(name: string, text: string): string {
 
 const base = (): string => `camera:\n  uri: file://${slides}\n  slideshowFps: 2\ndevice:\n  id: clitest\n  stateDir: ${join(dir, 'state')}\ngallery:\n  dir: ${gallery}\n`;
 
-test.before(async () => {
+// uvu reports nothing when a before-hook throws: print the reason.
+test.before(() => setup().catch((err: unknown) => {
+  console.error('setup failed:', err);
+  throw err;
+}));
+
+async function setup(): Promise<void> {
   requireFixtures();
   dir = mkdtempSync(join(tmpdir(), 'gloves-runcli-'));
   broker = await startMosquitto({ users: { gloves: 'secret', ha: 'ha' }, tls: true });
@@ -32,7 +38,7 @@ test.before(async () => {
   assert.is(e.code, 0, e.stderr);
   slides = join(dir, 'slides');
   await buildSlideshow(slides, [{ image: 'blank', copies: 2 }]);
-});
+}
 
 test.after(async () => {
   await broker?.stop();
