@@ -9,6 +9,11 @@
  * Policy: jobs with at least ASYNC_MIN_FLOATS output floats (or ASYNC_MIN_BOXES
  * boxes for NMS) run on the libuv pool and leave the main thread free; smaller
  * ones run synchronously, where a thread hop would cost more than the work.
+ *
+ * Hot-path callers should fill a reused buffer with preprocessInto(): a fresh
+ * multi-MB Float32Array per frame (what preprocess() and cropBatch() return)
+ * costs more than the native kernel itself (measured by bench/native-kernels.ts:
+ * ~2 ms of page faults and GC per 416x416 tensor on the dev VM vs ~0.2 ms letterbox).
  */
 import { GlovesError } from '../errors.js';
 import type { PreprocessSpec } from '../models/manifest.js';
