@@ -6,7 +6,8 @@
 import { GlovesError } from '../errors.js';
 import type { InferenceSession } from '../inference/backend.js';
 import type { ModelManifest } from '../models/manifest.js';
-import { preprocessInto, type Region } from '../vision/preprocess.js';
+import type { Region } from '../vision/preprocess.js';
+import { defaultKernels, type PixelKernels } from '../native/kernels.js';
 import type { RgbImage } from '../vision/image.js';
 import { cropRegion } from './crop.js';
 import { inputSize } from './detector.js';
@@ -17,6 +18,8 @@ export interface EmbedderOptions {
   cropMargin: number;
   /** Average with the embedding of the mirrored crop. */
   flip: boolean;
+  /** Crop+resize kernels (default: the native addon when built, else the TypeScript reference). */
+  kernels?: PixelKernels;
 }
 
 /** Stable id of an embedding space: the manifest name and a sha256 prefix. */
@@ -59,6 +62,7 @@ export function createEmbedder(manifest: ModelManifest, session: InferenceSessio
   const outName = manifest.outputs[0]!.name;
   const batchFree = typeof manifest.inputs[0]!.shape[0] === 'string';
   const slot = 3 * w * h;
+  const kernels = opts.kernels ?? defaultKernels();
 
   async function runBatch(tensor: Float32Array, n: number): Promise<Float32Array[]> {
     const out = await session.run({ [inName]: { dims: [n, 3, h, w], data: tensor } });
@@ -73,7 +77,7 @@ export function createEmbedder(manifest: ModelManifest, session: InferenceSessio
   async function embedChunk(img: RgbImage, regions: readonly Region[]): Promise<Float32Array[]> {
     const n = regions.length;
     const tensor = new Float32Array(n * slot);
-    regions.forEach((r, i) => preprocessInto(img, manifest.preprocess, w, h, tensor, i * slot, r));
+    await kernels.preprocessInto({ format: 'RGB', width: img.width, height: img.height, data: img.data }, manifest.preprocess, w, h, tensor, 0, regions);
     const plain = await runBatch(tensor, n);
     if (!opts.flip) return plain;
     flipNchwInPlace(tensor, n, 3, h, w);
