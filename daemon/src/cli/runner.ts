@@ -1,0 +1,68 @@
+/**
+ * Shared dispatcher for the `gloves` and `gloves-trainer` entry points.
+ * Expected failures (GlovesError) print `error [CODE]: message` and exit 1
+ * (2 for usage errors); anything else is a bug and prints its stack (exit 70).
+ */
+import { GlovesError } from '../errors.js';
+import { createLogger, type LogLevel } from '../log/logger.js';
+import type { Command } from './command.js';
+
+export interface Program {
+  /** Executable name, also the root log namespace. */
+  name: string;
+  description: string;
+  commands: readonly Command[];
+}
+
+export function programHelp(p: Program): string {
+  const width = Math.max(...p.commands.map((c) => c.name.length));
+  return [
+    `${p.name}: ${p.description}`,
+    '',
+    `usage: ${p.name} <command> [options]   (${p.name} <command> --help for details)`,
+    '',
+    'commands:',
+    ...p.commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+  ].join('\n');
+}
+
+export async function runProgram(p: Program, argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const [name, ...rest] = argv;
+  const out = (l: string): void => void process.stdout.write(l + '\n');
+  const err = (l: string): void => void process.stderr.write(l + '\n');
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    out(programHelp(p));
+    return name ? 0 : 2;
+  }
+  const cmd = p.commands.find((c) => c.name === name);
+  if (!cmd) {
+    err(`error [USAGE]: unknown command ${JSON.stringify(name)}\n\n${programHelp(p)}`);
+    return 2;
+  }
+  const level = (env.GLOVES_LOG_LEVEL as LogLevel | undefined) ?? 'info';
+  // Logs go to stderr for one-shot commands so that `--json` stdout stays machine-readable.
+  const log = createLogger(p.name, { level, sink: (l) => err(l) });
+  try {
+    return await cmd.run({ argv: rest, env, stdout: out, stderr: err, log });
+  } catch (e) {
+    if (e instanceof GlovesError) {
+      err(`error [${e.code}]: ${e.message}`);
+      return e.code === 'USAGE' ? 2 : 1;
+    }
+    err(`internal error: ${(e as Error).stack ?? String(e)}`);
+    return 70;
+  }
+}
+
+/** Run as the process entry point: sets the exit code, never calls process.exit. */
+export function runAsMain(p: Program): void {
+  runProgram(p, process.argv.slice(2), process.env).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`fatal: ${String(e)}\n`);
+      process.exitCode = 70;
+    },
+  );
+}
