@@ -28,6 +28,8 @@ export interface QdqOptions {
   layout?: QdqLayout;
   activationType?: ActivationType;
   quantizeBias?: boolean;
+  /** Weight initializers left in float (their ops then run in float on every runtime). */
+  floatWeights?: ReadonlySet<string>;
 }
 
 const WEIGHT_OPS = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);
@@ -105,7 +107,7 @@ export function quantizeQdq(m: ModelProto, ranges: ReadonlyMap<string, Activatio
     const wIndex = 1;
     const wName = n.input![wIndex];
     const w = wName ? inits.get(wName) : undefined;
-    if (!w || w.dataType !== DataType.FLOAT) continue;
+    if (!w || w.dataType !== DataType.FLOAT || opts.floatWeights?.has(wName!)) continue;
     const axis = op === 'Conv' ? 0 : op === 'ConvTranspose' ? 1 : op === 'Gemm' ? (attrInt(n, 'transB', 0) === 1 ? 0 : 1) : dimsOf(w).length - 1;
     const qw = quantizeWeight(readFloats(w), dimsOf(w), axis);
     const base = wName!;

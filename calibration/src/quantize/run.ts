@@ -12,11 +12,15 @@ import { assertSetForModel, readCalibrationSet, readSample } from '../calibset/f
 import { resolveModel } from '../models.js';
 import { encodeModel, loadModel } from '../onnx/proto.js';
 import { cloneModel } from '../onnx/proto.js';
-import { quantizeQdq, type ActivationRange, type QdqOptions } from '../qdq/quantize.js';
-import type { CalibrationMethod } from '../ranges/calibrators.js';
+import { graphOf } from '../onnx/proto.js';
+import { quantizeQdq, selectActivations, type ActivationRange, type QdqOptions } from '../qdq/quantize.js';
+import { correctConvBiases } from '../qdq/bias-correction.js';
+import { rangeAmax, type CalibrationMethod, type RangeMethod } from '../ranges/calibrators.js';
+import { collectChannelMeans } from '../ranges/channel-means.js';
 import { chooseRanges, prepareFp32 } from './pipeline.js';
 import { collectRanges } from '../ranges/collect.js';
-import { excludeSensitive } from './sensitivity.js';
+import { searchMixedPrecision, type RangeCandidate, type SensitivityResult } from './sensitivity.js';
+import { relativeL2, yoloxScoreError, type OutputError } from './output-error.js';
 import { cacheAlgorithm, writeCalibrationCache } from '../trt/cache.js';
 import { tensorNames } from '../onnx/graph.js';
 
@@ -28,8 +32,14 @@ export interface QuantizeRunOptions {
   trtVersion: string;
   percentile?: number;
   qdq: QdqOptions;
-  /** Relative output error the mixed-precision search aims for; 0 disables it (everything quantized). */
+  /** Whole-model output error the mixed-precision search aims for; 0 disables the search (every activation quantized with `method`). */
   sensitivityTarget: number;
+  /** Range methods each QDQ activation may take (the best by measured output error); default entropy, percentile, mse. */
+  rangeMethods?: readonly RangeMethod[];
+  /** Correct Conv biases for the mean shift weight quantization causes (default true). */
+  biasCorrection?: boolean;
+  /** Probe samples for the sensitivity search (default 8). */
+  probes?: number;
   threads?: number;
   progress: (line: string) => void;
 }
@@ -40,6 +50,23 @@ export interface QuantizeRunResult {
   cachePath: string;
   reportPath: string;
   manifest: ModelManifest;
+}
+
+/** Up to `n` samples spread evenly over the set, animal frames first (what the model is for). */
+export function probeSamples<T extends { animal: boolean }>(samples: readonly T[], n: number): T[] {
+  const animals = samples.filter((s) => s.animal);
+  const pool = animals.length >= n ? animals : [...animals, ...samples.filter((s) => !s.animal)];
+  if (pool.length <= n) return [...pool];
+  return Array.from({ length: n }, (_, i) => pool[Math.floor((i * pool.length) / n)]!);
+}
+
+/** The output error the search minimises: detection scores and boxes for YOLOX detectors, relative L2 otherwise. */
+export function errorMetricFor(m: ModelManifest): { name: string; fn: OutputError } {
+  if (m.task === 'detector' && m.postprocess.kind === 'yolox') {
+    const ids = ['cat', 'dog'].map((l) => m.labels.indexOf(l)).filter((i) => i >= 0);
+    if (ids.length > 0) return { name: `yolox scores (${ids.join(',')}) + objectness-weighted boxes`, fn: yoloxScoreError(ids, 5 + m.labels.length) };
+  }
+  return { name: 'relative L2 of all outputs', fn: relativeL2 };
 }
 
 /**
@@ -66,9 +93,10 @@ export async function runQuantize(o: QuantizeRunOptions): Promise<QuantizeRunRes
   const { fp32, converted } = prepareFp32(model, { [set.input.name]: set.input.dims });
   if (converted) o.progress(`converted QOperator ops back to FP32: ${JSON.stringify(converted)}`);
   const feedsOf = (s: (typeof set.samples)[number]) => ({ [set.input.name]: { dims: set.input.dims, data: readSample(o.calibrationDir, set, s) } });
+  const threads = o.threads ?? 2;
   const every = Math.max(1, Math.floor(set.samples.length / 10));
   const stats = await collectRanges(fp32, () => set.samples.map(feedsOf), set.samples.length, {
-    threads: o.threads ?? 2,
+    threads,
     onProgress: (pass, done, total) => {
       if (done % every === 0 || done === total) o.progress(`ranges pass ${pass}/2: ${done}/${total} samples`);
     },
@@ -76,29 +104,53 @@ export async function runQuantize(o: QuantizeRunOptions): Promise<QuantizeRunRes
   const amax = chooseRanges(stats, o.method, o.percentile);
   const names = new Set(tensorNames(fp32));
   const entries = [...amax].filter(([n, a]) => names.has(n) && a > 0).map(([name, a]) => ({ name, amax: a }));
+  // The cache is for TensorRT's implicit quantization of the FP32 graph: one method, as its header says.
   const cache = writeCalibrationCache(entries, o.trtVersion, cacheAlgorithm(o.method));
-  const ranges = new Map<string, ActivationRange>([...amax].map(([n, a]) => [n, { amax: a, minmax: stats.get(n)!.minmax }]));
+
+  // The QDQ model: bias-corrected FP32 graph, then ranges and float-kept tensors by measurement.
+  const base = cloneModel(fp32);
+  let biasCorrected = 0;
+  if (o.biasCorrection ?? true) {
+    const convInputs = graphOf(fp32).node.filter((n) => n.opType === 'Conv').map((n) => n.input![0]!);
+    const means = await collectChannelMeans(fp32, [...new Set(convInputs)], () => set.samples.map(feedsOf), { threads });
+    biasCorrected = correctConvBiases(base, means, o.qdq.floatWeights).corrected.length;
+    o.progress(`bias correction: ${biasCorrected} Conv biases adjusted for weight quantization`);
+  }
+  let ranges = new Map<string, ActivationRange>([...amax].map(([n, a]) => [n, { amax: a, minmax: stats.get(n)!.minmax }]));
+  const methodOf = new Map<string, string>([...amax.keys()].map((n) => [n, o.method]));
   let excluded: string[] = [];
-  let sensitivity: Awaited<ReturnType<typeof excludeSensitive>> | undefined;
+  let sensitivity: SensitivityResult | undefined;
+  const metric = errorMetricFor(manifest);
   if (o.sensitivityTarget > 0) {
-    const probe = set.samples.filter((_, i) => i % Math.max(1, Math.floor(set.samples.length / 4)) === 0).slice(0, 4).map(feedsOf);
+    const methods = o.rangeMethods ?? ['entropy', 'percentile', 'mse'];
+    const candidates = new Map<string, RangeCandidate[]>(
+      [...stats].map(([n, s]) => [n, methods.map((m) => ({ method: m, range: { amax: rangeAmax(s, m, o.percentile), minmax: s.minmax } }))]),
+    );
+    const probe = probeSamples(set.samples, o.probes ?? 8).map(feedsOf);
     let last = '';
-    sensitivity = await excludeSensitive(fp32, ranges, probe, {
+    sensitivity = await searchMixedPrecision(fp32, base, candidates, probe, {
       qdq: o.qdq,
       target: o.sensitivityTarget,
       maxExcludedFraction: 0.5,
-      threads: o.threads ?? 2,
+      error: metric.fn,
+      threads,
       onProgress: (stage, done, total) => {
         const line = `${stage}: ${done}/${total}`;
         if (stage !== 'sensitivity' || done % 10 === 0 || done === total) if (line !== last) o.progress((last = line));
       },
     });
+    for (const [n, c] of sensitivity.chosen) {
+      ranges.set(n, c.range);
+      methodOf.set(n, c.method);
+    }
     excluded = sensitivity.excluded;
-    o.progress(`mixed precision: ${excluded.length} activations kept in float; output error ${sensitivity.errorAll.toFixed(3)} -> ${sensitivity.errorFinal.toFixed(3)}`);
+    o.progress(
+      `mixed precision: ${excluded.length} activations kept in float; output error weights-only ${sensitivity.errorWeightsOnly.toFixed(3)}, all ${sensitivity.errorAll.toFixed(3)} -> ${sensitivity.errorFinal.toFixed(3)}`,
+    );
   }
-  const keep = new Map([...ranges].filter(([n]) => !excluded.includes(n)));
-  const qdq = cloneModel(fp32);
-  const report = quantizeQdq(qdq, keep, o.qdq);
+  ranges = new Map([...ranges].filter(([n]) => !excluded.includes(n)));
+  const qdq = cloneModel(base);
+  const report = quantizeQdq(qdq, ranges, o.qdq);
   const bytes = encodeModel(qdq);
   mkdirSync(o.outDir, { recursive: true });
   const name = `${manifest.name}-int8-qdq`;
@@ -113,18 +165,32 @@ export async function runQuantize(o: QuantizeRunOptions): Promise<QuantizeRunRes
   writeFileSync(cachePath, cache);
   // The FP32 graph the cache names refer to (for TensorRT's implicit-quantization path).
   if (converted) writeFileSync(join(o.outDir, `${manifest.name}-fp32.onnx`), encodeModel(fp32));
+  const quantized = [...selectActivations(base, o.qdq.layout ?? 'conv-in')].filter((n) => ranges.has(n));
   writeFileSync(
     reportPath,
     JSON.stringify(
       {
         model: { name: manifest.name, sha256: manifest.sha256 },
-        calibrationSet: { dir: o.calibrationDir, samples: set.samples.length },
+        calibrationSet: { dir: o.calibrationDir, samples: set.samples.length, sources: set.samples.map((s) => s.source) },
         output: { name: out.name, sha256: out.sha256 },
         method: o.method,
         trtVersion: o.trtVersion,
-        qdq: { ...o.qdq, ...report },
+        qdq: { ...o.qdq, floatWeights: undefined, ...report },
+        biasCorrection: { enabled: o.biasCorrection ?? true, convs: biasCorrected },
         convertedFromQOperator: converted,
-        mixedPrecision: sensitivity ? { target: o.sensitivityTarget, errorAll: sensitivity.errorAll, errorFinal: sensitivity.errorFinal, keptFloat: excluded } : null,
+        mixedPrecision: sensitivity
+          ? {
+              target: o.sensitivityTarget,
+              metric: metric.name,
+              errorWeightsOnly: sensitivity.errorWeightsOnly,
+              errorAll: sensitivity.errorAll,
+              errorFinal: sensitivity.errorFinal,
+              steps: sensitivity.steps,
+              keptFloat: excluded,
+              perTensor: sensitivity.perTensor,
+            }
+          : null,
+        qdqRanges: Object.fromEntries(quantized.map((n) => [n, { amax: ranges.get(n)!.amax, method: methodOf.get(n) }])),
         amax: Object.fromEntries(amax),
       },
       null,

@@ -1,32 +1,78 @@
 /**
- * Mixed precision by measurement: some activations (e.g. YOLOX-nano's stem,
- * whose raw 0..255 input gives channels of very different ranges) lose too
- * much at per-tensor int8. Each candidate is quantized alone and the model
- * output error on a few calibration samples is measured; then the most
- * sensitive tensors are kept in float, greedily, until the whole model's
- * output error is within `target`.
- *
- * Error = ||y_q - y|| / ||y|| over all graph outputs (relative L2), averaged over samples.
+ * Mixed precision by measurement. Per-tensor int8 cannot represent some
+ * activations (YOLOX-nano's stem output spans 0..142 with nearly all values
+ * below 10), and the best range method differs from tensor to tensor. So:
+ * 1. base = the model with every weight quantized (per-channel, bias
+ *    corrected by the caller) and all activations float;
+ * 2. each candidate activation is quantized alone with each candidate range
+ *    (entropy, percentile, mse, ...), and the output error on a few probe
+ *    samples is measured; the tensor keeps its best range;
+ * 3. the tensors are ranked by that best error and the most sensitive are
+ *    kept in float by `chooseFloatCount`.
  */
 import { cloneModel, encodeModel, type ModelProto } from '../onnx/proto.js';
 import { quantizeQdq, selectActivations, type ActivationRange, type QdqOptions } from '../qdq/quantize.js';
 import { createSession, runFloat, type FloatTensor } from '../ort.js';
+import { relativeL2, type OutputError } from './output-error.js';
+
+export interface RangeCandidate {
+  method: string;
+  range: ActivationRange;
+}
 
 export interface SensitivityOptions {
   qdq: QdqOptions;
-  /** Keep excluding until the whole-model relative error is at most this. */
+  /** Stop keeping tensors in float once the whole-model error is at most this. */
   target: number;
-  /** Never exclude more than this fraction of the candidates. */
+  /** Never keep more than this fraction of the candidate activations in float. */
   maxExcludedFraction?: number;
+  /** Stop when doubling the float count improves the error by less than this fraction. */
+  minGain?: number;
+  error?: OutputError;
   threads?: number;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
 export interface SensitivityResult {
-  perTensor: { name: string; error: number }[];
+  /** Most sensitive first: each tensor's error when quantized alone with its best range. */
+  perTensor: { name: string; error: number; method: string }[];
+  /** The range chosen for every candidate tensor. */
+  chosen: Map<string, RangeCandidate>;
   excluded: string[];
+  errorWeightsOnly: number;
   errorAll: number;
   errorFinal: number;
+  steps: { float: number; error: number }[];
+}
+
+export interface FloatCountDecision {
+  n: number;
+  error: number;
+  steps: { float: number; error: number }[];
+}
+
+/**
+ * The float-keeping policy (pure apart from `errorOf`): try keeping 1, 2, 4, ...
+ * of the most sensitive tensors in float (at most `limit`). Stop at the first
+ * count whose error is within `target`; or, when doubling improved the error
+ * by less than `minGain` of the previous error, keep the previous count: the
+ * remaining error is spread over many tensors, and floating more of them buys
+ * little accuracy for a lot of INT8 coverage.
+ */
+export async function chooseFloatCount(errorOf: (n: number) => Promise<number>, errorAll: number, limit: number, target: number, minGain = 0.1): Promise<FloatCountDecision> {
+  const steps = [{ float: 0, error: errorAll }];
+  let n = 0;
+  let err = errorAll;
+  while (err > target && n < limit) {
+    const next = Math.min(limit, n === 0 ? 1 : n * 2);
+    const e = await errorOf(next);
+    steps.push({ float: next, error: e });
+    if (e <= target) return { n: next, error: e, steps };
+    if (err - e < minGain * err) break;
+    n = next;
+    err = e;
+  }
+  return { n, error: err, steps };
 }
 
 async function outputs(model: ModelProto, feeds: Record<string, FloatTensor>[], threads: number): Promise<Float32Array[][]> {
@@ -40,57 +86,57 @@ async function outputs(model: ModelProto, feeds: Record<string, FloatTensor>[], 
   }
 }
 
-function relError(ref: Float32Array[][], got: Float32Array[][]): number {
-  let total = 0;
-  for (let k = 0; k < ref.length; k++) {
-    let num = 0;
-    let den = 0;
-    ref[k]!.forEach((r, o) => {
-      const g = got[k]![o]!;
-      for (let i = 0; i < r.length; i++) {
-        num += (g[i]! - r[i]!) ** 2;
-        den += r[i]! ** 2;
-      }
-    });
-    total += Math.sqrt(num / Math.max(den, 1e-30));
-  }
-  return total / ref.length;
-}
-
-export async function excludeSensitive(
-  fp32: ModelProto,
-  ranges: ReadonlyMap<string, ActivationRange>,
+/**
+ * `reference` is the FP32 model whose outputs are the truth; `base` the model
+ * that gets quantized (the same graph, possibly with corrected biases).
+ */
+export async function searchMixedPrecision(
+  reference: ModelProto,
+  base: ModelProto,
+  candidates: ReadonlyMap<string, readonly RangeCandidate[]>,
   feeds: Record<string, FloatTensor>[],
   opts: SensitivityOptions,
 ): Promise<SensitivityResult> {
   const threads = opts.threads ?? 2;
-  const ref = await outputs(fp32, feeds, threads);
-  const build = (keep: ReadonlyMap<string, ActivationRange>): ModelProto => {
-    const m = cloneModel(fp32);
+  const metric = opts.error ?? relativeL2;
+  const ref = await outputs(reference, feeds, threads);
+  const errorOf = async (keep: ReadonlyMap<string, ActivationRange>): Promise<number> => {
+    const m = cloneModel(base);
     quantizeQdq(m, keep, opts.qdq);
-    return m;
+    return metric(ref, await outputs(m, feeds, threads));
   };
-  const errorOf = async (keep: ReadonlyMap<string, ActivationRange>): Promise<number> => relError(ref, await outputs(build(keep), feeds, threads));
-  const candidates = [...selectActivations(fp32, opts.qdq.layout ?? 'full')].filter((n) => ranges.has(n));
-  const perTensor: { name: string; error: number }[] = [];
-  for (const [k, name] of candidates.entries()) {
-    perTensor.push({ name, error: await errorOf(new Map([[name, ranges.get(name)!]])) });
-    opts.onProgress?.('sensitivity', k + 1, candidates.length);
+  const names = [...selectActivations(base, opts.qdq.layout ?? 'conv-in')].filter((n) => (candidates.get(n) ?? []).some((c) => c.range.amax > 0));
+  const errorWeightsOnly = await errorOf(new Map());
+  const chosen = new Map<string, RangeCandidate>();
+  const perTensor: SensitivityResult['perTensor'] = [];
+  for (const [k, name] of names.entries()) {
+    let best: { c: RangeCandidate; e: number } | null = null;
+    for (const c of candidates.get(name)!) {
+      if (!(c.range.amax > 0)) continue;
+      const e = await errorOf(new Map([[name, c.range]]));
+      if (!best || e < best.e) best = { c, e };
+    }
+    chosen.set(name, best!.c);
+    perTensor.push({ name, error: best!.e, method: best!.c.method });
+    opts.onProgress?.('sensitivity', k + 1, names.length);
   }
   perTensor.sort((a, b) => b.error - a.error || (a.name < b.name ? -1 : 1));
   const without = (n: number): Map<string, ActivationRange> => {
     const drop = new Set(perTensor.slice(0, n).map((p) => p.name));
-    return new Map([...ranges].filter(([name]) => !drop.has(name)));
+    return new Map([...chosen].filter(([name]) => !drop.has(name)).map(([name, c]) => [name, c.range]));
   };
-  const errorAll = await errorOf(ranges);
-  const limit = Math.floor(candidates.length * (opts.maxExcludedFraction ?? 0.25));
-  let n = 0;
-  let err = errorAll;
-  // Doubling search: 1, 2, 4, ... tensors kept in float, then the smallest count that meets the target.
-  while (err > opts.target && n < limit) {
-    n = Math.min(limit, n === 0 ? 1 : n * 2);
-    err = await errorOf(without(n));
-    opts.onProgress?.('mixed precision', n, limit);
-  }
-  return { perTensor, excluded: perTensor.slice(0, n).map((p) => p.name), errorAll, errorFinal: err };
+  const errorAll = await errorOf(without(0));
+  const limit = Math.floor(names.length * (opts.maxExcludedFraction ?? 0.25));
+  const decision = await chooseFloatCount(
+    async (n) => {
+      const e = await errorOf(without(n));
+      opts.onProgress?.('mixed precision', n, limit);
+      return e;
+    },
+    errorAll,
+    limit,
+    opts.target,
+    opts.minGain ?? 0.1,
+  );
+  return { perTensor, chosen, excluded: perTensor.slice(0, decision.n).map((p) => p.name), errorWeightsOnly, errorAll, errorFinal: decision.error, steps: decision.steps };
 }

@@ -2,6 +2,7 @@
  * Threshold (amax) choice from collected statistics. Pure functions.
  * - minmax: the largest |x| seen.
  * - percentile: the upper edge of the bin where the cumulative |x| count reaches p%.
+ * - mse: the amax minimising the expected squared quantization error (rounding + clipping).
  * - entropy: TensorRT's public KL-divergence method: for every cutoff i in
  *   [levels, bins], the reference P is the first i bins with the clipped tail
  *   added to bin i-1; the candidate Q folds those i bins into `levels` levels
@@ -88,6 +89,39 @@ function klDivergence(p: Float64Array, q: Float64Array, n: number): number {
   return kl;
 }
 
+/**
+ * MSE: the amax (an upper bin edge, searched on every 8th bin from `levels`) minimising
+ * the expected squared error of symmetric quantization with `levels` positive steps:
+ * rounding noise step^2/12 below amax, (|x| - amax)^2 for the clipped tail
+ * (bin centres stand in for the values).
+ */
+export function mseAmax(h: Histogram, levels = 127): number {
+  const bins = h.counts.length;
+  const c = h.counts;
+  const total = c.reduce((a, b) => a + b, 0);
+  if (total === 0 || h.absMax === 0) return 0;
+  const width = h.absMax / bins;
+  let best = bins;
+  let bestErr = Infinity;
+  for (let i = Math.min(levels, bins); i <= bins; i += i < bins && i + 8 > bins ? bins - i : 8) {
+    const amax = i * width;
+    const step = amax / levels;
+    let below = 0;
+    let clipped = 0;
+    for (let k = 0; k < bins; k++) {
+      if (k < i) below += c[k]!;
+      else clipped += c[k]! * ((k + 0.5) * width - amax) ** 2;
+    }
+    const err = below * (step * step) / 12 + clipped;
+    if (err < bestErr) {
+      bestErr = err;
+      best = i;
+    }
+    if (i === bins) break;
+  }
+  return best * width;
+}
+
 export interface TensorStats {
   minmax: MinMax;
   hist: Histogram;
@@ -103,4 +137,12 @@ export function chooseAmax(stats: TensorStats, method: CalibrationMethod, percen
     case 'entropy':
       return Math.min(entropyAmax(stats.hist), minmaxAmax(stats.minmax));
   }
+}
+
+/** Range methods the QDQ search may pick per tensor: the calibration methods plus MSE. */
+export type RangeMethod = CalibrationMethod | 'mse';
+export const RANGE_METHODS: readonly RangeMethod[] = ['entropy', 'percentile', 'mse', 'minmax'];
+
+export function rangeAmax(stats: TensorStats, method: RangeMethod, percentile = 99.99): number {
+  return method === 'mse' ? Math.min(mseAmax(stats.hist), minmaxAmax(stats.minmax)) : chooseAmax(stats, method, percentile);
 }

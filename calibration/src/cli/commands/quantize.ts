@@ -1,7 +1,7 @@
 import type { Command } from '../../../../daemon/src/cli/command.js';
 import { parseCommandArgs, requireString } from '../../../../daemon/src/cli/args.js';
 import { UsageError } from '../../../../daemon/src/errors.js';
-import { CALIBRATION_METHODS, type CalibrationMethod } from '../../ranges/calibrators.js';
+import { CALIBRATION_METHODS, RANGE_METHODS, type CalibrationMethod, type RangeMethod } from '../../ranges/calibrators.js';
 import { QDQ_LAYOUTS, type QdqLayout } from '../../qdq/quantize.js';
 import { runQuantize } from '../../quantize/run.js';
 
@@ -10,11 +10,14 @@ export const quantizeCommand: Command = {
   summary: 'INT8: TensorRT calibration cache + QDQ ONNX model from a calibration set',
   usage: `gloves-trainer quantize --model MANIFEST --calibration DIR --method entropy|percentile|minmax --out DIR
     [--trt-version X.Y.Z] [--percentile 99.99] [--layout conv-in|conv-io|full] [--activations int8|uint8]
-    [--quantize-bias] [--sensitivity-target 0.1]
+    [--quantize-bias] [--sensitivity-target 0.1] [--range-methods entropy,percentile,mse] [--no-bias-correction]
   Collects activation ranges with the FP32 model (a QOperator int8 model is first converted back to
   FP32), writes DIR/<model>.calib (TensorRT cache, default version 10.3.0), DIR/<name>-int8-qdq.onnx
-  with its manifest, and DIR/quantize-report.json. Activations whose quantization alone hurts the
-  output most are kept in float until the output error is within --sensitivity-target (0 = none).`,
+  with its manifest, and DIR/quantize-report.json. The cache uses --method for every tensor. The QDQ
+  model has bias-corrected Convs; each activation takes the range method (of --range-methods) that
+  hurts the output least when it alone is quantized, and the most sensitive activations are kept in
+  float (1, 2, 4, ... of them) until the output error is within --sensitivity-target or stops
+  improving by 10% per step. --sensitivity-target 0 quantizes every activation with --method.`,
   async run(ctx) {
     const { values } = parseCommandArgs('quantize', ctx.argv, {
       model: { type: 'string' },
@@ -27,6 +30,8 @@ export const quantizeCommand: Command = {
       activations: { type: 'string' },
       'quantize-bias': { type: 'boolean' },
       'sensitivity-target': { type: 'string' },
+      'range-methods': { type: 'string' },
+      'no-bias-correction': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help) {
@@ -39,6 +44,8 @@ export const quantizeCommand: Command = {
     if (!QDQ_LAYOUTS.includes(layout)) throw new UsageError(`quantize: --layout must be one of ${QDQ_LAYOUTS.join(', ')}`);
     const act = values.activations ?? 'int8';
     if (act !== 'int8' && act !== 'uint8') throw new UsageError('quantize: --activations must be int8 or uint8');
+    const rangeMethods = (values['range-methods'] ?? 'entropy,percentile,mse').split(',').map((x) => x.trim()) as RangeMethod[];
+    for (const m of rangeMethods) if (!RANGE_METHODS.includes(m)) throw new UsageError(`quantize: --range-methods takes a comma list of ${RANGE_METHODS.join(', ')}`);
     const num = (v: string | undefined, flag: string, d: number): number => {
       if (v === undefined) return d;
       const n = Number(v);
@@ -54,6 +61,8 @@ export const quantizeCommand: Command = {
       percentile: num(values.percentile, '--percentile', 99.99),
       qdq: { layout, activationType: act, quantizeBias: values['quantize-bias'] === true },
       sensitivityTarget: num(values['sensitivity-target'], '--sensitivity-target', 0.1),
+      rangeMethods,
+      biasCorrection: values['no-bias-correction'] !== true,
       progress: (l) => ctx.stderr(l),
     });
     ctx.stdout(`QDQ model:  ${res.modelPath} (sha256 ${res.manifest.sha256})`);
