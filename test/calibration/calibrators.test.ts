@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chooseAmax, entropyAmax, minmaxAmax, percentileAmax } from '../../calibration/src/ranges/calibrators.js';
+import { chooseAmax, entropyAmax, minmaxAmax, mseAmax, percentileAmax, rangeAmax } from '../../calibration/src/ranges/calibrators.js';
 import { accumulate, emptyHistogram, histogramOf, updateMinMax } from '../../calibration/src/ranges/histogram.js';
 import { gaussian, uniform } from './synthetic.js';
 
@@ -62,6 +62,18 @@ test('percentile: amax is the upper edge of the bin reaching the percentile', ()
 test('degenerate: an all-zero tensor has amax 0 for every method', () => {
   const s = stats(new Float32Array(100));
   for (const m of ['entropy', 'percentile', 'minmax'] as const) assert.is(chooseAmax(s, m), 0);
+});
+
+test('mse: near the max for uniform data; the clipping/rounding balance with outliers', () => {
+  const u = stats(uniform(200_000, 4, -3, 5));
+  const m = mseAmax(u.hist);
+  assert.ok(m > 0.97 * 5 && m <= 5.01, `uniform mse ${m}`);
+  const g = gaussian(500_000, 5);
+  for (let i = 0; i < 5; i++) g[i * 1000] = 50;
+  // 5 (50 - a)^2 clipped + 500000 (a / 127)^2 / 12 rounding is smallest at a = 500 / (10 + 10^6 / (127^2 * 12)), about 33.
+  const a = rangeAmax(stats(g), 'mse');
+  assert.ok(a > 29 && a < 37, `gaussian+outliers mse ${a}`);
+  assert.is(mseAmax(emptyHistogram(0)), 0);
 });
 
 test.run();

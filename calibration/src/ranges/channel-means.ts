@@ -32,7 +32,7 @@ export async function collectChannelMeans(model: ModelProto, names: readonly str
   const counts = new Map<string, number>();
   try {
     for (const feeds of samples()) {
-      const out = await runFloat(session, feeds, fetch);
+      const out = fetch.length > 0 ? await runFloat(session, feeds, fetch) : {};
       for (const name of names) {
         const t = out[name] ?? feeds[name];
         if (!t) continue;
