@@ -5,8 +5,13 @@
 # HEADERS_DIR holds NvInfer.h (TensorRT's include/); NvOnnxParser.h must be there
 # too or in ONNX_PARSER_INCLUDE_DIR (before TensorRT 10.14 it lives in the
 # onnx/onnx-tensorrt repository). CUDA_INCLUDE_DIR defaults to the one nvcc reports.
-# Flags match binding.gyp's TensorRT branch (which adds -fexceptions: parser headers
-# before 10.14 use try/catch inline; every TensorRT call is wrapped so none escapes).
+# Flags match what node-gyp passes for binding.gyp's two targets (common.gypi's
+# -std=gnu++17 comes last there, so it is the effective standard):
+#  - native/src/trt/*.cc (static library gloves_tensorrt): -fexceptions, TensorRT
+#    and CUDA include dirs (parser headers before 10.14 use try/catch inline;
+#    native/src/trt/guard.h stops every exception at the N-API boundary);
+#  - native/src/addon.cc (the addon, with the pixel kernels): -fno-exceptions and
+#    no TensorRT/CUDA include dirs, with HAVE_TENSORRT defined.
 # Prints the TensorRT version found, one line per source and PASS/FAIL; exit 0 only on PASS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,18 +41,26 @@ echo "TensorRT headers: $HEADERS ($version)"
 echo "ONNX parser header: $PARSER_DIR/NvOnnxParser.h"
 echo "CUDA headers: $CUDA_INC"
 
+COMMON=(-std=c++17 -ffp-contract=off -Wall -Wextra -Wno-unused-parameter -std=gnu++17
+        -DNAPI_VERSION=8 -DNODE_ADDON_API_DISABLE_CPP_EXCEPTIONS -DHAVE_TENSORRT=1
+        -I"$NAPI_INC" -Inative/src -I"$NODE_INC")
+TRT_FLAGS=(-fexceptions -Wno-deprecated-declarations -I"$HEADERS" -I"$PARSER_DIR" -I"$CUDA_INC")
+ADDON_FLAGS=(-fno-exceptions)
+
 status=0
-for src in native/src/addon.cc native/src/trt/*.cc; do
-  if out=$(g++ -std=c++17 -fsyntax-only -fexceptions -Wall -Wextra -Wno-unused-parameter -Wno-deprecated-declarations \
-      -DHAVE_TENSORRT=1 -DNAPI_VERSION=8 -DNODE_ADDON_API_DISABLE_CPP_EXCEPTIONS \
-      -Inative/src -I"$NAPI_INC" -I"$NODE_INC" -I"$HEADERS" -I"$PARSER_DIR" -I"$CUDA_INC" "$src" 2>&1); then
+check() {  # check SOURCE FLAGS...
+  local src=$1 out warn
+  shift
+  if out=$(g++ -fsyntax-only "${COMMON[@]}" "$@" "$src" 2>&1); then
     warn=$(printf '%s' "$out" | grep -c 'warning:' || true)
-    echo "ok   $src${warn:+ ($warn warnings)}"
+    if [ "$warn" -gt 0 ]; then echo "ok   $src ($warn warnings)"; printf '%s\n' "$out" | grep 'warning:' | head -5; else echo "ok   $src"; fi
   else
     echo "FAIL $src"
     printf '%s\n' "$out" | grep -E 'error' | head -20
     status=1
   fi
-done
+}
+check native/src/addon.cc "${ADDON_FLAGS[@]}"
+for src in native/src/trt/*.cc; do check "$src" "${TRT_FLAGS[@]}"; done
 [ $status = 0 ] && echo PASS || echo FAIL
 exit $status

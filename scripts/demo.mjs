@@ -25,7 +25,7 @@ const cat = (name, n) => join(fx, 'cats', name, `${String(n).padStart(2, '0')}.j
 
 function gloves(args, { allowFail = false } = {}) {
   process.stdout.write(`\n$ gloves ${args.map((a) => a.replace(root, '')).join(' ')}\n`);
-  const r = spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit', env: { ...process.env, GLOVES_LOG_LEVEL: 'warn' } });
+  const r = spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit', env: { ...process.env, GLOVES_LOG_LEVEL: 'warn', UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16' } });
   if (r.status !== 0 && !allowFail) {
     console.error(`demo step failed (exit ${r.status})`);
     process.exit(1);
@@ -68,7 +68,10 @@ async function daemonDemo() {
   const port = await freePort();
   const conf = join(work, 'mosquitto.conf');
   writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nuser root\n`);
-  const broker = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
+  // Debian installs the broker in /usr/sbin, off a non-root user's PATH.
+  const bin = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin'].map((d) => join(d, 'mosquitto')).find((f) => existsSync(f));
+  if (!bin) throw new Error('mosquitto is not installed: run scripts/setup.sh');
+  const broker = spawn(bin, ['-c', conf], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 300));
   const mqtt = await import('mqtt');
   const sub = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`);

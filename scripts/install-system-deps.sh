@@ -33,9 +33,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 log "installing: ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# sudo resets the environment: pass the non-interactive frontend explicitly.
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # The Debian package enables a system broker; Gloves tests start their own, so
 # leave the system one as the distribution configured it.
 log "system packages installed"

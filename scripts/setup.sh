@@ -19,10 +19,18 @@ done
 log "1/5 system packages"
 ./scripts/install-system-deps.sh
 
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  log "ERROR: Node.js >= 20 is required (found: $(node -v 2>/dev/null || echo none))."
+  log "  Install Node 20 LTS, e.g. from NodeSource (https://github.com/nodesource/distributions) or nvm, then re-run."
+  exit 1
+fi
+
 log "2/5 npm ci (onnxruntime-node's CUDA download skipped; native addon built by the install script)"
 export ONNXRUNTIME_NODE_INSTALL=skip
 if [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] && [ -f build/Release/gloves_native.node ]; then
-  log "node_modules up to date"
+  log "node_modules up to date; rebuilding the native addon"
+  npm run --silent build:native >/dev/null
 else
   npm ci --no-audit --no-fund
 fi
@@ -32,6 +40,9 @@ npm run --silent build
 
 # Data mirror: GLOVES_DATA_MIRROR, else ../shared beside this checkout, else ../shared beside the
 # repository this one was cloned from (a CI clone of a local checkout); otherwise pinned URLs.
+if [ -z "${GLOVES_DATA_MIRROR:-}" ] && [ -n "${GLOVES_MODEL_MIRROR:-}" ]; then
+  GLOVES_DATA_MIRROR="$(cd "$GLOVES_MODEL_MIRROR/.." && pwd)"   # older name: the models/ directory itself
+fi
 if [ -z "${GLOVES_DATA_MIRROR:-}" ]; then
   if [ -d ../shared ]; then
     GLOVES_DATA_MIRROR="$(cd ../shared && pwd)"

@@ -7,7 +7,7 @@
  * root-owned files, so the config says `user root` when we are root.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,7 +123,7 @@ export async function startMosquitto(opts: BrokerOptions = {}): Promise<Broker> 
   let out = '';
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
-    const c = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(mosquittoBinary(), ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
     c.stdout!.on('data', (d) => (out += d));
     c.stderr!.on('data', (d) => (out += d));
     child = c;
@@ -144,4 +144,16 @@ export async function startMosquitto(opts: BrokerOptions = {}): Promise<Broker> 
   };
   await start();
   return broker;
+}
+
+/**
+ * Debian installs the broker in /usr/sbin, which is not on a non-root user's PATH:
+ * look there too, so tests run the same as root or as a sudo user.
+ */
+export function mosquittoBinary(): string {
+  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin', '/sbin'];
+  for (const d of dirs) {
+    if (d && existsSync(join(d, 'mosquitto'))) return join(d, 'mosquitto');
+  }
+  throw new Error('mosquitto is not installed (scripts/install-system-deps.sh installs it)');
 }

@@ -33,7 +33,7 @@ test('symmetricEigen reconstructs the matrix and orders eigenvalues', () => {
   const n = 7;
   const b = Array.from({ length: n * n }, r);
   const a = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) a[i * n + j] += b[i * n + k]! * b[j * n + k]!;
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) a[i * n + j] = a[i * n + j]! + b[i * n + k]! * b[j * n + k]!;
   const { values, vectors } = symmetricEigen(a, n);
   for (let i = 1; i < n; i++) assert.ok(values[i - 1]! >= values[i]!);
   for (let i = 0; i < n; i++) {
@@ -71,8 +71,8 @@ test('low-rank whitening equals the dense (Sw + s I)^(-1/2) up to scale', () => 
   for (const p of pets) {
     const es = items.filter((i) => i.pet === p).map((i) => i.embedding!);
     const m = new Float64Array(dim);
-    for (const e of es) for (let i = 0; i < dim; i++) m[i] += e[i]! / es.length;
-    for (const e of es) for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) sw[i * dim + j] += ((e[i]! - m[i]!) * (e[j]! - m[j]!)) / items.length;
+    for (const e of es) for (let i = 0; i < dim; i++) m[i] = m[i]! + e[i]! / es.length;
+    for (const e of es) for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) sw[i * dim + j] = sw[i * dim + j]! + ((e[i]! - m[i]!) * (e[j]! - m[j]!)) / items.length;
   }
   const { values, vectors } = symmetricEigen(sw, dim);
   const s = (shrink * values.reduce((a, b) => a + b, 0)) / dim;
@@ -83,7 +83,7 @@ test('low-rank whitening equals the dense (Sw + s I)^(-1/2) up to scale', () => 
   for (let k = 0; k < dim; k++) {
     let p = 0;
     for (let i = 0; i < dim; i++) p += vectors[k * dim + i]! * c[i]!;
-    for (let i = 0; i < dim; i++) dense[i] += (p / Math.sqrt(values[k]! + s)) * vectors[k * dim + i]!;
+    for (let i = 0; i < dim; i++) dense[i] = dense[i]! + (p / Math.sqrt(values[k]! + s)) * vectors[k * dim + i]!;
   }
   l2normalize(dense);
   const got = applyTransform(x, stats);

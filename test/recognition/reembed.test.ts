@@ -56,4 +56,18 @@ test('an empty directory given as a photo is rejected with its reason; the other
   assert.ok(typeof j.results[1]!.code === 'string' && j.results[1]!.code.length > 0);
 });
 
+test('gloves remove: an unknown name removes nothing; a known pet is gone, the others stay', () => {
+  const bad = gloves('remove', '--gallery', gallery, 'Roxy', 'NoSuchCat');
+  assert.is(bad.code, 1);
+  assert.match(bad.err, 'PET_NOT_FOUND');
+  const names = () => (JSON.parse(readFileSync(join(gallery, 'gallery.json'), 'utf8')) as { pets: { name: string }[] }).pets.map((p) => p.name);
+  assert.equal(names(), ['Koshka', 'Roxy', 'Leo']);
+  const r = gloves('remove', '--gallery', gallery, '--json', 'roxy');
+  assert.is(r.code, 0, r.err);
+  assert.equal(JSON.parse(r.out), { removed: [{ id: 'roxy', name: 'Roxy' }] });
+  assert.equal(names(), ['Koshka', 'Leo']);
+  const id = gloves('identify', '--gallery', gallery, '--json', cat('roxy', 16));
+  assert.is((JSON.parse(id.out) as { detections: { pet: string | null }[] }).detections[0]!.pet, null);
+});
+
 test.run();

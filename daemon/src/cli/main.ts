@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-/** `gloves` entry point. */
-// Each pending appsink pull and bus poll of gstreamer-superficial holds a libuv
-// pool thread; the default 4 starves fs and inference. Must precede any pool use.
-process.env.UV_THREADPOOL_SIZE ??= '16';
-
+/**
+ * `gloves` entry point. Start it through bin/gloves (the package's bin), which sets
+ * UV_THREADPOOL_SIZE before node starts: libuv sizes its pool before any JavaScript
+ * runs, so setting it here would have no effect (the camera module warns when it is low).
+ */
 import { commands } from './registry.js';
 import { runAsMain } from './runner.js';
 

@@ -7,5 +7,6 @@ import { identifyCommand } from './commands/identify.js';
 import { evalCommand } from './commands/eval.js';
 import { probeCommand } from './commands/probe.js';
 import { runCommand } from './commands/run.js';
+import { removeCommand } from './commands/remove.js';
 
-export const commands: Command[] = [modelsCommand, configCommand, enrollCommand, identifyCommand, evalCommand, probeCommand, runCommand];
+export const commands: Command[] = [runCommand, probeCommand, enrollCommand, identifyCommand, removeCommand, evalCommand, modelsCommand, configCommand];

@@ -39,7 +39,13 @@ export async function runProgram(p: Program, argv: string[], env: NodeJS.Process
     err(`error [USAGE]: unknown command ${JSON.stringify(name)}\n\n${programHelp(p)}`);
     return 2;
   }
-  const level = (env.GLOVES_LOG_LEVEL as LogLevel | undefined) ?? 'info';
+  const levels: readonly string[] = ['debug', 'info', 'warn', 'error', 'silent'];
+  const wanted = env.GLOVES_LOG_LEVEL;
+  if (wanted !== undefined && !levels.includes(wanted)) {
+    err(`error [CONFIG_INVALID]: GLOVES_LOG_LEVEL=${JSON.stringify(wanted)} must be one of ${levels.join(', ')}`);
+    return 1;
+  }
+  const level = (wanted as LogLevel | undefined) ?? 'info';
   // Logs go to stderr for one-shot commands so that `--json` stdout stays machine-readable.
   const log = createLogger(p.name, { level, sink: (l) => err(l) });
   try {

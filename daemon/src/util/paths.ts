@@ -15,11 +15,13 @@ export function packageRoot(): string {
 }
 
 /**
- * The data mirror: GLOVES_DATA_MIRROR, else `../shared` beside the checkout when it exists.
- * It mirrors the public sources' layout as `models/...` and `fixtures/...`.
+ * The data mirror: GLOVES_DATA_MIRROR (a directory holding `models/` and `fixtures/`),
+ * else GLOVES_MODEL_MIRROR (the older name, pointing at the `models/` directory itself),
+ * else `../shared` beside the checkout when it exists.
  */
 export function defaultMirror(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.GLOVES_DATA_MIRROR) return resolve(env.GLOVES_DATA_MIRROR);
+  if (env.GLOVES_MODEL_MIRROR) return resolve(env.GLOVES_MODEL_MIRROR, '..');
   const beside = resolve(packageRoot(), '..', 'shared');
   return existsSync(beside) ? beside : undefined;
 }
