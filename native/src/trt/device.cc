@@ -6,6 +6,7 @@
 #include <string>
 
 #include "compat.h"
+#include "guard.h"
 #include "logger.h"
 
 namespace gloves {
@@ -18,9 +19,8 @@ std::string LibVersion() {
   const int rest = v >= 10000 ? v % 10000 : v % 1000;
   return std::to_string(major) + "." + std::to_string(rest / 100) + "." + std::to_string(rest % 100);
 }
-}  // namespace
 
-void AddTensorRTInfo(Napi::Env env, Napi::Object o) {
+void AddTensorRTInfoUnguarded(Napi::Env env, Napi::Object o) {
   o.Set("tensorrtVersion", Napi::String::New(env, LibVersion()));
   o.Set("tensorrtHeaderVersion", Napi::String::New(env, std::to_string(NV_TENSORRT_MAJOR) + "." + std::to_string(NV_TENSORRT_MINOR) + "." +
                                                             std::to_string(NV_TENSORRT_PATCH)));
@@ -49,6 +49,19 @@ void AddTensorRTInfo(Napi::Env env, Napi::Object o) {
     o.Set("deviceName", env.Null());
     o.Set("dlaCores", Napi::Number::New(env, 0));
   }
+}
+
+}  // namespace
+
+void AddTensorRTInfo(Napi::Env env, Napi::Object o) noexcept {
+  CaughtException caught;
+  try {
+    AddTensorRTInfoUnguarded(env, o);
+    return;
+  } catch (...) {
+    caught.FromCurrent("info");
+  }
+  ThrowInternal(env, caught.message);
 }
 
 }  // namespace gloves

@@ -1,6 +1,8 @@
 // N-API surface of the TensorRT runner. Builds, loads and runs all happen on
 // the libuv pool and resolve promises; arguments are re-checked here and every
 // failure rejects with a coded Error (policy and defaults live in TypeScript).
+// Every function N-API can call goes through guard.h (GuardedJs/GuardedWorker):
+// a C++ exception anywhere here becomes a TRT_INTERNAL error, never a crash.
 #include "trt_napi.h"
 
 #include <cstring>
@@ -12,14 +14,21 @@
 #include "builder.h"
 #include "common.h"
 #include "engine.h"
+#include "guard.h"
 
 namespace gloves {
 
 namespace {
 
 struct AddonData {
-  Napi::FunctionReference engineCtor;
+  napi_ref engineCtor = nullptr;
 };
+
+void DeleteAddonData(napi_env env, void* data, void*) {
+  auto* d = static_cast<AddonData*>(data);
+  if (d->engineCtor) napi_delete_reference(env, d->engineCtor);
+  delete d;
+}
 
 Napi::Object CodedErrorObject(Napi::Env env, const std::string& code, const std::string& msg) { return CodedError(env, code, msg).Value(); }
 
@@ -49,33 +58,43 @@ int EnumIndex(const Napi::Value& v, std::initializer_list<const char*> names) {
 
 // ---- build ----
 
-class BuildWorker : public Napi::AsyncWorker {
+class BuildWorker : public GuardedWorker {
  public:
-  BuildWorker(Napi::Env env, BuildRequest req) : Napi::AsyncWorker(env, "gloves.trt.build"), req_(std::move(req)), deferred_(Napi::Promise::Deferred::New(env)) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
-  void Execute() override { result_ = BuildEngine(req_); }
-  void OnOK() override {
-    Napi::Env env = Env();
+  BuildWorker(Napi::Env env, BuildRequest req) : GuardedWorker(env, "buildEngine"), req_(std::move(req)) {}
+
+ private:
+  void Work() override { result_ = BuildEngine(req_); }
+  bool Settle(Napi::Env env, Napi::Value* out) override {
     Napi::Array log = Napi::Array::New(env, result_.log.size());
     for (size_t i = 0; i < result_.log.size(); i++) log.Set(static_cast<uint32_t>(i), Napi::String::New(env, result_.log[i]));
     if (!result_.code.empty()) {
       Napi::Object e = CodedErrorObject(env, result_.code, result_.message);
       e.Set("log", log);
-      deferred_.Reject(e);
-      return;
+      *out = e;
+      return false;
     }
     Napi::Object r = Napi::Object::New(env);
     r.Set("engine", Napi::Buffer<uint8_t>::Copy(env, result_.engine.data(), result_.engine.size()));
     r.Set("log", log);
-    deferred_.Resolve(r);
+    *out = r;
+    return true;
   }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
- private:
   BuildRequest req_;
   BuildResult result_;
-  Napi::Promise::Deferred deferred_;
 };
+
+// Queues a worker made by the caller; deletes it if it never got a promise.
+Napi::Value QueueWorker(Napi::Env env, GuardedWorker* w) {
+  if (!w->Ok()) {
+    delete w;
+    if (!env.IsExceptionPending()) ThrowCoded(env, kTrtInternal, "could not create a promise");
+    return env.Undefined();
+  }
+  Napi::Value p = w->Promise();
+  w->Queue();
+  return p;
+}
 
 Napi::Value BuildEngineJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -116,76 +135,100 @@ Napi::Value BuildEngineJs(const Napi::CallbackInfo& info) {
       req.profiles.push_back(std::move(prof));
     }
   }
-  auto* w = new BuildWorker(env, std::move(req));
-  Napi::Promise p = w->Promise();
-  w->Queue();
-  return p;
+  if (env.IsExceptionPending()) return env.Undefined();  // a getter threw
+  return QueueWorker(env, new BuildWorker(env, std::move(req)));
 }
 
 // ---- engine object ----
+// A plain N-API class (not Napi::ObjectWrap) so that its constructor and
+// methods are raw callbacks behind GuardedJs, with nothing of node-addon-api's
+// own between N-API and the guard. The JS object owns an EngineHandle.
 
-class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
+struct EngineHandle {
+  std::unique_ptr<Engine> engine;
+  bool busy = false;
+  bool disposeRequested = false;
+
+  void Finished() noexcept {
+    busy = false;
+    if (disposeRequested) engine.reset();
+  }
+};
+
+void DeleteEngineHandle(napi_env, void* data, void*) { delete static_cast<EngineHandle*>(data); }
+
+EngineHandle* Unwrap(Napi::Env env, napi_value self) {
+  void* data = nullptr;
+  if (napi_unwrap(env, self, &data) != napi_ok) return nullptr;
+  return static_cast<EngineHandle*>(data);
+}
+
+// Always constructs an empty handle; loadEngine fills it in.
+Napi::Value EngineCtorJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info.IsConstructCall()) return ThrowCoded(env, "NATIVE_BAD_ARGUMENT", "use new TensorRtEngine()");
+  auto handle = std::make_unique<EngineHandle>();
+  if (napi_wrap(env, info.This(), handle.get(), DeleteEngineHandle, nullptr, nullptr) != napi_ok) {
+    return ThrowCoded(env, kTrtInternal, "could not wrap the engine object");
+  }
+  handle.release();  // owned by the JS object now
+  return info.This();
+}
+
+// The handle behind `this` with a live engine, or nullptr with a JS error pending.
+EngineHandle* LiveHandle(const Napi::CallbackInfo& info) {
+  EngineHandle* h = Unwrap(info.Env(), info.This());
+  if (h == nullptr) {
+    ThrowCoded(info.Env(), "NATIVE_BAD_ARGUMENT", "not a TensorRtEngine");
+    return nullptr;
+  }
+  if (!h->engine || h->disposeRequested) {
+    ThrowCoded(info.Env(), "ENGINE_DISPOSED", "engine was disposed");
+    return nullptr;
+  }
+  return h;
+}
+
+Napi::Value DescribeJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  EngineHandle* h = LiveHandle(info);
+  if (h == nullptr) return env.Undefined();
+  const auto& ts = h->engine->Describe();
+  Napi::Array arr = Napi::Array::New(env, ts.size());
+  for (size_t i = 0; i < ts.size(); i++) {
+    Napi::Object t = Napi::Object::New(env);
+    t.Set("name", ts[i].name);
+    t.Set("mode", ts[i].input ? "input" : "output");
+    Napi::Array dims = Napi::Array::New(env, ts[i].dims.size());
+    for (size_t k = 0; k < ts[i].dims.size(); k++) dims.Set(static_cast<uint32_t>(k), Napi::Number::New(env, static_cast<double>(ts[i].dims[k])));
+    t.Set("dims", dims);
+    t.Set("dtype", ts[i].dtype);
+    arr.Set(static_cast<uint32_t>(i), t);
+  }
+  return arr;
+}
+
+Napi::Value DisposeJs(const Napi::CallbackInfo& info) {
+  EngineHandle* h = Unwrap(info.Env(), info.This());
+  if (h == nullptr) return ThrowCoded(info.Env(), "NATIVE_BAD_ARGUMENT", "not a TensorRtEngine");
+  if (h->busy) h->disposeRequested = true;
+  else h->engine.reset();
+  return info.Env().Undefined();
+}
+
+class RunWorker : public GuardedWorker {
  public:
-  static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "TensorRtEngine",
-                       {InstanceMethod("describe", &EngineWrap::DescribeJs), InstanceMethod("run", &EngineWrap::RunJs), InstanceMethod("dispose", &EngineWrap::DisposeJs)});
-  }
-  explicit EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EngineWrap>(info) {
-    if (info.Length() == 1 && info[0].IsExternal()) engine_.reset(info[0].As<Napi::External<Engine>>().Data());
-  }
-
-  Engine* engine() { return engine_.get(); }
-  void Finished() {
-    busy_ = false;
-    if (disposeRequested_) engine_.reset();
+  // Holds a reference to the JS engine object so the handle outlives the run.
+  RunWorker(Napi::Env env, EngineHandle* handle, Napi::Object self) : GuardedWorker(env, "run"), handle_(handle), engine_(handle->engine.get()) {
+    self_ = Napi::Persistent(self);
   }
 
  private:
-  Napi::Value DescribeJs(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    if (!engine_) return ThrowCoded(env, "ENGINE_DISPOSED", "engine was disposed");
-    const auto& ts = engine_->Describe();
-    Napi::Array arr = Napi::Array::New(env, ts.size());
-    for (size_t i = 0; i < ts.size(); i++) {
-      Napi::Object t = Napi::Object::New(env);
-      t.Set("name", ts[i].name);
-      t.Set("mode", ts[i].input ? "input" : "output");
-      Napi::Array dims = Napi::Array::New(env, ts[i].dims.size());
-      for (size_t k = 0; k < ts[i].dims.size(); k++) dims.Set(static_cast<uint32_t>(k), Napi::Number::New(env, static_cast<double>(ts[i].dims[k])));
-      t.Set("dims", dims);
-      t.Set("dtype", ts[i].dtype);
-      arr.Set(static_cast<uint32_t>(i), t);
-    }
-    return arr;
-  }
-
-  Napi::Value RunJs(const Napi::CallbackInfo& info);
-
-  Napi::Value DisposeJs(const Napi::CallbackInfo& info) {
-    if (busy_) disposeRequested_ = true;
-    else engine_.reset();
-    return info.Env().Undefined();
-  }
-
-  std::unique_ptr<Engine> engine_;
-  bool busy_ = false;
-  bool disposeRequested_ = false;
-};
-
-class RunWorker : public Napi::AsyncWorker {
- public:
-  RunWorker(Napi::Env env, EngineWrap* wrap, Napi::Object self)
-      : Napi::AsyncWorker(env, "gloves.trt.run"), wrap_(wrap), engine_(wrap->engine()), deferred_(Napi::Promise::Deferred::New(env)) {
-    self_ = Napi::Persistent(self);
-  }
-  Napi::Promise Promise() { return deferred_.Promise(); }
-  void Execute() override { ok_ = engine_->Execute(&err_); }
-  void OnOK() override {
-    Napi::Env env = Env();
+  void Work() override { ok_ = engine_->Execute(&err_); }
+  bool Settle(Napi::Env env, Napi::Value* out) override {
     if (!ok_) {
-      wrap_->Finished();
-      deferred_.Reject(CodedErrorObject(env, err_.code, err_.message));
-      return;
+      *out = CodedErrorObject(env, err_.code, err_.message);
+      return false;
     }
     const auto outs = engine_->Outputs();
     Napi::Array arr = Napi::Array::New(env, outs.size());
@@ -196,33 +239,32 @@ class RunWorker : public Napi::AsyncWorker {
       for (size_t k = 0; k < outs[i].dims.size(); k++) dims.Set(static_cast<uint32_t>(k), Napi::Number::New(env, static_cast<double>(outs[i].dims[k])));
       t.Set("dims", dims);
       Napi::Float32Array data = Napi::Float32Array::New(env, outs[i].count);
+      if (env.IsExceptionPending()) return false;  // allocation failed in JS; Settle's caller reports it
       std::memcpy(data.Data(), outs[i].data, outs[i].count * sizeof(float));
       t.Set("data", data);
       arr.Set(static_cast<uint32_t>(i), t);
     }
-    wrap_->Finished();
-    deferred_.Resolve(arr);
+    *out = arr;
+    return true;
   }
-  void OnError(const Napi::Error& e) override {
-    wrap_->Finished();
-    deferred_.Reject(e.Value());
-  }
+  // After Settle: a dispose requested during the run frees the engine only now.
+  void Done() noexcept override { handle_->Finished(); }
 
- private:
-  EngineWrap* wrap_;
+  EngineHandle* handle_;
   Engine* engine_;
   Napi::ObjectReference self_;
   bool ok_ = false;
   EngineError err_;
-  Napi::Promise::Deferred deferred_;
 };
 
-Napi::Value EngineWrap::RunJs(const Napi::CallbackInfo& info) {
+Napi::Value RunJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!engine_ || disposeRequested_) return ThrowCoded(env, "ENGINE_DISPOSED", "engine was disposed");
-  if (busy_) return ThrowCoded(env, "ENGINE_BUSY", "engine is already running; serialise calls");
+  EngineHandle* h = LiveHandle(info);
+  if (h == nullptr) return env.Undefined();
+  if (h->busy) return ThrowCoded(env, "ENGINE_BUSY", "engine is already running; serialise calls");
   if (info.Length() < 1 || !info[0].IsArray()) return ThrowCoded(env, "NATIVE_BAD_ARGUMENT", "run(inputs: {name, dims, data}[])");
-  engine_->ClearStaged();
+  Engine* engine = h->engine.get();
+  engine->ClearStaged();
   Napi::Array inputs = info[0].As<Napi::Array>();
   for (uint32_t i = 0; i < inputs.Length(); i++) {
     Napi::Value v = inputs.Get(i);
@@ -231,51 +273,55 @@ Napi::Value EngineWrap::RunJs(const Napi::CallbackInfo& info) {
     std::vector<int64_t> dims;
     Napi::Float32Array data;
     if (!t.Get("name").IsString() || !GetDims(t.Get("dims"), &dims) || !GetTypedArray<float>(t.Get("data"), napi_float32_array, &data)) {
+      engine->ClearStaged();
       return ThrowCoded(env, "NATIVE_BAD_ARGUMENT", "input needs name, dims and a Float32Array");
     }
     EngineError err;
-    if (!engine_->StageInput(t.Get("name").As<Napi::String>().Utf8Value(), dims, data.Data(), data.ElementLength(), &err)) {
-      engine_->ClearStaged();
+    if (!engine->StageInput(t.Get("name").As<Napi::String>().Utf8Value(), dims, data.Data(), data.ElementLength(), &err)) {
+      engine->ClearStaged();
       return ThrowCoded(env, err.code, err.message);
     }
   }
-  busy_ = true;
-  auto* w = new RunWorker(env, this, Value());
-  Napi::Promise p = w->Promise();
-  w->Queue();
-  return p;
+  auto* w = new RunWorker(env, h, info.This().As<Napi::Object>());
+  if (!w->Ok()) return QueueWorker(env, w);  // deletes it and reports
+  h->busy = true;  // only once the run is certain to be queued and settled
+  return QueueWorker(env, w);
 }
 
 // ---- load ----
 
-class LoadWorker : public Napi::AsyncWorker {
+class LoadWorker : public GuardedWorker {
  public:
   LoadWorker(Napi::Env env, Napi::Uint8Array blob, int dla)
-      : Napi::AsyncWorker(env, "gloves.trt.load"), data_(blob.Data()), size_(blob.ByteLength()), dla_(dla), deferred_(Napi::Promise::Deferred::New(env)) {
+      : GuardedWorker(env, "loadEngine"), data_(blob.Data()), size_(blob.ByteLength()), dla_(dla) {
     blob_ = Napi::Persistent(static_cast<Napi::Object>(blob));
   }
-  Napi::Promise Promise() { return deferred_.Promise(); }
-  void Execute() override { engine_ = Engine::Load(data_, size_, dla_, &err_); }
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (!engine_) {
-      deferred_.Reject(CodedErrorObject(env, err_.code, err_.message));
-      return;
-    }
-    auto* data = env.GetInstanceData<AddonData>();
-    Napi::Object obj = data->engineCtor.New({Napi::External<Engine>::New(env, engine_.release())});
-    deferred_.Resolve(obj);
-  }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
  private:
+  void Work() override { engine_ = Engine::Load(data_, size_, dla_, &err_); }
+  bool Settle(Napi::Env env, Napi::Value* out) override {
+    if (!engine_) {
+      *out = CodedErrorObject(env, err_.code, err_.message);
+      return false;
+    }
+    auto* data = env.GetInstanceData<AddonData>();
+    napi_value ctor = nullptr, obj = nullptr;
+    if (data == nullptr || napi_get_reference_value(env, data->engineCtor, &ctor) != napi_ok || napi_new_instance(env, ctor, 0, nullptr, &obj) != napi_ok) {
+      return false;  // a JS error is pending or nothing was made: reported as TRT_INTERNAL
+    }
+    EngineHandle* h = Unwrap(env, obj);
+    if (h == nullptr) return false;
+    h->engine = std::move(engine_);
+    *out = Napi::Value(env, obj);
+    return true;
+  }
+
   const uint8_t* data_;
   size_t size_;
   int dla_;
   Napi::ObjectReference blob_;
   std::unique_ptr<Engine> engine_;
   EngineError err_;
-  Napi::Promise::Deferred deferred_;
 };
 
 Napi::Value LoadEngineJs(const Napi::CallbackInfo& info) {
@@ -286,20 +332,39 @@ Napi::Value LoadEngineJs(const Napi::CallbackInfo& info) {
       dla != static_cast<double>(static_cast<int>(dla)) || blob.ByteLength() == 0) {
     return ThrowCoded(env, "NATIVE_BAD_ARGUMENT", "loadEngine(engine: non-empty Uint8Array, dlaCore: -1..64)");
   }
-  auto* w = new LoadWorker(env, blob, static_cast<int>(dla));
-  Napi::Promise p = w->Promise();
-  w->Queue();
-  return p;
+  return QueueWorker(env, new LoadWorker(env, blob, static_cast<int>(dla)));
+}
+
+bool Register(napi_env env, napi_value exports) {
+  const napi_property_descriptor methods[] = {GuardedMethod<DescribeJs>("describe"), GuardedMethod<RunJs>("run"), GuardedMethod<DisposeJs>("dispose")};
+  napi_value ctor = nullptr;
+  auto data = std::make_unique<AddonData>();
+  if (napi_define_class(env, "TensorRtEngine", NAPI_AUTO_LENGTH, GuardedJs<EngineCtorJs>, const_cast<char*>("TensorRtEngine"), 3, methods, &ctor) != napi_ok ||
+      napi_create_reference(env, ctor, 1, &data->engineCtor) != napi_ok) {
+    return false;
+  }
+  if (napi_set_instance_data(env, data.get(), DeleteAddonData, nullptr) != napi_ok) {
+    napi_delete_reference(env, data->engineCtor);
+    return false;
+  }
+  data.release();
+  napi_value build = GuardedFunction<BuildEngineJs>(env, "buildEngine");
+  napi_value load = GuardedFunction<LoadEngineJs>(env, "loadEngine");
+  return build && load && napi_set_named_property(env, exports, "buildEngine", build) == napi_ok &&
+         napi_set_named_property(env, exports, "loadEngine", load) == napi_ok;
 }
 
 }  // namespace
 
-void RegisterTensorRT(Napi::Env env, Napi::Object exports) {
-  auto* data = new AddonData();
-  data->engineCtor = Napi::Persistent(EngineWrap::Define(env));
-  env.SetInstanceData<AddonData>(data);
-  exports.Set("buildEngine", Napi::Function::New(env, BuildEngineJs, "buildEngine"));
-  exports.Set("loadEngine", Napi::Function::New(env, LoadEngineJs, "loadEngine"));
+void RegisterTensorRT(Napi::Env env, Napi::Object exports) noexcept {
+  CaughtException caught;
+  try {
+    if (Register(env, exports)) return;
+    caught.Set("RegisterTensorRT", "an N-API call failed");
+  } catch (...) {
+    caught.FromCurrent("RegisterTensorRT");
+  }
+  ThrowInternal(env, caught.message);
 }
 
 }  // namespace gloves

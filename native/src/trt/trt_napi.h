@@ -5,5 +5,6 @@
 
 namespace gloves {
 // buildEngine(opts) -> Promise<{engine, log}>, loadEngine(bytes, dlaCore) -> Promise<Engine>.
-void RegisterTensorRT(Napi::Env env, Napi::Object exports);
+// Never throws C++: a failure leaves a TRT_INTERNAL JS error pending.
+void RegisterTensorRT(Napi::Env env, Napi::Object exports) noexcept;
 }
