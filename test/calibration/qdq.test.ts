@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { cloneModel, encodeModel, graphOf, loadModel } from '../../calibration/src/onnx/proto.js';
-import { quantizeQdq, quantizeWeight, type ActivationRange } from '../../calibration/src/qdq/quantize.js';
+import { quantizeQdq, quantizeWeight, selectActivations, type ActivationRange } from '../../calibration/src/qdq/quantize.js';
 import { dequantizeQOperator } from '../../calibration/src/qdq/qoperator.js';
 import { collectRanges } from '../../calibration/src/ranges/collect.js';
 import { chooseRanges, prepareFp32 } from '../../calibration/src/quantize/pipeline.js';
@@ -40,7 +40,7 @@ test('tiny model: ranges -> QDQ model loads and runs in onnxruntime and stays cl
   const stats = await collectRanges(m, () => xs.map((x) => ({ x: { dims: [1, 3, 8, 8], data: x } })), xs.length);
   assert.ok(stats.has('x') && stats.has('c1') && stats.has('r1') && stats.has('y'));
   const amax = chooseRanges(stats, 'minmax');
-  for (const layout of ['conv-in', 'conv-io', 'full'] as const) {
+  for (const layout of ['conv-in', 'conv-io', 'full', 'fused'] as const) {
     for (const activationType of ['int8', 'uint8'] as const) {
       const q = cloneModel(m);
       const ranges = new Map<string, ActivationRange>([...amax].map(([n, a]) => [n, { amax: a, minmax: stats.get(n)!.minmax }]));
@@ -61,6 +61,13 @@ test('tiny model: ranges -> QDQ model loads and runs in onnxruntime and stays cl
       }
     }
   }
+});
+
+test('layouts: conv-in quantizes conv inputs; full also conv outputs; fused leaves a conv output read only by Relu to the Relu', () => {
+  const m = tinyConvModel();
+  assert.equal([...selectActivations(m, 'conv-in')].sort(), ['r1', 'x']);
+  assert.equal([...selectActivations(m, 'full')].sort(), ['c1', 'r1', 'x', 'y']);
+  assert.equal([...selectActivations(m, 'fused')].sort(), ['r1', 'x', 'y']);
 });
 
 test('YOLOX: every tensor name in the calibration cache exists in the ONNX graph; the QDQ model runs', async () => {

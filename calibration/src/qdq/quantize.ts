@@ -15,8 +15,8 @@ import { dimsOf, floatTensor, int32Tensor, int8Tensor, readFloats, uint8Tensor }
 import { nameAllocator, topoSort, upgradeOpset } from '../onnx/edit.js';
 import type { MinMax } from '../ranges/histogram.js';
 
-export type QdqLayout = 'conv-in' | 'conv-io' | 'full';
-export const QDQ_LAYOUTS: readonly QdqLayout[] = ['conv-in', 'conv-io', 'full'];
+export type QdqLayout = 'conv-in' | 'conv-io' | 'full' | 'fused';
+export const QDQ_LAYOUTS: readonly QdqLayout[] = ['conv-in', 'conv-io', 'full', 'fused'];
 export type ActivationType = 'int8' | 'uint8';
 
 export interface ActivationRange {
@@ -56,12 +56,33 @@ export function selectActivations(m: ModelProto, layout: QdqLayout): Set<string>
       if (op === 'MatMul') add(n.input![1]!);
       if (layout === 'conv-io') add(n.output![0]!);
     } else if (FULL_OPS.has(op)) {
-      // Clip/Resize/Mul's extra inputs (min, max, scales) are constants and skipped by `add`.
+      // `full` and `fused`. Clip/Resize/Mul's extra inputs (min, max, scales) are constants and skipped by `add`.
       for (const i of n.input ?? []) add(i);
       add(n.output![0]!);
     }
   }
+  if (layout === 'fused') for (const t of fusedIntoActivation(m)) picked.delete(t);
   return picked;
+}
+
+/**
+ * Outputs of Conv/Gemm/MatMul/Add read only by a Relu or Clip: runtimes fuse the
+ * activation into the op (onnxruntime's QLinearConv once Clip->Quantize folds,
+ * TensorRT's conv+relu), so `fused` quantizes only the activation's output.
+ */
+function fusedIntoActivation(m: ModelProto): string[] {
+  const g = graphOf(m);
+  const consumers = new Map<string, string[]>();
+  for (const n of g.node) for (const i of n.input ?? []) consumers.set(i, [...(consumers.get(i) ?? []), n.opType ?? '']);
+  const outputs = new Set(g.output.map((o) => o.name ?? ''));
+  const out: string[] = [];
+  for (const n of g.node) {
+    if (!['Conv', 'ConvTranspose', 'Gemm', 'MatMul', 'Add'].includes(n.opType ?? '')) continue;
+    const t = n.output![0]!;
+    const c = consumers.get(t) ?? [];
+    if (!outputs.has(t) && c.length > 0 && c.every((op) => op === 'Relu' || op === 'Clip')) out.push(t);
+  }
+  return out;
 }
 
 export function quantizeQdq(m: ModelProto, ranges: ReadonlyMap<string, ActivationRange>, opts: QdqOptions = {}): QdqReport {
