@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Lifecycle, type Component } from '../../daemon/src/runtime/components.js';
 import { GlovesError } from '../../daemon/src/errors.js';
+import { tickMayPingWatchdog } from '../../daemon/src/runtime/watchdog.js';
 import { createLogger } from '../../daemon/src/log/logger.js';
 import { announcePet, removePet } from '../../daemon/src/mqtt/discovery.js';
 import { safeId, topics } from '../../daemon/src/mqtt/topics.js';
@@ -51,6 +52,37 @@ test('a component failing to stop does not keep the others running', async () =>
   await lc.start();
   assert.equal(await lc.stop(), ['presence']);
   assert.ok(log.includes('stop camera'));
+});
+
+test('stop during start: waits for the component being started, starts nothing more, stops exactly what started, in reverse, once', async () => {
+  const log: string[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const cs = comps(log).map((c) => (c.name === 'recognition' ? { ...c, start: async () => void (await gate, log.push('start recognition')) } : c));
+  const lc = new Lifecycle(cs, createLogger('t', { level: 'silent' }));
+  const starting = lc.start();
+  await new Promise((r) => setTimeout(r, 20)); // camera started, recognition in flight
+  const stop1 = lc.stop();
+  const stop2 = lc.stop();
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(log, ['start camera'], 'nothing is stopped while a component is still starting');
+  release();
+  assert.is(await starting, false, 'start reports that it was interrupted');
+  assert.equal(await stop1, []);
+  assert.equal(await stop2, []);
+  assert.equal(await lc.stop(), []);
+  assert.equal(log, ['start camera', 'start recognition', 'stop recognition', 'stop camera']);
+  assert.equal(lc.running(), []);
+});
+
+test('tick watchdog rule: pings while reconnecting or after a clean end, never while a frame is being processed or the source owes frames', () => {
+  assert.ok(tickMayPingWatchdog('waiting', 'reconnecting'));
+  assert.ok(tickMayPingWatchdog('waiting', 'ended'));
+  assert.ok(tickMayPingWatchdog('idle', 'ended'));
+  for (const s of ['running', 'reconnecting', 'ended'] as const) assert.not.ok(tickMayPingWatchdog('processing', s), `processing/${s}`);
+  assert.not.ok(tickMayPingWatchdog('waiting', 'running'));
+  assert.not.ok(tickMayPingWatchdog('starting', 'running'));
+  assert.not.ok(tickMayPingWatchdog('stopped', 'reconnecting'));
 });
 
 test('topic builders and id sanitising', () => {

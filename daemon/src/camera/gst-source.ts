@@ -124,6 +124,7 @@ export class GstFrameSource {
       fps: this.meter.fps(),
       loops: this.loops,
       reconnects: this.reconnects,
+      skipped: 0,
       width: this.cfg.width,
       height: this.cfg.height,
     };

@@ -96,7 +96,7 @@ class CameraSource implements FrameSource {
   stats(): FrameSourceStats {
     if (this.inner) return this.inner.stats();
     const state = this.stopped ? 'stopped' : 'idle';
-    return { state, frames: 0, delivered: 0, dropped: 0, fps: 0, loops: 0, reconnects: 0, width: this.opts.width, height: this.opts.height };
+    return { state, frames: 0, delivered: 0, dropped: 0, fps: 0, loops: 0, reconnects: 0, skipped: 0, width: this.opts.width, height: this.opts.height };
   }
 
   on<E extends FrameSourceEvent>(event: E, listener: Listener<E>): this {

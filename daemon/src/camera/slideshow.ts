@@ -47,7 +47,11 @@ export class SlideshowSource {
   private loops = 0;
   private gen = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** Fatal only: the error that ended the source. */
   private error: CameraError | null = null;
+  /** The latest skipped image's error (names the cause when no image at all decodes). */
+  private lastSkip: CameraError | null = null;
+  private skipped = 0;
 
   constructor(
     private readonly cfg: SlideshowConfig,
@@ -72,8 +76,8 @@ export class SlideshowSource {
   private async begin(): Promise<void> {
     const gen = ++this.gen;
     this.state = 'starting';
-    this.error = null;
-    this.index = this.pos = this.loops = 0;
+    this.error = this.lastSkip = null;
+    this.index = this.pos = this.loops = this.skipped = 0;
     this.slot.reopen();
     this.slot.dropped = this.slot.delivered = 0;
     this.meter.reset();
@@ -82,7 +86,7 @@ export class SlideshowSource {
     if (!ok) {
       this.state = 'ended';
       this.slot.close(true);
-      const err = this.error ?? new CameraError('SOURCE_UNSUPPORTED', 'no decodable image in the directory');
+      const err = this.lastSkip ?? new CameraError('SOURCE_UNSUPPORTED', 'no decodable image in the directory');
       this.error = err;
       throw err;
     }
@@ -103,6 +107,7 @@ export class SlideshowSource {
       fps: this.meter.fps(),
       loops: this.loops,
       reconnects: 0,
+      skipped: this.skipped,
       width: this.cfg.width,
       height: this.cfg.height,
     };
@@ -152,8 +157,10 @@ export class SlideshowSource {
         return true;
       } catch (err) {
         const e = err instanceof CameraError ? err : new CameraError('SOURCE_FAILED', `cannot decode image ${path}: ${(err as Error).message}`, { path });
-        this.error = e;
-        this.log.warn('skipping unreadable image', { path });
+        // Non-fatal: counted and reported, but the source goes on and may still end cleanly.
+        this.lastSkip = e;
+        this.skipped++;
+        this.log.warn('skipping unreadable image', { path, skipped: this.skipped });
         this.emitter.emit('error', { error: e, fatal: false });
       }
     }

@@ -43,6 +43,8 @@ export interface FrameSourceStats {
   loops: number;
   /** Successful reconnects of a live source. */
   reconnects: number;
+  /** Inputs skipped without ending the source (unreadable slideshow images); not an error of the source. */
+  skipped: number;
   width: number;
   height: number;
 }
@@ -68,7 +70,7 @@ export interface FrameSource {
   /** The newest frame not yet returned (waits for one); null once the source ended for good or was stopped. */
   next(): Promise<Frame | null>;
   stats(): FrameSourceStats;
-  /** The error that ended the source, if any. */
+  /** The error that ended the source, if any; never set by a non-fatal, skipped input (see stats().skipped). */
   readonly lastError: CameraError | null;
   on<E extends FrameSourceEvent>(event: E, listener: Listener<E>): this;
   off<E extends FrameSourceEvent>(event: E, listener: Listener<E>): this;

@@ -1,9 +1,10 @@
 /**
  * Crash-safe file replacement: write a temp file in the same directory, fsync
  * it, rename it over the target, fsync the directory. A reader sees the old or
- * the new content, never a torn one.
+ * the new content, never a torn one. On any error the temp file is removed
+ * (best effort) and the error is rethrown; the target is left untouched.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
@@ -12,14 +13,24 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const tmp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
   const fd = openSync(tmp, 'w');
   try {
-    const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    try {
+      const buf = typeof data === 'string' ? Buffer.from(data) : data;
+      let off = 0;
+      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    // A full disk must not also fill up with orphaned temp files.
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // Already gone, or the directory itself is unusable: nothing more to do.
+    }
+    throw err;
   }
-  renameSync(tmp, path);
   syncDir(dir);
 }
 

@@ -12,6 +12,14 @@
  * with a warning: its event was never acknowledged to anyone, not even to the
  * caller, because `append` returns only after fsync.
  *
+ * Disk errors (full disk, I/O error) surface as GlovesError OUTBOX_WRITE and
+ * leave the outbox usable:
+ * - a failed `append` stored nothing (the caller keeps the event and retries);
+ *   a possibly torn line is repaired by rewriting the log before the next append;
+ * - a failed `ack` still advances the head in memory (the event was delivered);
+ *   the ack file is rewritten by the next ack or append, and until then a crash
+ *   only means a redelivery with the same id.
+ *
  * Contract: single writer (one daemon per state dir); `ack` must name the head.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
@@ -52,6 +60,10 @@ export class Outbox {
   private acked = 0;
   private lastSeq = 0;
   private queue: OutboxEntry[] = [];
+  /** The log may end in a torn line (failed append) or be closed (failed compaction). */
+  private needsRepair = false;
+  /** `acked` is not yet on disk (failed ack write). */
+  private ackDirty = false;
 
   constructor(dir: string, log: Logger) {
     this.dir = dir;
@@ -82,14 +94,21 @@ export class Outbox {
     if (this.queue.length > 0) this.log.info('outbox restored undelivered events', { pending: this.queue.length, firstSeq: this.queue[0]!.seq });
   }
 
-  /** Durably records the event (fsync) and returns its entry. */
+  /** Durably records the event (fsync) and returns its entry; OUTBOX_WRITE when the disk refuses. */
   append(event: PetEvent): OutboxEntry {
-    if (this.fd === null) throw new GlovesError('OUTBOX_CLOSED', 'outbox is not open');
+    if (this.fd === null && !this.needsRepair) throw new GlovesError('OUTBOX_CLOSED', 'outbox is not open');
+    if (this.ackDirty) this.tryPersistAck();
+    if (this.needsRepair) this.repair();
     const entry: OutboxEntry = { seq: this.lastSeq + 1, event };
     const buf = Buffer.from(JSON.stringify(entry) + '\n');
-    let off = 0;
-    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
-    fsyncSync(this.fd);
+    try {
+      let off = 0;
+      while (off < buf.length) off += writeSync(this.fd!, buf, off, buf.length - off);
+      fsyncSync(this.fd!);
+    } catch (err) {
+      this.needsRepair = true;
+      throw writeError('cannot append to', this.logPath, err);
+    }
     this.lastSeq = entry.seq;
     this.queue.push(entry);
     return entry;
@@ -103,26 +122,61 @@ export class Outbox {
     return this.queue[0];
   }
 
-  /** Marks the head delivered. */
+  /** Marks the head delivered. Throws OUTBOX_WRITE when the ack could not be saved (the head advanced anyway). */
   ack(seq: number): void {
     const head = this.queue[0];
     if (!head || head.seq !== seq) throw new GlovesError('OUTBOX_ORDER', `ack of seq ${seq} but the head is ${head?.seq ?? 'empty'}`, { seq });
-    writeFileAtomic(this.ackPath, `${seq}\n`);
     this.acked = seq;
     this.queue.shift();
+    this.ackDirty = true;
+    try {
+      writeFileAtomic(this.ackPath, `${seq}\n`);
+    } catch (err) {
+      throw writeError('cannot record the delivery in', this.ackPath, err);
+    }
+    this.ackDirty = false;
     if (this.queue.length === 0) this.compact();
   }
 
   close(): void {
+    if (this.ackDirty) this.tryPersistAck();
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
+    this.needsRepair = false;
   }
 
   private compact(): void {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
-    this.rewrite();
-    this.fd = openSync(this.logPath, 'a');
+    this.needsRepair = true;
+    try {
+      this.repair();
+    } catch (err) {
+      // Nothing is lost: the old log only holds acked lines. The next append retries.
+      throw writeError('cannot compact', this.logPath, err);
+    }
+  }
+
+  /** Atomically rewrites the log from the pending queue and reopens it for appends. */
+  private repair(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+    try {
+      this.rewrite();
+      this.fd = openSync(this.logPath, 'a');
+    } catch (err) {
+      throw writeError('cannot rewrite', this.logPath, err);
+    }
+    this.needsRepair = false;
+  }
+
+  private tryPersistAck(): void {
+    try {
+      writeFileAtomic(this.ackPath, `${this.acked}\n`);
+      this.ackDirty = false;
+    } catch {
+      // Still failing: the append below reports the disk problem if it persists.
+    }
   }
 
   private rewrite(): void {
@@ -139,4 +193,9 @@ export class Outbox {
     }
     return n;
   }
+}
+
+function writeError(what: string, file: string, err: unknown): GlovesError {
+  const code = (err as NodeJS.ErrnoException).code ?? 'error';
+  return new GlovesError('OUTBOX_WRITE', `outbox: ${what} ${file} (${code})`, { file, reason: code }, { cause: err });
 }

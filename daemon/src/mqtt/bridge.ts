@@ -6,9 +6,17 @@
  *
  * Retained topics only ever carry state; events are never retained, so a
  * reconnecting consumer cannot re-trigger an automation from a stale event.
+ *
+ * Disk errors never escape: an event the outbox cannot store (OUTBOX_WRITE) is
+ * logged, kept in memory behind the stored ones (order is kept) and stored as
+ * soon as the disk accepts it again (retried every RETRY_MS and on every new
+ * event); while it is only in memory it is still delivered when connected, but
+ * a restart in that window loses it (logged). A failed delivery round is logged
+ * and retried after RETRY_MS, never an unhandled rejection.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { GlovesError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Outbox } from '../events/outbox.js';
 import type { PetEvent } from '../events/types.js';
@@ -17,6 +25,9 @@ import type { Identity } from '../recognition/types.js';
 import { announcePet, removePet, type DiscoveryContext } from './discovery.js';
 import type { MqttConnection } from './connection.js';
 import { safeId, topics } from './topics.js';
+
+/** Retry interval for a failed disk write or delivery round. */
+const RETRY_MS = 1000;
 
 export interface BridgeOptions {
   /** null: discovery disabled. */
@@ -38,6 +49,10 @@ export class MqttBridge {
   private removals = new Set<string>();
   private draining: Promise<void> | null = null;
   private stopping = false;
+  /** Events the outbox could not store yet (disk error), oldest first. */
+  private unsaved: PetEvent[] = [];
+  private diskFailing = false;
+  private retryTimer: NodeJS.Timeout | null = null;
   delivered = 0;
 
   constructor(conn: MqttConnection, outbox: Outbox, opts: BridgeOptions, log: Logger) {
@@ -63,11 +78,20 @@ export class MqttBridge {
     await this.conn.start();
   }
 
-  /** Durably queues an event and starts delivering. Returns once it is on disk. */
+  /**
+   * Durably queues an event and starts delivering. Returns once it is on disk,
+   * or, when the disk refuses, once it is queued in memory (never throws for that).
+   */
   enqueue(event: PetEvent): void {
-    this.outbox.append(event);
+    this.unsaved.push(event);
+    this.saveUnsaved();
     this.log.info(`event ${event.type}`, { id: event.id, pet: event.pet, track: event.track, confidence: event.confidence });
     this.kick();
+  }
+
+  /** Events not delivered yet: on disk, plus those only in memory (disk errors). */
+  get pendingCount(): number {
+    return this.outbox.pending().length + this.unsaved.length;
   }
 
   publishState(petId: string, state: PetState): void {
@@ -87,34 +111,92 @@ export class MqttBridge {
   /** Delivers what it can within `graceMs`, then disconnects with `offline`. */
   async stop(graceMs = 3000): Promise<void> {
     this.stopping = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     if (this.draining) await Promise.race([this.draining, new Promise((r) => setTimeout(r, graceMs))]);
     await this.conn.stop();
+    this.saveUnsaved();
     const left = this.outbox.pending().length;
     if (left > 0) this.log.warn('undelivered events stay in the outbox for the next start', { pending: left });
+    if (this.unsaved.length > 0) {
+      this.log.error('events could not be written to disk and were not delivered: they are lost', { code: 'OUTBOX_WRITE', lost: this.unsaved.map((e) => e.id) });
+    }
+  }
+
+  /** Moves events held in memory into the outbox, in order; false while the disk still refuses. */
+  private saveUnsaved(): boolean {
+    while (this.unsaved.length > 0) {
+      try {
+        this.outbox.append(this.unsaved[0]!);
+      } catch (err) {
+        const e = asGlovesError(err);
+        if (!this.diskFailing) this.log.error(`${e.message}; events are kept in memory and retried`, { code: e.code, pending: this.unsaved.length });
+        this.diskFailing = true;
+        this.retryLater();
+        return false;
+      }
+      this.unsaved.shift();
+    }
+    if (this.diskFailing) this.log.info('outbox writable again', { code: 'OUTBOX_WRITE' });
+    this.diskFailing = false;
+    return true;
+  }
+
+  private retryLater(): void {
+    if (this.retryTimer || this.stopping) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.saveUnsaved();
+      this.kick();
+    }, RETRY_MS);
+    this.retryTimer.unref();
   }
 
   private kick(): void {
-    if (this.draining || !this.conn.connected || this.outbox.pending().length === 0) return;
-    this.draining = this.drain().finally(() => {
-      this.draining = null;
-      // Events appended during the last publish, or a reconnect meanwhile.
-      if (!this.stopping) this.kick();
-    });
+    if (this.draining || this.stopping || !this.conn.connected || this.pendingCount === 0) return;
+    let failed = false;
+    this.draining = this.drain()
+      .catch((err: unknown) => {
+        failed = true;
+        const e = asGlovesError(err);
+        this.log.error(`event delivery failed: ${e.message}; retrying`, { code: e.code });
+      })
+      .finally(() => {
+        this.draining = null;
+        if (failed) this.retryLater();
+        // Events appended during the last publish, or a reconnect meanwhile.
+        else if (!this.stopping) this.kick();
+      });
   }
 
   private async drain(): Promise<void> {
     const topic = topics.events(this.conn.topics);
-    for (let head = this.outbox.head(); head && this.conn.connected; head = this.outbox.head()) {
+    while (this.conn.connected) {
+      if (this.unsaved.length > 0) this.saveUnsaved();
+      const head = this.outbox.head();
+      // Stored events first; events only in memory are always younger than all of them.
+      const event = head?.event ?? this.unsaved[0];
+      if (!event) return;
       try {
         // mqtt.js keeps an unacknowledged QoS 1 packet and re-sends it after a
         // reconnect; the promise settles on PUBACK, so one event is in flight at a time.
-        await this.conn.publish(topic, JSON.stringify(head.event), { qos: 1, retain: false });
+        await this.conn.publish(topic, JSON.stringify(event), { qos: 1, retain: false });
       } catch (err) {
-        this.log.warn('event delivery interrupted; it stays in the outbox', { id: head.event.id, error: err as Error });
+        this.log.warn('event delivery interrupted; it stays in the outbox', { id: event.id, error: err as Error });
         return;
       }
-      this.outbox.ack(head.seq);
       this.delivered++;
+      if (head) {
+        try {
+          this.outbox.ack(head.seq);
+        } catch (err) {
+          // The head advanced in memory; only a crash before the next ack would redeliver it (same id).
+          const e = asGlovesError(err);
+          this.log.error(`${e.message}; a restart may redeliver event ${head.event.id} (same id)`, { code: e.code });
+        }
+      } else if (this.unsaved[0] === event) {
+        this.unsaved.shift();
+      }
     }
   }
 
@@ -157,4 +239,8 @@ export class MqttBridge {
       this.log.warn('announcement interrupted; it is repeated on reconnect', { why, error: err as Error });
     }
   }
+}
+
+function asGlovesError(err: unknown): GlovesError {
+  return err instanceof GlovesError ? err : new GlovesError('INTERNAL', (err as Error).message ?? String(err), {}, { cause: err });
 }

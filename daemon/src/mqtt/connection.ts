@@ -4,8 +4,11 @@
  * on clean stop, and reconnects forever once it has started.
  *
  * Startup contract: start() resolves on the first successful connect, rejects
- * at once with MQTT_AUTH / MQTT_TLS / MQTT_REFUSED, and with MQTT_UNREACHABLE
- * after `connectTimeoutSeconds`. Later failures are logged and retried.
+ * at once with MQTT_AUTH / MQTT_TLS / MQTT_REFUSED, and after
+ * `connectTimeoutSeconds` with MQTT_UNREACHABLE (no broker) or
+ * MQTT_BROKER_UNAVAILABLE (a broker that kept refusing for now: server
+ * unavailable or busy, connection rate exceeded; retried until then). Later
+ * failures of any kind are logged and retried.
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../log/logger.js';
@@ -97,7 +100,7 @@ export class MqttConnection {
         }
         // Log each distinct failure once, not on every retry.
         const code = (err as { code?: unknown }).code;
-        if (code !== this.lastErrorCode) this.log.warn(c.error.message, { code: c.error.code });
+        if (code !== this.lastErrorCode) this.log.warn(c.error.message, { code: c.error.code, reason: code ?? null, retryEverySeconds: this.cfg.reconnectSeconds });
         this.lastErrorCode = code;
       };
       const onConnect = (): void => {

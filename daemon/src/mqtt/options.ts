@@ -1,7 +1,9 @@
 /**
  * mqtt.js client options from the config, and classification of connection
- * errors into "retry" (broker down, network) and "fatal" (credentials, TLS
- * trust, bad URL): a fatal error at startup stops the daemon with its reason.
+ * errors into "retry" (broker down, network, a broker that refuses for now:
+ * server unavailable/busy, connection rate exceeded) and "fatal" (credentials,
+ * protocol version, client id, ban, TLS trust, bad URL): a fatal error at
+ * startup stops the daemon with its reason.
  */
 import { readFileSync } from 'node:fs';
 import type { IClientOptions } from 'mqtt';
@@ -44,6 +46,9 @@ export function clientOptions(mqtt: MqttConfig, deviceId: string): IClientOption
     clean: true,
     keepalive: mqtt.keepaliveSeconds,
     reconnectPeriod: Math.round(mqtt.reconnectSeconds * 1000),
+    // mqtt.js stops reconnecting after any refused CONNACK unless told otherwise;
+    // a busy or restarting broker must be retried (fatal refusals end the client ourselves).
+    reconnectOnConnackError: true,
     connectTimeout: Math.round(Math.min(mqtt.connectTimeoutSeconds, 30) * 1000),
     rejectUnauthorized: mqtt.rejectUnauthorized,
     will: { topic: topics.status(tc), payload: Buffer.from('offline'), qos: 1, retain: true },
@@ -59,7 +64,12 @@ export function clientOptions(mqtt: MqttConfig, deviceId: string): IClientOption
   return opts;
 }
 
-const AUTH_CODES = new Set([4, 5, 134, 135]);
+/** CONNACK codes (3.1.1 return codes and v5 reason codes) that retrying cannot fix. */
+const AUTH_CODES = new Set([4, 5, 134, 135, 140]);
+const PROTOCOL_CODES = new Set([1, 132]);
+const CLIENT_ID_CODES = new Set([2, 133]);
+/** v5 138 "banned": an operator decision, not a transient condition. */
+const BANNED_CODES = new Set([138]);
 const TLS_CODES = new Set([
   'SELF_SIGNED_CERT_IN_CHAIN',
   'DEPTH_ZERO_SELF_SIGNED_CERT',
@@ -81,8 +91,19 @@ export function classifyConnectError(err: unknown, url: string): { fatal: boolea
   if (typeof code === 'number' && AUTH_CODES.has(code)) {
     return { fatal: true, error: new GlovesError('MQTT_AUTH', `broker ${url} refused the credentials (${msg}; code ${code}): check mqtt.username/mqtt.password`, { url, reason: code }) };
   }
-  if (typeof code === 'number') {
+  if (typeof code === 'number' && PROTOCOL_CODES.has(code)) {
+    return { fatal: true, error: new GlovesError('MQTT_REFUSED', `broker ${url} refused the protocol version (${msg}; code ${code}): check mqtt.protocolVersion`, { url, reason: code }) };
+  }
+  if (typeof code === 'number' && CLIENT_ID_CODES.has(code)) {
+    return { fatal: true, error: new GlovesError('MQTT_REFUSED', `broker ${url} rejected the client id (${msg}; code ${code}): check mqtt.clientId`, { url, reason: code }) };
+  }
+  if (typeof code === 'number' && BANNED_CODES.has(code)) {
     return { fatal: true, error: new GlovesError('MQTT_REFUSED', `broker ${url} refused the connection (${msg}; code ${code})`, { url, reason: code }) };
+  }
+  if (typeof code === 'number') {
+    // Server unavailable (3; 136), busy (137), connection rate exceeded (159) and
+    // any other refusal: the broker is there but not taking us now; retry with the backoff.
+    return { fatal: false, error: new GlovesError('MQTT_BROKER_UNAVAILABLE', `broker ${url} refused the connection for now (${msg}; code ${code}); retrying`, { url, reason: code }) };
   }
   if (typeof code === 'string' && (TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))) {
     return { fatal: true, error: new GlovesError('MQTT_TLS', `TLS with broker ${url} failed (${code}: ${msg}): check mqtt.ca / mqtt.cert / mqtt.key`, { url, reason: code }) };

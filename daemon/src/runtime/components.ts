@@ -5,6 +5,12 @@
  * with its own code (COMPONENT_FAILED for untyped errors), the message prefixed
  * with the component's name and `details.component` set. A component
  * that fails to stop is reported and does not prevent the others from stopping.
+ *
+ * stop() may be called at any time, also while start() runs (a signal during
+ * startup): it waits for the component being started to settle, start() then
+ * starts no further component and resolves false, and exactly the components
+ * that did start are stopped, in reverse, once. Concurrent and repeated stop()
+ * calls share that one stop.
  */
 import { GlovesError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -21,6 +27,9 @@ export class Lifecycle {
   private readonly components: readonly Component[];
   private readonly log: Logger;
   private started: Component[] = [];
+  private starting: Promise<boolean> | null = null;
+  private stopRequested = false;
+  private stopping: Promise<string[]> | null = null;
 
   constructor(components: readonly Component[], log: Logger) {
     this.components = components;
@@ -32,8 +41,19 @@ export class Lifecycle {
     return this.started.map((c) => c.name);
   }
 
-  async start(): Promise<void> {
+  /** Starts every component in order; false when a stop() interrupted it. Call once. */
+  start(): Promise<boolean> {
+    if (this.starting) throw new GlovesError('INTERNAL', 'Lifecycle.start() called twice');
+    this.starting = this.startAll();
+    return this.starting;
+  }
+
+  private async startAll(): Promise<boolean> {
     for (const c of this.components) {
+      if (this.stopRequested) {
+        this.log.info(`stop requested during startup: ${c.name} and later components are not started`, { started: this.running() });
+        return false;
+      }
       const t0 = performance.now();
       try {
         await c.start();
@@ -41,17 +61,34 @@ export class Lifecycle {
         const code = err instanceof GlovesError ? err.code : 'INTERNAL';
         const message = (err as Error).message ?? String(err);
         this.log.error(`component ${c.name} failed to start: ${message}`, { component: c.name, code });
-        await this.stop();
+        // A stop() already waiting for us stops the started ones itself once we settle.
+        if (!this.stopRequested) {
+          this.stopRequested = true;
+          this.stopping = this.stopStarted();
+          await this.stopping;
+        }
         const details = err instanceof GlovesError ? err.context : {};
         throw new ComponentError(code === 'INTERNAL' ? 'COMPONENT_FAILED' : code, `${c.name}: ${message}`, { ...details, component: c.name }, { cause: err });
       }
       this.started.push(c);
       this.log.info(`started ${c.name}`, { ms: Math.round(performance.now() - t0) });
     }
+    return !this.stopRequested;
   }
 
-  /** Stops the started components in reverse order; returns the names that failed to stop. */
-  async stop(): Promise<string[]> {
+  /** Stops the started components in reverse order (after a running start() settled); returns the names that failed to stop. */
+  stop(): Promise<string[]> {
+    if (this.stopping) return this.stopping;
+    this.stopRequested = true;
+    const pending = this.starting;
+    this.stopping = (async () => {
+      if (pending) await pending.catch(() => undefined);
+      return this.stopStarted();
+    })();
+    return this.stopping;
+  }
+
+  private async stopStarted(): Promise<string[]> {
     const failed: string[] = [];
     while (this.started.length > 0) {
       const c = this.started.pop()!;

@@ -5,9 +5,12 @@
  * gallery, tracking + voting, presence + outbox, MQTT) and stop in reverse
  * (./components.ts). Once all are up the frame loop runs and READY=1 is sent;
  * the loop pings the systemd watchdog after each frame, so a stalled pipeline
- * stops the pings. `done` settles when the daemon must exit: a fatal camera
- * error, persistent inference failures, or the end of a file source with
- * `exitAtEnd`.
+ * stops the pings; the periodic tick also pings while the camera is
+ * legitimately without frames (reconnecting, or a finished file source), see
+ * ./watchdog.ts for how that is told apart from a stuck frame. `done` settles
+ * when the daemon must exit: a fatal camera error, persistent inference
+ * failures, or the end of a file source with `exitAtEnd`. A stop() during
+ * start() waits for the component being started and stops what was started.
  */
 import { join, resolve as resolvePath } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -28,6 +31,7 @@ import { packageRoot } from '../util/paths.js';
 import { Lifecycle, type Component } from './components.js';
 import { FrameProcessor, type FrameResult } from './frame-processor.js';
 import { Outputs } from './outputs.js';
+import { tickMayPingWatchdog, type LoopPhase } from './watchdog.js';
 
 export interface DaemonOptions {
   env: NodeJS.ProcessEnv;
@@ -66,6 +70,7 @@ export class Daemon {
   private stopRequested = false;
   private stopping: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  private phase: LoopPhase = 'starting';
   private settle!: (exit: DaemonExit) => void;
   /** Settles once with the reason the daemon should exit. */
   readonly done: Promise<DaemonExit>;
@@ -80,6 +85,8 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
+    // A signal before start(): nothing may start any more.
+    if (this.stopRequested) return;
     const c = this.config;
     const stateDir = resolvePath(c.device.stateDir);
     const snapshotsDir = join(stateDir, 'snapshots');
@@ -173,12 +180,9 @@ export class Daemon {
     ];
 
     this.lifecycle = new Lifecycle(components, this.log);
-    await this.lifecycle.start();
-    if (this.stopRequested) {
-      // A signal arrived while starting: stop() already ran with nothing to stop.
-      await this.lifecycle.stop();
-      return;
-    }
+    const complete = await this.lifecycle.start();
+    // A signal arrived while starting: stop() waited for the lifecycle and stops what started.
+    if (!complete || this.stopRequested) return;
     const r = this.recognizer!;
     const processor = new FrameProcessor({ detector: r.detector, embedder: r.embedder, matcher: r.matcher, tracker: this.tracker! });
     this.loop = this.frameLoop(processor).catch((err: unknown) => this.fail('frame loop crashed', err));
@@ -195,6 +199,7 @@ export class Daemon {
 
   private async doStop(): Promise<void> {
     this.stopRequested = true;
+    this.phase = 'stopped';
     this.notifier.stopping();
     this.wake?.();
     if (this.ticker) clearInterval(this.ticker);
@@ -210,8 +215,10 @@ export class Daemon {
     let failures = 0;
     const stopSignal = new Promise<null>((resolve) => (this.wake = () => resolve(null)));
     while (!this.stopRequested) {
+      this.phase = 'waiting';
       const frame = await Promise.race([src.next(), stopSignal]);
       if (!frame) break;
+      this.phase = 'processing';
       const t0 = performance.now();
       try {
         const result = await processor.process(frame.image, frame.timestampMs);
@@ -232,18 +239,28 @@ export class Daemon {
     if (this.stopRequested) return;
     const err = src.lastError;
     if (err) {
+      this.phase = 'stopped';
       this.fail('camera failed', err);
     } else {
-      this.log.info('camera source ended', { frames: this.counters.frames });
+      const { skipped } = src.stats();
+      this.log.info('camera source ended', { frames: this.counters.frames, skipped });
       this.notifier.status('camera source ended');
+      this.phase = 'idle';
       if (this.opts.exitAtEnd) this.settle({ code: 0, reason: 'camera source ended' });
     }
   }
 
   private tick(): void {
     if (!this.presence || !this.outputs) return;
-    const now = performance.now();
-    this.apply(this.presence.tick(now, new Date().toISOString()), now);
+    try {
+      const now = performance.now();
+      this.apply(this.presence.tick(now, new Date().toISOString()), now);
+    } catch (err) {
+      // Runs from setInterval: an exception here would take the whole daemon down.
+      const code = err instanceof GlovesError ? err.code : 'INTERNAL';
+      this.log.error(`presence tick failed: ${(err as Error).message}`, { code });
+    }
+    if (!this.stopRequested && this.source && tickMayPingWatchdog(this.phase, this.source.stats().state)) this.notifier.watchdog();
   }
 
   private apply(up: PresenceUpdate, nowMs: number): void {

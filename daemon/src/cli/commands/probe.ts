@@ -7,8 +7,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Command } from '../command.js';
 import { parseCommandArgs, parsePositiveInt } from '../args.js';
-import { UsageError } from '../../errors.js';
-import { cameraSection } from '../../config/sections/camera.js';
+import { ConfigError, UsageError } from '../../errors.js';
+import { loadConfig } from '../../config/load.js';
 import { CameraError, createFrameSource, drainCameraPipelines, type FrameSource } from '../../camera/index.js';
 
 export interface ProbeReport {
@@ -68,13 +68,9 @@ export const probeCommand: Command = {
     if (!uri || positionals.length > 1) throw new UsageError('probe: expected exactly one URI (see `gloves probe --help`)', { command: 'probe' });
     const requested = parsePositiveInt('probe', values.frames, '--frames', 30);
     const timeoutMs = parsePositiveInt('probe', values.timeout, '--timeout', 30) * 1000;
-    const defaults = cameraSection.parse({});
-    const width = parsePositiveInt('probe', values.width, '--width', defaults.width);
-    const height = parsePositiveInt('probe', values.height, '--height', defaults.height);
-    const fps = values.fps === undefined ? defaults.fps : Number(values.fps);
-    if (!(fps > 0)) throw new UsageError(`probe: --fps must be a positive number, got ${JSON.stringify(values.fps)}`, { command: 'probe' });
+    const { width, height, fps, reconnect, slideshowFps } = cameraFlags(values);
 
-    const report = await probe(uri, { requested, width, height, fps, realtime: !values.fast, timeoutMs, reconnect: defaults.reconnect, slideshowFps: defaults.slideshowFps }, ctx.log);
+    const report = await probe(uri, { requested, width, height, fps, realtime: !values.fast, timeoutMs, reconnect, slideshowFps }, ctx.log);
     if (values.json) ctx.stdout(JSON.stringify(report));
     else for (const line of formatReport(report)) ctx.stdout(line);
     if (report.ended === 'interrupted') return interruptedBy === 'SIGINT' ? 130 : 143;
@@ -83,6 +79,26 @@ export const probeCommand: Command = {
 };
 
 let interruptedBy: NodeJS.Signals | null = null;
+
+/**
+ * The camera flags validated by the same schema as the config file (bounds
+ * included), so `--width 100001` is `camera.width: ...` and never reaches
+ * GStreamer. The URI is not validated here: a bad one is reported by the
+ * probe itself (URI_INVALID, with a hint).
+ */
+function cameraFlags(values: { width?: string; height?: string; fps?: string }): ReturnType<typeof loadConfig>['camera'] {
+  const num = (v: string | undefined): unknown => (v === undefined ? undefined : v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v);
+  try {
+    return loadConfig({ overrides: { 'camera.width': num(values.width), 'camera.height': num(values.height), 'camera.fps': num(values.fps) } }).camera;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const flags = err.problems.map((p) => {
+      const flag = /^camera\.(width|height|fps):/.exec(p)?.[1];
+      return flag ? `${p} (--${flag})` : p;
+    });
+    throw new UsageError(`probe: invalid camera flags:\n  ${flags.join('\n  ')}`, { command: 'probe', problems: err.problems });
+  }
+}
 
 interface ProbeOptions {
   requested: number;

@@ -1,5 +1,28 @@
 import { z } from 'zod';
 
+/**
+ * An MQTT topic prefix: non-empty, no wildcards (+ #), no leading or trailing
+ * '/', no empty level ('a//b'). Every topic the daemon builds starts with it.
+ */
+function topicPrefix(fallback: string) {
+  return z
+    .string()
+    .default(fallback)
+    .superRefine((t, ctx) => {
+      const problem =
+        t === ''
+          ? 'must not be empty'
+          : /[+#]/.test(t)
+            ? 'must not contain the MQTT wildcards + or #'
+            : t.startsWith('/') || t.endsWith('/')
+              ? "must not start or end with '/'"
+              : t.split('/').some((level) => level === '')
+                ? "must not contain an empty level ('//')"
+                : null;
+      if (problem) ctx.addIssue({ code: 'custom', message: `${problem}, got ${JSON.stringify(t)}` });
+    });
+}
+
 export const gallerySection = z
   .strictObject({
     dir: z.string().default('.data/gallery').describe('Directory of the enrolled-pet gallery'),
@@ -17,8 +40,8 @@ export const mqttSection = z
     cert: z.string().optional().describe('PEM client certificate (mutual TLS)'),
     key: z.string().optional().describe('PEM client key (mutual TLS)'),
     rejectUnauthorized: z.boolean().default(true).describe('Verify the broker certificate'),
-    baseTopic: z.string().default('gloves').describe('Topics live under <baseTopic>/<deviceId>'),
-    discoveryPrefix: z.string().default('homeassistant').describe('Home Assistant discovery prefix'),
+    baseTopic: topicPrefix('gloves').describe('Topics live under <baseTopic>/<deviceId>'),
+    discoveryPrefix: topicPrefix('homeassistant').describe('Home Assistant discovery prefix'),
     discovery: z.boolean().default(true).describe('Publish Home Assistant discovery'),
     keepaliveSeconds: z.number().int().min(0).max(65535).default(30).describe('MQTT keepalive'),
     reconnectSeconds: z.number().positive().default(2).describe('Delay between reconnect attempts'),
