@@ -2,11 +2,12 @@
  * The single config schema: types, defaults, descriptions and validation all
  * come from here. `GlovesConfig` is derived from it, never written by hand.
  * Each section lives in its own file under ./sections, owned by one module.
+ * (The HTTP API is on the roadmap; its section will be added with the server.)
  */
 import { z } from 'zod';
 import { cameraSection } from './sections/camera.js';
 import { modelsSection, inferenceSection, detectionSection } from './sections/inference.js';
-import { gallerySection, mqttSection, deviceSection, trackingSection, httpSection, logSection } from './sections/daemon.js';
+import { gallerySection, mqttSection, deviceSection, trackingSection, logSection } from './sections/daemon.js';
 import { matchingSection } from './sections/matching.js';
 
 export const configSchema = z.strictObject({
@@ -19,7 +20,6 @@ export const configSchema = z.strictObject({
   gallery: gallerySection,
   tracking: trackingSection,
   mqtt: mqttSection,
-  http: httpSection,
   log: logSection,
 });
 

@@ -160,7 +160,7 @@ export class Daemon {
             conn,
             outbox,
             {
-              discovery: c.mqtt.discovery ? { ...conn.topics, deviceName: c.device.name, swVersion: version(), configurationUrl: c.http.enabled ? `http://${c.http.host}:${c.http.port}/` : undefined } : null,
+              discovery: c.mqtt.discovery ? { ...conn.topics, deviceName: c.device.name, swVersion: version(), configurationUrl: undefined } : null,
               snapshotsDir,
               states: () => presence.states(),
               onRemoved: (id) => this.outputs?.forget(id),

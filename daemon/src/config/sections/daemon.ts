@@ -101,14 +101,6 @@ export const trackingSection = z
   })
   .prefault({});
 
-export const httpSection = z
-  .strictObject({
-    enabled: z.boolean().default(false).describe('Serve the HTTP API'),
-    host: z.string().default('127.0.0.1').describe('Listen address'),
-    port: z.number().int().min(0).max(65535).default(8080).describe('Listen port'),
-  })
-  .prefault({});
-
 export const logSection = z
   .strictObject({
     level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info').describe('Minimum log level'),
