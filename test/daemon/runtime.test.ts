@@ -45,7 +45,7 @@ test.after(async () => {
   await broker?.stop();
 });
 
-function makeDaemon(id: string, opts: { exitAtEnd?: boolean; notifyPath?: string } = {}) {
+function makeDaemon(id: string, opts: { exitAtEnd?: boolean; notifyPath?: string; onLine?: (line: string) => void } = {}) {
   const config = loadConfig({
     overrides: {
       camera: { uri: `file://${slides}`, slideshowFps: 4 },
@@ -55,7 +55,13 @@ function makeDaemon(id: string, opts: { exitAtEnd?: boolean; notifyPath?: string
     },
   });
   const lines: string[] = [];
-  const log = createLogger('gloves', { level: 'debug', sink: (l) => lines.push(l) });
+  const log = createLogger('gloves', {
+    level: 'debug',
+    sink: (l) => {
+      lines.push(l);
+      opts.onLine?.(l);
+    },
+  });
   const env = opts.notifyPath ? { NOTIFY_SOCKET: opts.notifyPath, WATCHDOG_USEC: '1000000', PATH: process.env.PATH } : {};
   const notifier = new SystemdNotifier(env, log.child('systemd'));
   const daemon = new Daemon(config, log, { env, notifier, exitAtEnd: opts.exitAtEnd });
@@ -110,13 +116,20 @@ test('--exit-at-end with a skipped image exits 0 (camera source ended)', async (
 
 test('stop during startup: the component being started finishes and is stopped, later ones never start, each stops once', async () => {
   const sub = await record(broker.url, ['gloves/early/status']);
-  const d = makeDaemon('early');
+  // Stop synchronously as the camera reports it started, i.e. before recognition can
+  // finish loading (polling for the line raced: on a quiet machine every component was up).
+  let stopping: Promise<void> | null = null;
+  const d = makeDaemon('early', {
+    onLine: (l) => {
+      if (!stopping && /INFO gloves: started camera/.test(l)) stopping = d.daemon.stop();
+    },
+  });
   try {
     const starting = d.daemon.start();
     await d.waitLine(/started camera/, 60_000);
-    const stopping = d.daemon.stop(); // recognition is loading the models now
     await starting;
     await stopping;
+    assert.ok(stopping, 'stop was requested');
     assert.is((await d.daemon.done).code, 0);
     const started = d.lines.filter((l) => /INFO gloves: started /.test(l)).map((l) => /started (\w+)/.exec(l)![1]);
     const stopped = d.lines.filter((l) => /DEBUG gloves: stopped /.test(l)).map((l) => /stopped (\w+)/.exec(l)![1]);
