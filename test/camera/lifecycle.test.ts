@@ -77,9 +77,14 @@ test('SIGTERM to a library user streaming test://: exits within 2 s', async () =
  * each cycle leaks the whole decode pipeline (measured here: about 2.5 MB per
  * 640x360 cycle, i.e. >100 MB for 50), so the bound separates the two.
  */
-const RSS_BOUND_MB = 25;
+// Stated bounds. Re-creating a pipeline per start leaked ~2.6 MB per cycle here (~130 MB
+// over 50 cycles). Allocator/threadpool warm-up can still add a one-off step in the first
+// cycles after the baseline (seen: +26 MB by cycle 10, then flat), so the leak check is the
+// slope from cycle 10 to cycle 50, with a looser bound on the total.
+const RSS_BOUND_MB = 40;
+const RSS_SLOPE_BOUND_MB = 10;
 
-test(`RSS grows less than ${RSS_BOUND_MB} MB over 50 stop/start cycles of a file source`, async () => {
+test(`RSS: flat (< ${RSS_SLOPE_BOUND_MB} MB from cycle 10 to 50) and < ${RSS_BOUND_MB} MB in all over 50 stop/start cycles of a file source`, async () => {
   const mb = (): number => process.memoryUsage().rss / 1048576;
   const o = opts(`file://${catClip}`, { width: 640, height: 360 });
   let shared = createFrameSource(o, { log });
@@ -106,6 +111,8 @@ test(`RSS grows less than ${RSS_BOUND_MB} MB over 50 stop/start cycles of a file
   const growth = mb() - before;
   console.log(`  rss: ${before.toFixed(0)} MB before, samples every 10 cycles ${samples.join(', ')} MB, growth ${growth.toFixed(1)} MB`);
   assert.ok(growth < RSS_BOUND_MB, `RSS grew ${growth.toFixed(1)} MB`);
+  const slope = samples[samples.length - 1]! - samples[0]!;
+  assert.ok(slope < RSS_SLOPE_BOUND_MB, `RSS grew ${slope} MB from cycle 10 to cycle 50: a leak`);
 });
 
 test.run();
