@@ -60,8 +60,11 @@ function assertNmsInput(boxes: readonly NmsBox[], scores: ArrayLike<number>, cla
 
 const whole = (img: PixelImage): Region => ({ x: 0, y: 0, width: img.width, height: img.height });
 
-class TsKernels implements PixelKernels {
-  readonly impl = 'typescript' as const;
+/** The allocating entry points, shared: each implementation supplies only preprocessInto and nms. */
+abstract class KernelsBase implements PixelKernels {
+  abstract readonly impl: 'native' | 'typescript';
+  abstract preprocessInto(img: PixelImage, spec: PreprocessSpec, outW: number, outH: number, out: Float32Array, offset: number, regions: readonly Region[]): Promise<Transform[]>;
+  abstract nms(boxes: readonly NmsBox[], scores: ArrayLike<number>, classes: ArrayLike<number>, iou: number): Promise<number[]>;
 
   async preprocess(img: PixelImage, spec: PreprocessSpec, outW: number, outH: number, region?: Region): Promise<PreprocessResult> {
     const tensor = new Float32Array(3 * outW * outH);
@@ -69,16 +72,20 @@ class TsKernels implements PixelKernels {
     return { tensor, transform: transform! };
   }
 
-  async preprocessInto(img: PixelImage, spec: PreprocessSpec, outW: number, outH: number, out: Float32Array, offset: number, regions: readonly Region[]): Promise<Transform[]> {
-    validateJob(img, outW, outH, regions, out, offset);
-    const rgb = toRgb(img);
-    return regions.map((r, i) => preprocessInto(rgb, spec, outW, outH, out, offset + i * 3 * outW * outH, r));
-  }
-
   async cropBatch(img: PixelImage, regions: readonly Region[], spec: PreprocessSpec, outW: number, outH: number): Promise<BatchResult> {
     const tensor = new Float32Array(3 * outW * outH * regions.length);
     const transforms = await this.preprocessInto(img, spec, outW, outH, tensor, 0, regions);
     return { tensor, transforms };
+  }
+}
+
+class TsKernels extends KernelsBase {
+  readonly impl = 'typescript' as const;
+
+  async preprocessInto(img: PixelImage, spec: PreprocessSpec, outW: number, outH: number, out: Float32Array, offset: number, regions: readonly Region[]): Promise<Transform[]> {
+    validateJob(img, outW, outH, regions, out, offset);
+    const rgb = toRgb(img);
+    return regions.map((r, i) => preprocessInto(rgb, spec, outW, outH, out, offset + i * 3 * outW * outH, r));
   }
 
   async nms(boxes: readonly NmsBox[], scores: ArrayLike<number>, classes: ArrayLike<number>, iou: number): Promise<number[]> {
@@ -87,14 +94,10 @@ class TsKernels implements PixelKernels {
   }
 }
 
-class NativeKernels implements PixelKernels {
+class NativeKernels extends KernelsBase {
   readonly impl = 'native' as const;
-  constructor(private readonly addon: NativeAddon) {}
-
-  async preprocess(img: PixelImage, spec: PreprocessSpec, outW: number, outH: number, region?: Region): Promise<PreprocessResult> {
-    const tensor = new Float32Array(3 * outW * outH);
-    const [transform] = await this.preprocessInto(img, spec, outW, outH, tensor, 0, [region ?? whole(img)]);
-    return { tensor, transform: transform! };
+  constructor(private readonly addon: NativeAddon) {
+    super();
   }
 
   async preprocessInto(img: PixelImage, spec: PreprocessSpec, outW: number, outH: number, out: Float32Array, offset: number, regions: readonly Region[]): Promise<Transform[]> {
@@ -108,12 +111,6 @@ class NativeKernels implements PixelKernels {
       throw fromNative(err);
     }
     return transforms;
-  }
-
-  async cropBatch(img: PixelImage, regions: readonly Region[], spec: PreprocessSpec, outW: number, outH: number): Promise<BatchResult> {
-    const tensor = new Float32Array(3 * outW * outH * regions.length);
-    const transforms = await this.preprocessInto(img, spec, outW, outH, tensor, 0, regions);
-    return { tensor, transforms };
   }
 
   async nms(boxes: readonly NmsBox[], scores: ArrayLike<number>, classes: ArrayLike<number>, iou: number): Promise<number[]> {
