@@ -8,5 +8,7 @@ import { evalCommand } from './commands/eval.js';
 import { probeCommand } from './commands/probe.js';
 import { runCommand } from './commands/run.js';
 import { removeCommand } from './commands/remove.js';
+import { doctorCommand } from './commands/doctor.js';
+import { logsCommand } from './commands/logs.js';
 
-export const commands: Command[] = [runCommand, probeCommand, enrollCommand, identifyCommand, removeCommand, evalCommand, modelsCommand, configCommand];
+export const commands: Command[] = [runCommand, probeCommand, enrollCommand, identifyCommand, removeCommand, evalCommand, modelsCommand, configCommand, doctorCommand, logsCommand];

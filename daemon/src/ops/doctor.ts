@@ -1,0 +1,115 @@
+/**
+ * `gloves doctor`: one table of checks, each ok / warn / fail / skip with a fix hint.
+ * A check never throws: an unexpected error is its own `fail`. Checks that need
+ * something an earlier check found broken (a valid config, verified models) are
+ * `skip`ped with the reason, so the table points at the first cause.
+ */
+import type { GlovesConfig } from '../config/schema.js';
+import type { Logger } from '../log/logger.js';
+import type { Platform } from '../camera/index.js';
+import { GlovesError } from '../errors.js';
+import { checkClock, checkConfig, checkDisk, checkGstreamer, checkNode, type StatFs } from './checks-host.js';
+import { checkCamera, checkGallery, checkHttp, checkInference, checkModels, checkMqtt, type VerifiedModels } from './checks-service.js';
+
+export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
+
+export interface CheckResult {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+  /** What to do about a warn or fail. */
+  hint?: string;
+  /** The typed error code behind a failure, when there is one. */
+  code?: string;
+}
+
+export interface DoctorOptions {
+  configFile?: string | undefined;
+  /** Environment for the config (GLOVES_* layered over the file), secrets included. */
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  cameraTimeoutMs: number;
+  mqttTimeoutMs: number;
+  /** Rows computed before the checks (e.g. loading the secrets file). */
+  preamble?: CheckResult[];
+  /** Test seams. */
+  statfs?: StatFs;
+  now?: () => Date;
+  platform?: Platform;
+}
+
+export interface DoctorReport {
+  ok: boolean;
+  checks: CheckResult[];
+}
+
+export function result(name: string, status: CheckStatus, detail: string, hint?: string, code?: string): CheckResult {
+  const r: CheckResult = { name, status, detail };
+  if (hint !== undefined) r.hint = hint;
+  if (code !== undefined) r.code = code;
+  return r;
+}
+
+/** Run `fn`, turning an unexpected throw into a failed row of that name. */
+async function guarded(name: string, fn: () => Promise<CheckResult> | CheckResult): Promise<CheckResult> {
+  try {
+    return await fn();
+  } catch (err) {
+    const code = err instanceof GlovesError ? err.code : 'INTERNAL';
+    return result(name, 'fail', (err as Error).message ?? String(err), 'this is unexpected: please report it with `gloves doctor --json`', code);
+  }
+}
+
+export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
+  const checks: CheckResult[] = [...(o.preamble ?? [])];
+  const { check: configCheck, config } = checkConfig(o.configFile, o.env);
+  checks.push(configCheck);
+  checks.push(await guarded('node', () => checkNode()));
+  checks.push(await guarded('clock', () => checkClock(o.now?.() ?? new Date())));
+  const skip = (name: string, why: string): CheckResult => result(name, 'skip', why);
+  if (!config) {
+    for (const n of ['gstreamer', 'disk', 'camera', 'models', 'inference', 'mqtt', 'http', 'gallery']) checks.push(skip(n, 'config is invalid'));
+    return report(checks);
+  }
+  checks.push(await guarded('gstreamer', () => checkGstreamer(config, o.platform)));
+  checks.push(...(await guardedMany('disk', () => checkDisk(config, o.statfs))));
+  checks.push(await guarded('camera', () => checkCamera(config, o.log, o.cameraTimeoutMs, o.platform)));
+  let models: VerifiedModels | null = null;
+  checks.push(
+    await guarded('models', () => {
+      const r = checkModels(config);
+      models = r.models;
+      return r.check;
+    }),
+  );
+  checks.push(models ? await guarded('inference', () => checkInference(config, models!, o.log)) : skip('inference', 'models did not verify'));
+  checks.push(await guarded('mqtt', () => checkMqtt(config, o.mqttTimeoutMs)));
+  checks.push(await guarded('http', () => checkHttp(config as GlovesConfig & Record<string, unknown>)));
+  checks.push(await guarded('gallery', () => checkGallery(config)));
+  return report(checks);
+}
+
+async function guardedMany(name: string, fn: () => CheckResult[]): Promise<CheckResult[]> {
+  try {
+    return fn();
+  } catch (err) {
+    return [await guarded(name, () => Promise.reject(err))];
+  }
+}
+
+function report(checks: CheckResult[]): DoctorReport {
+  return { ok: !checks.some((c) => c.status === 'fail'), checks };
+}
+
+/** Pure: the human table. */
+export function formatReport(r: DoctorReport): string[] {
+  const w = Math.max(5, ...r.checks.map((c) => c.name.length));
+  const lines = [`${'CHECK'.padEnd(w)}  STATUS  DETAIL`];
+  for (const c of r.checks) {
+    lines.push(`${c.name.padEnd(w)}  ${c.status.padEnd(6)}  ${c.detail}${c.code ? ` [${c.code}]` : ''}`);
+    if (c.hint && (c.status === 'fail' || c.status === 'warn')) lines.push(`${''.padEnd(w)}  ${''.padEnd(6)}  fix: ${c.hint}`);
+  }
+  const count = (s: CheckStatus): number => r.checks.filter((c) => c.status === s).length;
+  lines.push(`${r.ok ? 'OK' : 'FAILED'}: ${count('ok')} ok, ${count('warn')} warn, ${count('fail')} fail, ${count('skip')} skipped`);
+  return lines;
+}
