@@ -62,5 +62,21 @@ check() {  # check SOURCE FLAGS...
 }
 check native/src/addon.cc "${ADDON_FLAGS[@]}"
 for src in native/src/trt/*.cc; do check "$src" "${TRT_FLAGS[@]}"; done
+
+# Rules the compiler cannot see (review findings that must not come back):
+#  - one TensorRT logger per process (logger.h Logger()); a TrtLogger object or a
+#    `new TrtLogger` anywhere else hands TensorRT a pointer that dies with it;
+#  - a calibrator for every algorithm the policy lets through (trt-policy.ts).
+rule() {  # rule DESCRIPTION COMMAND...: the command must print nothing
+  local what=$1 hits
+  shift
+  hits=$("$@" || true)
+  if [ -n "$hits" ]; then echo "FAIL rule: $what"; printf '%s\n' "$hits" | head -5; status=1; else echo "ok   rule: $what"; fi
+}
+rule "TensorRT gets only the process logger" \
+  grep -nE '(^|[^:])\bTrtLogger[[:space:]]+[A-Za-z_]+[[:space:]]*[;({]|createInfer(Builder|Runtime)\([^L)]|createParser\([^,]*,[[:space:]]*[^L ]' native/src/trt --include=*.cc --include=*.h -r
+for algo in EntropyCalibration2 EntropyCalibration MinMaxCalibration; do
+  rule "calibrator for $algo" sh -c "grep -q '\"$algo\"' native/src/trt/trt_napi.cc || echo missing"
+done
 [ $status = 0 ] && echo PASS || echo FAIL
 exit $status

@@ -16,3 +16,5 @@
 #define GLOVES_TRT_EXPLICIT_BATCH_FLAG (NV_TENSORRT_MAJOR < 10)
 // Strongly typed networks (types from the ONNX, Q/DQ honoured as written) from 10.0; always on in 11.
 #define GLOVES_TRT_STRONGLY_TYPED_FLAG (NV_TENSORRT_MAJOR == 10)
+// IBuilderConfig::setProgressMonitor / IProgressMonitor from 10.0.
+#define GLOVES_TRT_PROGRESS_MONITOR GLOVES_TRT_AT_LEAST(10, 0)

@@ -2,6 +2,8 @@
 
 #include <cstring>
 #include <exception>
+#include <limits>
+#include <mutex>
 
 namespace gloves {
 
@@ -30,16 +32,6 @@ bool ToDims(const std::vector<int64_t>& v, nvinfer1::Dims* d) {
   return true;
 }
 
-// Element count, or 0 for a shape that is not fully known.
-size_t Volume(const std::vector<int64_t>& dims) {
-  size_t n = 1;
-  for (int64_t d : dims) {
-    if (d < 0 || d > (1 << 30)) return 0;
-    n *= static_cast<size_t>(d);
-  }
-  return n;
-}
-
 bool Cuda(cudaError_t e, const char* what, EngineError* err) {
   if (e == cudaSuccess) return true;
   *err = {"TRT_RUN_FAILED", std::string(what) + ": " + cudaGetErrorString(e)};
@@ -48,15 +40,35 @@ bool Cuda(cudaError_t e, const char* what, EngineError* err) {
 
 }  // namespace
 
+size_t Volume(const std::vector<int64_t>& dims) {
+  // At most 2^31 elements: far beyond any tensor here, and no size_t overflow below.
+  constexpr size_t kMax = size_t{1} << 31;
+  size_t n = 1;
+  for (int64_t d : dims) {
+    if (d <= 0 || static_cast<uint64_t>(d) > kMax) return 0;
+    if (n > kMax / static_cast<size_t>(d)) return 0;
+    n *= static_cast<size_t>(d);
+  }
+  return n;
+}
+
+void InitCudaOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // Fails harmlessly (cudaErrorSetOnActiveProcess) if a context already exists.
+    if (cudaSetDeviceFlags(cudaDeviceScheduleBlockingSync | cudaDeviceMapHost) != cudaSuccess) cudaGetLastError();
+  });
+}
+
 // TensorRT and the ONNX parser headers may throw (the addon is built with
 // -fexceptions when TensorRT is in): nothing may escape into N-API.
 std::unique_ptr<Engine> Engine::Load(const uint8_t* blob, size_t size, int dlaCore, EngineError* err) {
   try {
     return LoadUnguarded(blob, size, dlaCore, err);
   } catch (const std::exception& e) {
-    *err = {"TRT_DESERIALIZE_FAILED", std::string("TensorRT threw: ") + e.what()};
+    *err = {kEngineLoadFailed, std::string("TensorRT threw: ") + e.what()};
   } catch (...) {
-    *err = {"TRT_DESERIALIZE_FAILED", "TensorRT threw an unknown exception"};
+    *err = {kEngineLoadFailed, "TensorRT threw an unknown exception"};
   }
   return nullptr;
 }
@@ -70,31 +82,33 @@ Engine::Buffer Engine::MakeBuffer(const TensorInfo& t, int binding) {
 }
 
 std::unique_ptr<Engine> Engine::LoadUnguarded(const uint8_t* blob, size_t size, int dlaCore, EngineError* err) {
-  std::unique_ptr<Engine> e(new Engine());
-  e->runtime_.reset(nvinfer1::createInferRuntime(e->logger_));
-  if (!e->runtime_) {
-    *err = {"TRT_DESERIALIZE_FAILED", "createInferRuntime failed"};
+  InitCudaOnce();
+  LogCapture log;
+  const auto failed = [&](const char* code, const std::string& msg) {
+    const std::string detail = log.Problems();
+    *err = {code, detail.empty() ? msg : msg + ": " + detail};
     return nullptr;
+  };
+  std::unique_ptr<Engine> e(new Engine());
+  int device = 0;
+  cudaDeviceProp prop{};
+  if (cudaGetDevice(&device) == cudaSuccess && cudaGetDeviceProperties(&prop, device) == cudaSuccess) {
+    e->mapped_ = prop.integrated != 0 && prop.canMapHostMemory != 0;
+  } else {
+    cudaGetLastError();
   }
+  e->runtime_.reset(nvinfer1::createInferRuntime(Logger()));
+  if (!e->runtime_) return failed(kEngineLoadFailed, "createInferRuntime failed");
   if (dlaCore >= 0) {
-    if (dlaCore >= e->runtime_->getNbDLACores()) {
-      *err = {"TRT_DESERIALIZE_FAILED", "DLA core " + std::to_string(dlaCore) + " does not exist"};
-      return nullptr;
-    }
+    if (dlaCore >= e->runtime_->getNbDLACores()) return failed(kEngineLoadFailed, "DLA core " + std::to_string(dlaCore) + " does not exist");
     e->runtime_->setDLACore(dlaCore);
   }
   e->engine_.reset(e->runtime_->deserializeCudaEngine(blob, size));
-  if (!e->engine_) {
-    *err = {"TRT_DESERIALIZE_FAILED", "deserializeCudaEngine failed: " + e->logger_.Joined()};
-    return nullptr;
-  }
+  if (!e->engine_) return failed(kEngineInvalid, "deserializeCudaEngine refused the engine");
   e->context_.reset(e->engine_->createExecutionContext());
-  if (!e->context_) {
-    *err = {"TRT_DESERIALIZE_FAILED", "createExecutionContext failed: " + e->logger_.Joined()};
-    return nullptr;
-  }
+  if (!e->context_) return failed(kEngineLoadFailed, "createExecutionContext failed");
   if (!Cuda(cudaStreamCreate(&e->stream_), "cudaStreamCreate", err)) {
-    err->code = "TRT_DESERIALIZE_FAILED";
+    err->code = kEngineLoadFailed;
     return nullptr;
   }
 #if GLOVES_TRT_NAMED_TENSORS
@@ -114,20 +128,14 @@ std::unique_ptr<Engine> Engine::LoadUnguarded(const uint8_t* blob, size_t size, 
   }
 #endif
   for (const TensorInfo& t : e->tensors_) {
-    if (t.dtype != "float32") {
-      *err = {"TRT_UNSUPPORTED", "tensor " + t.name + " is " + t.dtype + "; only float32 I/O is supported"};
-      return nullptr;
-    }
+    if (t.dtype != "float32") return failed("TRT_UNSUPPORTED", "tensor " + t.name + " is " + t.dtype + "; only float32 I/O is supported");
   }
   return e;
 }
 
 Engine::~Engine() {
   if (stream_) cudaStreamSynchronize(stream_);
-  for (Buffer& b : buffers_) {
-    if (b.device) cudaFree(b.device);
-    if (b.host) cudaFreeHost(b.host);
-  }
+  for (Buffer& b : buffers_) Release(b, mapped_);
   if (stream_) cudaStreamDestroy(stream_);
   // Destruction order matters: context before engine before runtime.
   context_.reset();
@@ -135,16 +143,35 @@ Engine::~Engine() {
   runtime_.reset();
 }
 
-bool Engine::Reserve(Buffer& b, size_t bytes, EngineError* err) {
-  if (bytes <= b.capacity) return true;
-  if (b.device) cudaFree(b.device);
+void Engine::Release(Buffer& b, bool mapped) {
+  if (b.device && !mapped) cudaFree(b.device);
   if (b.host) cudaFreeHost(b.host);
   b.device = nullptr;
   b.host = nullptr;
   b.capacity = 0;
+}
+
+// Worker thread only.
+bool Engine::Reserve(Buffer& b, size_t bytes, EngineError* err) {
+  if (bytes <= b.capacity) return true;
+  Release(b, mapped_);
   void* host = nullptr;
-  if (!Cuda(cudaMalloc(&b.device, bytes), "cudaMalloc", err) || !Cuda(cudaMallocHost(&host, bytes), "cudaMallocHost", err)) return false;
-  b.host = static_cast<float*>(host);
+  if (mapped_) {
+    // Integrated GPU (Jetson): one buffer both sides see, no copies.
+    if (!Cuda(cudaHostAlloc(&host, bytes, cudaHostAllocMapped), "cudaHostAlloc", err)) return false;
+    b.host = static_cast<float*>(host);
+    if (!Cuda(cudaHostGetDevicePointer(&b.device, host, 0), "cudaHostGetDevicePointer", err)) {
+      Release(b, true);
+      return false;
+    }
+  } else {
+    if (!Cuda(cudaMalloc(&b.device, bytes), "cudaMalloc", err)) return false;
+    if (!Cuda(cudaMallocHost(&host, bytes), "cudaMallocHost", err)) {
+      Release(b, false);
+      return false;
+    }
+    b.host = static_cast<float*>(host);
+  }
   b.capacity = bytes;
   return true;
 }
@@ -158,8 +185,12 @@ bool Engine::StageInput(const std::string& name, const std::vector<int64_t>& dim
       *err = {"TRT_RUN_FAILED", "input " + name + ": dims do not match the data length"};
       return false;
     }
-    if (!Reserve(b, n * sizeof(float), err)) return false;
-    std::memcpy(b.host, data, n * sizeof(float));
+    if (n * sizeof(float) <= b.capacity) {
+      std::memcpy(b.host, data, n * sizeof(float));
+      std::vector<float>().swap(b.pending);
+    } else {
+      b.pending.assign(data, data + n);  // the worker grows the CUDA buffer and copies
+    }
     b.dims = dims;
     b.staged = true;
     return true;
@@ -171,17 +202,22 @@ bool Engine::StageInput(const std::string& name, const std::vector<int64_t>& dim
 bool Engine::Execute(EngineError* err) {
   bool ok = false;
   try {
-    ok = ExecuteStaged(err);
+    LogCapture log;
+    ok = ExecuteStaged(err, log);
   } catch (const std::exception& e) {
     *err = {"TRT_RUN_FAILED", std::string("TensorRT threw: ") + e.what()};
   } catch (...) {
     *err = {"TRT_RUN_FAILED", "TensorRT threw an unknown exception"};
   }
-  for (Buffer& b : buffers_) b.staged = false;  // a failed run must not leave stale inputs behind
+  // A failed run must not leave stale inputs behind.
+  for (Buffer& b : buffers_) {
+    b.staged = false;
+    std::vector<float>().swap(b.pending);
+  }
   return ok;
 }
 
-bool Engine::ExecuteStaged(EngineError* err) {
+bool Engine::ExecuteStaged(EngineError* err, const LogCapture& log) {
 #if !GLOVES_TRT_NAMED_TENSORS
   std::vector<void*> bindings(buffers_.size(), nullptr);
 #endif
@@ -199,10 +235,16 @@ bool Engine::ExecuteStaged(EngineError* err) {
     const bool ok = context_->setBindingDimensions(b.binding, d);
 #endif
     if (!ok) {
-      *err = {"TRT_RUN_FAILED", "input " + b.name + ": shape outside the engine's profile: " + logger_.Joined()};
+      *err = {"TRT_RUN_FAILED", "input " + b.name + ": shape outside the engine's profile: " + log.Problems()};
       return false;
     }
-    if (!Cuda(cudaMemcpyAsync(b.device, b.host, Volume(b.dims) * sizeof(float), cudaMemcpyHostToDevice, stream_), "copy in", err)) return false;
+    const size_t bytes = Volume(b.dims) * sizeof(float);
+    if (!b.pending.empty()) {
+      if (!Reserve(b, bytes, err)) return false;
+      std::memcpy(b.host, b.pending.data(), bytes);
+      std::vector<float>().swap(b.pending);
+    }
+    if (!mapped_ && !Cuda(cudaMemcpyAsync(b.device, b.host, bytes, cudaMemcpyHostToDevice, stream_), "copy in", err)) return false;
   }
   for (Buffer& b : buffers_) {
     if (b.input) continue;
@@ -234,11 +276,12 @@ bool Engine::ExecuteStaged(EngineError* err) {
   const bool queued = context_->enqueueV2(bindings.data(), stream_, nullptr);
 #endif
   if (!queued) {
-    *err = {"TRT_RUN_FAILED", "enqueue failed: " + logger_.Joined()};
+    *err = {"TRT_RUN_FAILED", "enqueue failed: " + log.Problems()};
     return false;
   }
   for (Buffer& b : buffers_) {
     if (b.input) continue;
+    if (mapped_) continue;
     if (!Cuda(cudaMemcpyAsync(b.host, b.device, Volume(b.dims) * sizeof(float), cudaMemcpyDeviceToHost, stream_), "copy out", err)) return false;
   }
   return Cuda(cudaStreamSynchronize(stream_), "cudaStreamSynchronize", err);

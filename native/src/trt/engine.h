@@ -1,7 +1,9 @@
 // A deserialized TensorRT engine with one execution context, one CUDA stream
-// and pinned host staging buffers. Float32 I/O only (what our ONNX models
-// expose, also for FP16/INT8 engines). Not thread-safe: one Run at a time,
-// which the binding enforces.
+// and pinned host staging buffers (mapped zero-copy memory on integrated GPUs
+// such as Jetson's, so there is no copy at all). Float32 I/O only (what our
+// ONNX models expose, also for FP16/INT8 engines). Not thread-safe: one Run at
+// a time, which the binding enforces. CUDA memory is allocated and freed on the
+// worker thread only (never on the main thread while growing a buffer).
 #pragma once
 #include <cuda_runtime_api.h>
 
@@ -27,6 +29,20 @@ struct EngineError {
   std::string message;
 };
 
+// Load error codes: kEngineInvalid only when deserializeCudaEngine itself
+// refused the bytes (the cached file is stale or corrupt: delete and rebuild);
+// kEngineLoadFailed for everything else (out of memory, no stream, DLA core),
+// where a rebuild of several minutes would not help.
+constexpr const char* kEngineInvalid = "TRT_DESERIALIZE_FAILED";
+constexpr const char* kEngineLoadFailed = "TRT_LOAD_FAILED";
+
+// Once per process, before the first CUDA context: blocking sync (waiting for
+// the GPU does not spin a CPU core) and mapped host memory. Thread-safe.
+void InitCudaOnce();
+
+// Element count, or 0 for a shape that is not fully known or would overflow.
+size_t Volume(const std::vector<int64_t>& dims);
+
 class Engine {
  public:
   static std::unique_ptr<Engine> Load(const uint8_t* blob, size_t size, int dlaCore, EngineError* err);
@@ -36,7 +52,8 @@ class Engine {
 
   const std::vector<TensorInfo>& Describe() const { return tensors_; }
 
-  // Main thread: validate an input and copy it into its pinned buffer.
+  // Main thread: validate an input and copy it into its pinned buffer, or into a
+  // plain host vector when the pinned one must grow (the worker grows it).
   bool StageInput(const std::string& name, const std::vector<int64_t>& dims, const float* data, size_t count, EngineError* err);
   // Worker thread: set shapes, copy in, enqueue, copy out, wait.
   bool Execute(EngineError* err);
@@ -49,7 +66,10 @@ class Engine {
   };
   std::vector<Output> Outputs() const;
   void ClearStaged() {
-    for (Buffer& b : buffers_) b.staged = false;
+    for (Buffer& b : buffers_) {
+      b.staged = false;
+      std::vector<float>().swap(b.pending);
+    }
   }
 
  private:
@@ -62,14 +82,16 @@ class Engine {
     float* host = nullptr;
     size_t capacity = 0;  // bytes
     bool staged = false;
+    std::vector<float> pending;  // staged input waiting for Reserve on the worker
   };
   Engine() = default;
   static std::unique_ptr<Engine> LoadUnguarded(const uint8_t* blob, size_t size, int dlaCore, EngineError* err);
   static Buffer MakeBuffer(const TensorInfo& t, int binding);
   bool Reserve(Buffer& b, size_t bytes, EngineError* err);
-  bool ExecuteStaged(EngineError* err);
+  static void Release(Buffer& b, bool mapped);
+  bool ExecuteStaged(EngineError* err, const LogCapture& log);
 
-  TrtLogger logger_;
+  bool mapped_ = false;  // integrated GPU: host buffers are mapped, device == host
   std::unique_ptr<nvinfer1::IRuntime> runtime_;
   std::unique_ptr<nvinfer1::ICudaEngine> engine_;
   std::unique_ptr<nvinfer1::IExecutionContext> context_;

@@ -75,6 +75,7 @@ class BuildWorker : public GuardedWorker {
     }
     Napi::Object r = Napi::Object::New(env);
     r.Set("engine", Napi::Buffer<uint8_t>::Copy(env, result_.engine.data(), result_.engine.size()));
+    if (!result_.timingCache.empty()) r.Set("timingCache", Napi::Buffer<uint8_t>::Copy(env, result_.timingCache.data(), result_.timingCache.size()));
     r.Set("log", log);
     *out = r;
     return true;
@@ -105,10 +106,17 @@ Napi::Value BuildEngineJs(const Napi::CallbackInfo& info) {
   int64_t dla, workspace;
   const int precision = EnumIndex(o.Get("precision"), {"fp32", "fp16", "int8"});
   const int int8Mode = EnumIndex(o.Get("int8Mode"), {"none", "calibration-cache", "qdq"});
-  if (!path.IsString() || precision < 0 || int8Mode < 0 || !GetInt(o, "dlaCore", -1, 64, &dla) ||
-      !GetInt(o, "workspaceBytes", 1 << 20, int64_t{1} << 40, &workspace)) {
-    return ThrowCoded(env, "NATIVE_BAD_ARGUMENT", "onnxPath, precision fp32|fp16|int8, int8Mode none|calibration-cache|qdq, dlaCore -1..64, workspaceBytes");
+  Napi::Value algo = o.Get("calibrationAlgorithm");
+  const int algorithm = algo.IsUndefined() ? 0 : EnumIndex(algo, {"EntropyCalibration2", "EntropyCalibration", "MinMaxCalibration"});
+  Napi::Value label = o.Get("label");
+  if (!path.IsString() || precision < 0 || int8Mode < 0 || algorithm < 0 || !(label.IsUndefined() || label.IsString()) ||
+      !GetInt(o, "dlaCore", -1, 64, &dla) || !GetInt(o, "workspaceBytes", 1 << 20, int64_t{1} << 40, &workspace)) {
+    return ThrowCoded(env, "NATIVE_BAD_ARGUMENT",
+                      "onnxPath, precision fp32|fp16|int8, int8Mode none|calibration-cache|qdq, calibrationAlgorithm "
+                      "EntropyCalibration2|EntropyCalibration|MinMaxCalibration, label, dlaCore -1..64, workspaceBytes");
   }
+  req.calibrationAlgorithm = static_cast<CalibrationAlgorithm>(algorithm);
+  if (label.IsString()) req.label = label.As<Napi::String>().Utf8Value();
   req.onnxPath = path.As<Napi::String>().Utf8Value();
   req.precision = static_cast<Precision>(precision);
   req.int8Mode = static_cast<Int8Mode>(int8Mode);
@@ -119,6 +127,12 @@ Napi::Value BuildEngineJs(const Napi::CallbackInfo& info) {
     Napi::Uint8Array c;
     if (!GetTypedArray<uint8_t>(cache, napi_uint8_array, &c)) return ThrowCoded(env, "NATIVE_BAD_ARGUMENT", "calibrationCache must be a Uint8Array");
     req.calibrationCache.assign(reinterpret_cast<const char*>(c.Data()), c.ByteLength());
+  }
+  Napi::Value timing = o.Get("timingCache");
+  if (timing.IsTypedArray()) {
+    Napi::Uint8Array t;
+    if (!GetTypedArray<uint8_t>(timing, napi_uint8_array, &t)) return ThrowCoded(env, "NATIVE_BAD_ARGUMENT", "timingCache must be a Uint8Array");
+    req.timingCache.assign(reinterpret_cast<const char*>(t.Data()), t.ByteLength());
   }
   Napi::Value profiles = o.Get("profiles");
   if (profiles.IsArray()) {
@@ -137,6 +151,23 @@ Napi::Value BuildEngineJs(const Napi::CallbackInfo& info) {
   }
   if (env.IsExceptionPending()) return env.Undefined();  // a getter threw
   return QueueWorker(env, new BuildWorker(env, std::move(req)));
+}
+
+// buildProgress() -> [{label, phase, step, steps, elapsedMs}] of the builds running now.
+Napi::Value BuildProgressJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::vector<BuildProgress> builds = ActiveBuilds();
+  Napi::Array arr = Napi::Array::New(env, builds.size());
+  for (size_t i = 0; i < builds.size(); i++) {
+    Napi::Object p = Napi::Object::New(env);
+    p.Set("label", builds[i].label);
+    p.Set("phase", builds[i].phase);
+    p.Set("step", Napi::Number::New(env, builds[i].step));
+    p.Set("steps", Napi::Number::New(env, builds[i].steps));
+    p.Set("elapsedMs", Napi::Number::New(env, builds[i].elapsedMs));
+    arr.Set(static_cast<uint32_t>(i), p);
+  }
+  return arr;
 }
 
 // ---- engine object ----
@@ -350,8 +381,9 @@ bool Register(napi_env env, napi_value exports) {
   data.release();
   napi_value build = GuardedFunction<BuildEngineJs>(env, "buildEngine");
   napi_value load = GuardedFunction<LoadEngineJs>(env, "loadEngine");
-  return build && load && napi_set_named_property(env, exports, "buildEngine", build) == napi_ok &&
-         napi_set_named_property(env, exports, "loadEngine", load) == napi_ok;
+  napi_value progress = GuardedFunction<BuildProgressJs>(env, "buildProgress");
+  return build && load && progress && napi_set_named_property(env, exports, "buildEngine", build) == napi_ok &&
+         napi_set_named_property(env, exports, "loadEngine", load) == napi_ok && napi_set_named_property(env, exports, "buildProgress", progress) == napi_ok;
 }
 
 }  // namespace
