@@ -213,10 +213,14 @@ export class Daemon {
   private async frameLoop(processor: FrameProcessor): Promise<void> {
     const src = this.source!;
     let failures = 0;
-    const stopSignal = new Promise<null>((resolve) => (this.wake = () => resolve(null)));
     while (!this.stopRequested) {
       this.phase = 'waiting';
+      // A fresh stop promise per wait: racing every frame against one long-lived
+      // promise attaches a reaction to it per frame, and each reaction keeps its
+      // settled race result (the whole frame) alive until stop: ~0.7 MB a frame.
+      const stopSignal = new Promise<null>((resolve) => (this.wake = () => resolve(null)));
       const frame = await Promise.race([src.next(), stopSignal]);
+      this.wake = null;
       if (!frame) break;
       this.phase = 'processing';
       const t0 = performance.now();
