@@ -18,7 +18,8 @@ export interface Tensor {
   data: Float32Array;
 }
 
-export type BackendName = 'onnxruntime' | 'tensorrt' | 'mock';
+/** `auto`: TensorRT or onnxruntime chosen per model (./select.ts); its sessions name the one each model got. */
+export type BackendName = 'onnxruntime' | 'tensorrt' | 'mock' | 'auto';
 
 export interface SessionOptions {
   /** CPU threads (onnxruntime intra-op). */

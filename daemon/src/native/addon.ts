@@ -32,7 +32,13 @@ export interface NativeInfo {
   implicitInt8?: boolean;
   /** Only with TensorRT: the FP16/INT8 builder flags exist (TensorRT < 11). */
   precisionFlags?: boolean;
+  /** Only with TensorRT: builds report phases (IProgressMonitor, TensorRT >= 10). */
+  progressMonitor?: boolean;
   dlaCores?: number;
+  /** Streaming multiprocessors of device 0 (tells Orin modules apart; all are sm_87). */
+  multiprocessors?: number | null;
+  /** Device 0 shares memory with the CPU (Jetson): engines use zero-copy buffers. */
+  integrated?: boolean;
 }
 
 export const PIXEL_FORMAT_CODE = { RGB: 0, BGR: 1, RGBA: 2, NV12: 3 } as const;
@@ -61,6 +67,8 @@ export interface PreprocessJob {
 export type Precision = 'fp32' | 'fp16' | 'int8';
 /** How INT8 is obtained: a calibration cache (implicit, TRT 8.x/10.x) or Q/DQ nodes in the ONNX (explicit). */
 export type Int8Mode = 'none' | 'calibration-cache' | 'qdq';
+/** The calibrator class, which must match the algorithm in the cache header (`TRT-<v>-<algorithm>`). */
+export type CalibrationAlgorithm = 'EntropyCalibration2' | 'EntropyCalibration' | 'MinMaxCalibration';
 
 export interface OptimizationProfile {
   name: string;
@@ -75,6 +83,12 @@ export interface EngineBuildOptions {
   int8Mode: Int8Mode;
   /** Bytes of a TensorRT calibration cache, for int8Mode 'calibration-cache'. */
   calibrationCache?: Uint8Array;
+  /** Calibrator class for the cache (default EntropyCalibration2). */
+  calibrationAlgorithm?: CalibrationAlgorithm;
+  /** A serialized timing cache from earlier builds on this device and TensorRT. */
+  timingCache?: Uint8Array;
+  /** Name shown by buildProgress() (the model). */
+  label?: string;
   /** DLA core, or -1 for GPU only. DLA builds always allow GPU fallback. */
   dlaCore: number;
   workspaceBytes: number;
@@ -84,8 +98,20 @@ export interface EngineBuildOptions {
 
 export interface EngineBuildResult {
   engine: Uint8Array;
-  /** TensorRT warnings and errors logged during the build. */
+  /** The timing cache after this build (to pass to the next one). */
+  timingCache?: Uint8Array;
+  /** TensorRT's info, warning and error lines of this build ("info: ...", "warning: ...", "error: ..."). */
   log: string[];
+}
+
+/** A running build, as buildProgress() reports it. */
+export interface EngineBuildProgress {
+  label: string;
+  /** "outer > inner" phase names (TensorRT >= 10), or "" when unknown. */
+  phase: string;
+  step: number;
+  steps: number;
+  elapsedMs: number;
 }
 
 export interface EngineTensorInfo {
@@ -115,9 +141,17 @@ export interface NativeAddon {
   preprocessAsync(job: PreprocessJob): Promise<void>;
   nms(boxes: Float64Array, scores: Float64Array, classes: Int32Array, iou: number): Int32Array;
   nmsAsync(boxes: Float64Array, scores: Float64Array, classes: Int32Array, iou: number): Promise<Int32Array>;
-  /** Present only when built with TensorRT. */
+  /**
+   * Present only when built with TensorRT. Build errors: TRT_PARSE_FAILED, TRT_BUILD_FAILED,
+   * TRT_UNSUPPORTED, TRT_CALIBRATION_CACHE_REJECTED (the cache was not used: TensorRT asked for data).
+   */
   buildEngine?(opts: EngineBuildOptions): Promise<EngineBuildResult>;
+  /**
+   * Load errors: TRT_DESERIALIZE_FAILED only when TensorRT refused the bytes (stale or corrupt
+   * engine: rebuild); TRT_LOAD_FAILED for the rest (memory, stream, DLA): a rebuild would not help.
+   */
   loadEngine?(engine: Uint8Array, dlaCore: number): Promise<NativeEngine>;
+  buildProgress?(): EngineBuildProgress[];
 }
 
 const IMAGE_CODES = new Set(['IMAGE_INVALID', 'SIZE_INVALID', 'REGION_INVALID', 'REGION_OUTSIDE', 'BUFFER_TOO_SMALL']);
@@ -146,6 +180,7 @@ export interface LoadOptions {
  * NATIVE_LOAD_FAILED: silently running the slow path would hide a bad build.
  */
 export function loadNativeAddon(opts: LoadOptions = {}): NativeAddon | null {
+  if (override !== undefined && !opts.path) return override;
   const env = opts.env ?? process.env;
   if (env.GLOVES_NATIVE === '0') return null;
   const file = opts.path ?? defaultAddonPath();
@@ -155,4 +190,15 @@ export function loadNativeAddon(opts: LoadOptions = {}): NativeAddon | null {
   } catch (err) {
     throw new GlovesError('NATIVE_LOAD_FAILED', `cannot load native addon ${file}: ${(err as Error).message}`, { file }, { cause: err });
   }
+}
+
+let override: NativeAddon | null | undefined;
+
+/**
+ * Tests only: make loadNativeAddon() return `addon` (a mock), or null for "not built";
+ * `undefined` restores the real loader. Lets in-process daemon tests run the TensorRT
+ * paths over the mock addon.
+ */
+export function setNativeAddonOverride(addon: NativeAddon | null | undefined): void {
+  override = addon;
 }

@@ -7,26 +7,52 @@
  * - TensorRT: "engines" are a small JSON blob naming the ONNX file; running one
  *   runs that file in onnxruntime, so outputs are real. Every build request is
  *   recorded in `builds` so policy (precision fallback, DLA, profiles) is testable.
- * Errors use the codes the C++ uses.
+ * As strict as TensorRT where the real part would fail: the "parser" refuses
+ * QOperator models (QLinear*, ConvInteger, MatMulInteger, DynamicQuantizeLinear,
+ * non-default-domain ops) with TRT_PARSE_FAILED, which onnxruntime would accept;
+ * a calibration cache whose header does not match the calibrator class or the
+ * TensorRT version is TRT_CALIBRATION_CACHE_REJECTED; Q/DQ on a GPU without useful
+ * INT8 and DLA with a dynamic profile fail the build; a run beyond the engine's
+ * profile (batch > max) is TRT_RUN_FAILED. Errors use the codes the C++ uses.
  */
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { GlovesError } from '../errors.js';
 import type { PixelFormat } from '../vision/image.js';
 import { toRgb } from '../vision/convert.js';
-import type { EngineBuildOptions, EngineBuildResult, EngineTensorInfo, NativeAddon, NativeEngine, NativeInfo, NativeTensor, PreprocessJob } from './addon.js';
+import type { EngineBuildOptions, EngineBuildProgress, EngineBuildResult, EngineTensorInfo, NativeAddon, NativeEngine, NativeInfo, NativeTensor, PreprocessJob } from './addon.js';
 import { SLOT_FIELDS } from './addon.js';
+import { classifyOnnxBytes } from './onnx-qdq.js';
+import { calibrationCacheHeader, hasUsefulInt8, nvTensorrtVersionCode } from './trt-policy.js';
 
 const MAGIC = 'GLOVES-MOCK-ENGINE/1\n';
 const FORMATS: PixelFormat[] = ['RGB', 'BGR', 'RGBA', 'NV12'];
 
 export interface MockOptions {
   info?: Partial<NativeInfo>;
+  /** How long a build takes (a Jetson Nano takes minutes). */
+  buildDelayMs?: number;
 }
 
 export interface MockAddon extends NativeAddon {
   readonly builds: EngineBuildOptions[];
   readonly loads: number;
+  /** Codes the next loadEngine calls throw, in order (e.g. TRT_LOAD_FAILED for out of memory). */
+  readonly loadFailures: string[];
+  /** Make TensorRT ignore the next calibration caches, whatever their header says. */
+  rejectCalibrationCaches: boolean;
+}
+
+/** What TensorRT's parser says about a node it has no importer for. */
+function refuseQOperator(bytes: Uint8Array): void {
+  let kind;
+  try {
+    kind = classifyOnnxBytes(bytes);
+  } catch (err) {
+    throw coded('TRT_PARSE_FAILED', `ONNX parse failed: ${(err as Error).message}`);
+  }
+  const ops = Object.keys(kind.qoperatorOps);
+  if (ops.length > 0) throw coded('TRT_PARSE_FAILED', `In node -1 (importModel): UNSUPPORTED_NODE: No importer registered for op: ${ops[0]}`);
 }
 
 const coded = (code: string, message: string): Error => Object.assign(new Error(message), { code });
@@ -102,9 +128,18 @@ function nms(boxes: Float64Array, scores: Float64Array, classes: Int32Array, iou
   return Int32Array.from(kept);
 }
 
+interface MockProfile {
+  name: string;
+  min: number[];
+  max: number[];
+}
+
 class MockEngine implements NativeEngine {
   private session: ort.InferenceSession | null;
-  constructor(session: ort.InferenceSession) {
+  constructor(
+    session: ort.InferenceSession,
+    private readonly profiles: MockProfile[],
+  ) {
     this.session = session;
   }
   describe(): EngineTensorInfo[] {
@@ -117,7 +152,13 @@ class MockEngine implements NativeEngine {
   async run(inputs: NativeTensor[]): Promise<NativeTensor[]> {
     const s = this.live();
     const feeds: Record<string, ort.Tensor> = {};
-    for (const t of inputs) feeds[t.name] = new ort.Tensor('float32', t.data, t.dims);
+    for (const t of inputs) {
+      const p = this.profiles.find((q) => q.name === t.name);
+      if (p && (t.dims.length !== p.max.length || t.dims.some((d, i) => d < p.min[i]! || d > p.max[i]!))) {
+        throw coded('TRT_RUN_FAILED', `input ${t.name}: shape outside the engine's profile: [${t.dims.join(',')}] not within [${p.min.join(',')}]..[${p.max.join(',')}]`);
+      }
+      feeds[t.name] = new ort.Tensor('float32', t.data, t.dims);
+    }
     try {
       const out = await s.run(feeds);
       return s.outputNames.map((name) => ({ name, dims: [...out[name]!.dims], data: out[name]!.data as Float32Array }));
@@ -149,16 +190,58 @@ export function createMockAddon(opts: MockOptions = {}): MockAddon {
     namedTensorApi: true,
     implicitInt8: true,
     precisionFlags: true,
+    progressMonitor: true,
     dlaCores: 2,
+    multiprocessors: 16,
+    integrated: true,
     ...opts.info,
   };
   const builds: EngineBuildOptions[] = [];
+  const active = new Map<number, { label: string; start: number }>();
+  let nextBuild = 0;
   let loads = 0;
-  return {
+  const build = async (o: EngineBuildOptions): Promise<EngineBuildResult> => {
+    if (o.dlaCore >= (info.dlaCores ?? 0)) throw coded('TRT_BUILD_FAILED', `DLA core ${o.dlaCore} does not exist`);
+    if (o.int8Mode === 'calibration-cache' && !o.calibrationCache) throw coded('TRT_BUILD_FAILED', 'INT8 calibration cache missing');
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(o.onnxPath);
+    } catch (err) {
+      throw coded('TRT_PARSE_FAILED', `cannot read ${o.onnxPath}: ${(err as Error).message}`);
+    }
+    refuseQOperator(bytes);
+    try {
+      const s = await ort.InferenceSession.create(bytes);
+      await s.release();
+    } catch (err) {
+      throw coded('TRT_PARSE_FAILED', `ONNX parse failed: ${(err as Error).message}`);
+    }
+    if (o.int8Mode === 'qdq' && !hasUsefulInt8(info.computeCapability)) throw coded('TRT_BUILD_FAILED', `no INT8 implementation for the Q/DQ layers on sm_${info.computeCapability}`);
+    if (o.dlaCore >= 0 && o.profiles.some((p) => p.min.some((d, i) => d !== p.max[i]))) {
+      throw coded('TRT_BUILD_FAILED', `DLA core ${o.dlaCore}: DLA needs fixed shapes, profile of ${o.profiles[0]!.name} is dynamic`);
+    }
+    if (o.int8Mode === 'calibration-cache') {
+      // TensorRT reads the cache only with the calibrator class and version it names; otherwise it asks for batches.
+      const header = calibrationCacheHeader(new TextDecoder('latin1').decode(o.calibrationCache!));
+      const algorithm = o.calibrationAlgorithm ?? 'EntropyCalibration2';
+      if (mock.rejectCalibrationCaches || !header || header.algorithm !== algorithm || header.versionCode !== nvTensorrtVersionCode(info.tensorrtVersion ?? '0.0.0')) {
+        throw coded('TRT_CALIBRATION_CACHE_REJECTED', 'TensorRT did not accept the calibration cache and asked for calibration data');
+      }
+    }
+    if (opts.buildDelayMs) await new Promise((r) => setTimeout(r, opts.buildDelayMs));
+    const profiles: MockProfile[] = o.profiles.map((p) => ({ name: p.name, min: p.min, max: p.max }));
+    const blob = MAGIC + JSON.stringify({ onnxPath: o.onnxPath, precision: o.precision, dlaCore: o.dlaCore, trt: info.tensorrtVersion, profiles });
+    const timing = o.timingCache ? new TextDecoder().decode(o.timingCache) : 'GLOVES-MOCK-TIMING/0';
+    const timingCache = new TextEncoder().encode(`GLOVES-MOCK-TIMING/${Number(timing.split('/')[1] ?? 0) + 1}`);
+    return { engine: new TextEncoder().encode(blob), timingCache, log: [`info: [MemUsageChange] mock build of ${o.label ?? o.onnxPath}`] };
+  };
+  const mock: MockAddon = {
     builds,
     get loads() {
       return loads;
     },
+    loadFailures: [],
+    rejectCalibrationCaches: false,
     info: () => ({ ...info }),
     preprocess: runJob,
     preprocessAsync: async (job) => runJob(job),
@@ -166,28 +249,33 @@ export function createMockAddon(opts: MockOptions = {}): MockAddon {
     nmsAsync: async (b, s, c, i) => nms(b, s, c, i),
     async buildEngine(o: EngineBuildOptions): Promise<EngineBuildResult> {
       builds.push(structuredClone(o));
-      if (o.dlaCore >= (info.dlaCores ?? 0)) throw coded('TRT_BUILD_FAILED', `DLA core ${o.dlaCore} does not exist`);
-      if (o.int8Mode === 'calibration-cache' && !o.calibrationCache) throw coded('TRT_BUILD_FAILED', 'INT8 calibration cache missing');
+      const id = nextBuild++;
+      active.set(id, { label: o.label ?? o.onnxPath, start: performance.now() });
       try {
-        const s = await ort.InferenceSession.create(readFileSync(o.onnxPath));
-        await s.release();
-      } catch (err) {
-        throw coded('TRT_BUILD_FAILED', `ONNX parse failed: ${(err as Error).message}`);
+        return await build(o);
+      } finally {
+        active.delete(id);
       }
-      const blob = MAGIC + JSON.stringify({ onnxPath: o.onnxPath, precision: o.precision, dlaCore: o.dlaCore, trt: info.tensorrtVersion });
-      return { engine: new TextEncoder().encode(blob), log: [] };
+    },
+    buildProgress(): EngineBuildProgress[] {
+      const now = performance.now();
+      return [...active.values()].map((b) => ({ label: b.label, phase: '', step: 0, steps: 0, elapsedMs: now - b.start }));
     },
     async loadEngine(engine: Uint8Array, dlaCore: number): Promise<NativeEngine> {
+      const failure = mock.loadFailures.shift();
+      if (failure) throw coded(failure, `mock load failure ${failure}`);
       const text = new TextDecoder().decode(engine);
       if (!text.startsWith(MAGIC)) throw coded('TRT_DESERIALIZE_FAILED', 'not a serialized engine');
-      const meta = JSON.parse(text.slice(MAGIC.length)) as { onnxPath: string; dlaCore: number; trt: string };
-      if (meta.trt !== info.tensorrtVersion || meta.dlaCore !== dlaCore) throw coded('TRT_DESERIALIZE_FAILED', 'engine built for another TensorRT or DLA core');
+      const meta = JSON.parse(text.slice(MAGIC.length)) as { onnxPath: string; dlaCore: number; trt: string; profiles?: MockProfile[] };
+      if (meta.trt !== info.tensorrtVersion) throw coded('TRT_DESERIALIZE_FAILED', 'engine built for another TensorRT');
+      if (meta.dlaCore !== dlaCore) throw coded('TRT_LOAD_FAILED', 'engine built for another DLA core');
       loads++;
       try {
-        return new MockEngine(await ort.InferenceSession.create(readFileSync(meta.onnxPath)));
+        return new MockEngine(await ort.InferenceSession.create(readFileSync(meta.onnxPath)), meta.profiles ?? []);
       } catch (err) {
-        throw coded('TRT_DESERIALIZE_FAILED', (err as Error).message);
+        throw coded('TRT_LOAD_FAILED', (err as Error).message);
       }
     },
   };
+  return mock;
 }

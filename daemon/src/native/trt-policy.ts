@@ -3,24 +3,38 @@
  * profiles for dynamic inputs, and the engine cache key. The addon only does
  * what these decide.
  *
+ * Which models TensorRT takes (modelSupport): not QOperator models (TensorRT's ONNX parser has no
+ * QLinear*, ConvInteger, MatMulInteger, DynamicQuantizeLinear importers, nor com.microsoft ops), and not
+ * Q/DQ models on a GPU without useful INT8 (their Q/DQ layers have no FP16 form). Under
+ * `inference.backend: auto` such a model runs on onnxruntime instead (chooseModelBackend).
+ *
  * Precision rules:
  * - INT8 needs a GPU with useful INT8 (not sm_53 Jetson Nano, sm_60, sm_62 TX2): else FP16, with a warning.
  * - A model with Q/DQ nodes is always built as explicit INT8 ('qdq'): its quantisation is part of the graph.
+ *   The builder also sets FP16 so the layers outside Q/DQ pairs run in FP16.
  * - Otherwise INT8 needs a calibration cache matching this TensorRT version (implicit INT8 exists up to
- *   TensorRT 10; 11 removed it): else FP16, with a warning.
+ *   TensorRT 10; 11 removed it) and an algorithm the builder has a calibrator for (EntropyCalibration2,
+ *   EntropyCalibration, MinMaxCalibration): else FP16, with a warning. The builder uses the calibrator
+ *   class the cache header names; if TensorRT still asks for data the build fails with
+ *   TRT_CALIBRATION_CACHE_REJECTED and the backend rebuilds at FP16.
  * - FP16 needs the FP16 builder flag (gone in TensorRT 11): else FP32, with a warning.
  * - DLA runs FP16/INT8 only: FP32 on DLA becomes FP16, with a warning; a DLA core the device
- *   lacks means GPU only, with a warning.
+ *   lacks means GPU only, with a warning. DLA needs fixed shapes: a model with a free batch
+ *   dimension stays on the GPU, with a warning (its 1..maxBatch profile would make TensorRT
+ *   silently run it on the GPU anyway, or fail the build).
  */
 import { createHash } from 'node:crypto';
 import type { ModelManifest } from '../models/manifest.js';
 import { GlovesError } from '../errors.js';
-import type { Int8Mode, NativeInfo, OptimizationProfile, Precision } from './addon.js';
+import type { CalibrationAlgorithm, Int8Mode, NativeInfo, OptimizationProfile, Precision } from './addon.js';
+import { describeOps, type OnnxModelKind, type OnnxQuantKind } from './onnx-qdq.js';
 
 export interface PrecisionRequest {
   requested: Precision;
   dlaCore: number | null;
-  modelHasQdq: boolean;
+  modelKind: OnnxQuantKind;
+  /** Does the model have an input with a free (batch) dimension? */
+  dynamicInputs?: boolean;
   /** Text of the calibration cache found for the model, if any. */
   calibrationCache: string | null;
 }
@@ -28,8 +42,53 @@ export interface PrecisionRequest {
 export interface BuildPlan {
   precision: Precision;
   int8Mode: Int8Mode;
+  /** The calibrator class to build with (the cache header's algorithm); only with int8Mode calibration-cache. */
+  calibrationAlgorithm: CalibrationAlgorithm | null;
   dlaCore: number;
   warnings: string[];
+}
+
+/** Calibration-cache algorithms the builder has a cache-only calibrator for. */
+export const CALIBRATION_ALGORITHMS: readonly CalibrationAlgorithm[] = ['EntropyCalibration2', 'EntropyCalibration', 'MinMaxCalibration'];
+
+export type ModelSupport = { ok: true } | { ok: false; reason: string };
+
+/** Can TensorRT on this device take a model of this kind at all? */
+export function modelSupport(info: Pick<NativeInfo, 'computeCapability'>, model: Pick<OnnxModelKind, 'kind' | 'qoperatorOps'>): ModelSupport {
+  if (model.kind === 'qoperator') {
+    return { ok: false, reason: `QOperator int8 model (${describeOps(model.qoperatorOps)}): TensorRT's ONNX parser cannot import it; use a float or Q/DQ model (gloves-trainer quantize)` };
+  }
+  if (model.kind === 'qdq' && !hasUsefulInt8(info.computeCapability)) {
+    return { ok: false, reason: `Q/DQ int8 model on sm_${(info.computeCapability ?? '?').replace('.', '')}, which has no useful INT8: use the float model for FP16` };
+  }
+  return { ok: true };
+}
+
+export interface ModelBackendChoice {
+  backend: 'tensorrt' | 'onnxruntime';
+  reason: string;
+}
+
+/**
+ * Per-model backend under inference.backend: `auto` uses TensorRT for what it can take and
+ * onnxruntime for the rest; `tensorrt` refuses what TensorRT cannot take (TRT_UNSUPPORTED_MODEL);
+ * `onnxruntime` is onnxruntime. `trt` is null when TensorRT is not usable here (why in `unavailable`).
+ */
+export function chooseModelBackend(
+  requested: 'auto' | 'tensorrt' | 'onnxruntime',
+  trt: Pick<NativeInfo, 'computeCapability' | 'tensorrtVersion'> | null,
+  model: Pick<OnnxModelKind, 'kind' | 'qoperatorOps'>,
+  unavailable = 'TensorRT is not available',
+): ModelBackendChoice {
+  if (requested === 'onnxruntime') return { backend: 'onnxruntime', reason: 'configured' };
+  if (!trt) {
+    if (requested === 'tensorrt') throw new GlovesError('BACKEND_UNAVAILABLE', `inference.backend is tensorrt, but ${unavailable}`, { backend: 'tensorrt' });
+    return { backend: 'onnxruntime', reason: unavailable };
+  }
+  const support = modelSupport(trt, model);
+  if (support.ok) return { backend: 'tensorrt', reason: `${model.kind} model, TensorRT ${trt.tensorrtVersion} on sm_${(trt.computeCapability ?? '?').replace('.', '')}` };
+  if (requested === 'tensorrt') throw new GlovesError('TRT_UNSUPPORTED_MODEL', `inference.backend is tensorrt, but: ${support.reason}`, { backend: 'tensorrt', kind: model.kind });
+  return { backend: 'onnxruntime', reason: support.reason };
 }
 
 /** Compute capabilities without useful INT8 (no DP4A / INT8 tensor cores). */
@@ -57,14 +116,21 @@ export function planBuild(info: NativeInfo, req: PrecisionRequest): BuildPlan {
   const warnings: string[] = [];
   let precision = req.requested;
   let int8Mode: Int8Mode = 'none';
+  let calibrationAlgorithm: CalibrationAlgorithm | null = null;
   let dlaCore = req.dlaCore ?? -1;
   if (dlaCore >= 0 && dlaCore >= (info.dlaCores ?? 0)) {
     warnings.push(`DLA core ${dlaCore} requested but the device has ${info.dlaCores ?? 0}: using the GPU only`);
     dlaCore = -1;
   }
-  if (req.modelHasQdq) {
+  if (dlaCore >= 0 && req.dynamicInputs) {
+    warnings.push(`DLA needs fixed shapes and this model has a free batch dimension: using the GPU only for it`);
+    dlaCore = -1;
+  }
+  const support = modelSupport(info, { kind: req.modelKind, qoperatorOps: {} });
+  if (!support.ok) throw new GlovesError('TRT_UNSUPPORTED_MODEL', support.reason, { kind: req.modelKind });
+  if (req.modelKind === 'qdq') {
     if (precision !== 'int8') warnings.push(`model has Q/DQ nodes: building explicit INT8 instead of ${precision}`);
-    return { precision: 'int8', int8Mode: 'qdq', dlaCore, warnings };
+    return { precision: 'int8', int8Mode: 'qdq', calibrationAlgorithm: null, dlaCore, warnings };
   }
   if (precision === 'int8') {
     const trt = info.tensorrtVersion ?? '0.0.0';
@@ -81,8 +147,12 @@ export function planBuild(info: NativeInfo, req: PrecisionRequest): BuildPlan {
     } else if (header.versionCode !== nvTensorrtVersionCode(trt)) {
       warnings.push(`calibration cache is for TRT-${header.versionCode}, this is TensorRT ${trt} (TRT-${nvTensorrtVersionCode(trt)}): using FP16`);
       precision = 'fp16';
+    } else if (!(CALIBRATION_ALGORITHMS as readonly string[]).includes(header.algorithm)) {
+      warnings.push(`calibration cache algorithm ${header.algorithm} has no cache-only calibrator here (${CALIBRATION_ALGORITHMS.join(', ')}): using FP16`);
+      precision = 'fp16';
     } else {
       int8Mode = 'calibration-cache';
+      calibrationAlgorithm = header.algorithm as CalibrationAlgorithm;
     }
   }
   if (precision === 'fp32' && dlaCore >= 0) {
@@ -97,7 +167,15 @@ export function planBuild(info: NativeInfo, req: PrecisionRequest): BuildPlan {
       dlaCore = -1;
     }
   }
-  return { precision, int8Mode, dlaCore, warnings };
+  return { precision, int8Mode, calibrationAlgorithm, dlaCore, warnings };
+}
+
+/** The plan after TensorRT refused the calibration cache (TRT_CALIBRATION_CACHE_REJECTED): FP16, with a warning. */
+export function fallbackFromCalibration(info: NativeInfo, plan: BuildPlan): BuildPlan {
+  const precision: Precision = info.precisionFlags === false ? 'fp32' : 'fp16';
+  const dlaCore = precision === 'fp32' ? -1 : plan.dlaCore;
+  const warning = `TensorRT did not use the ${plan.calibrationAlgorithm ?? ''} calibration cache and asked for calibration data: using ${precision.toUpperCase()}`;
+  return { precision, int8Mode: 'none', calibrationAlgorithm: null, dlaCore, warnings: [...plan.warnings, warning] };
 }
 
 /** Optimisation profiles: a string (free) dimension ranges 1..maxBatch, optimised for 1; others are fixed. */
@@ -118,6 +196,9 @@ export interface EngineKeyParts {
   modelSha256: string;
   tensorrtVersion: string;
   computeCapability: string;
+  /** The whole Orin family is sm_87: the name and SM count tell an AGX Orin from an Orin Nano. */
+  deviceName: string | null;
+  multiprocessors: number | null;
   precision: Precision;
   int8Mode: Int8Mode;
   dlaCore: number;
@@ -129,7 +210,7 @@ export interface EngineKeyParts {
 
 /** The cache key: sha256 over everything that makes an engine valid for this device and model. */
 export function engineKey(p: EngineKeyParts): string {
-  const canonical = JSON.stringify([p.modelSha256, p.tensorrtVersion, p.computeCapability, p.precision, p.int8Mode, p.dlaCore, p.inputs, p.calibrationSha256]);
+  const canonical = JSON.stringify([p.modelSha256, p.tensorrtVersion, p.computeCapability, p.deviceName, p.multiprocessors, p.precision, p.int8Mode, p.dlaCore, p.inputs, p.calibrationSha256]);
   return createHash('sha256').update(canonical).digest('hex');
 }
 

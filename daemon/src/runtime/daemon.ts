@@ -118,7 +118,8 @@ export class Daemon {
         name: 'recognition',
         start: async () => {
           const log = this.log.child('recognition');
-          const backend = createBackend(c.inference, log);
+          // Engine builds before READY=1 take minutes on a Jetson: keep the start job alive.
+          const backend = createBackend(c.inference, log, this.notifier.buildHeartbeat());
           this.recognizer = await openRecognizer({ config: c, log, backend });
           const pets = this.recognizer.gallery.pets();
           if (pets.length === 0) log.warn('the gallery has no pets: every animal will be unknown', { gallery: c.gallery.dir });

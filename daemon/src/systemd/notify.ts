@@ -14,7 +14,10 @@
  * cheap to call per frame: it sends at most once per WATCHDOG_USEC/2 (and only
  * when WATCHDOG_USEC is set and WATCHDOG_PID, if set, is this process). A
  * broken transport is logged once and never throws into the caller. No
- * WATCHDOG=1 follows STOPPING=1.
+ * WATCHDOG=1 follows STOPPING=1. A long start-up step (a TensorRT engine build
+ * takes minutes on a Jetson Nano, before READY=1) keeps the start job alive with
+ * EXTEND_TIMEOUT_USEC on a heartbeat (`extendTimeout`, `buildHeartbeat`), so the
+ * unit's TimeoutStartSec need not cover the worst build.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeSync } from 'node:fs';
@@ -46,6 +49,16 @@ if (defined $ENV{NOTIFY_SOCKET}) {
 }
 exec { $ARGV[0] } @ARGV or die "exec: $!\n";
 `;
+
+/** What a build heartbeat reports (structurally the inference backend's BuildProgressEvent). */
+export interface BuildHeartbeat {
+  model: string;
+  elapsedMs: number;
+  phase?: string;
+  step?: number;
+  steps?: number;
+  done?: boolean;
+}
 
 export interface NotifierStats {
   sent: number;
@@ -86,6 +99,31 @@ export class SystemdNotifier {
 
   status(text: string): void {
     this.send(`STATUS=${text}`);
+  }
+
+  /** EXTEND_TIMEOUT_USEC: systemd must hear from us again within `ms` (start or stop timeout extended), with an optional STATUS. */
+  extendTimeout(ms: number, status?: string): void {
+    const usec = Math.max(1, Math.round(ms * 1000));
+    this.send(status ? `EXTEND_TIMEOUT_USEC=${usec}\nSTATUS=${status}` : `EXTEND_TIMEOUT_USEC=${usec}`);
+  }
+
+  /**
+   * Hooks for the inference backend's engine builds: every heartbeat (10 s, or the
+   * watchdog interval when shorter) EXTEND_TIMEOUT_USEC of 3 heartbeats (at least 30 s)
+   * with `STATUS=building <model> m:ss [phase step/steps]`; a STATUS line when done.
+   */
+  buildHeartbeat(): { heartbeatMs: number; onBuildProgress: (p: BuildHeartbeat) => void } {
+    const heartbeatMs = Math.min(10_000, this.watchdogIntervalMs ?? 10_000);
+    const extendMs = Math.max(30_000, 3 * heartbeatMs);
+    return {
+      heartbeatMs,
+      onBuildProgress: (p) => {
+        const t = `${Math.floor(p.elapsedMs / 60000)}:${String(Math.floor((p.elapsedMs % 60000) / 1000)).padStart(2, '0')}`;
+        if (p.done) return this.status(`built ${p.model} in ${t}`);
+        const phase = p.phase ? ` (${p.phase}${p.steps ? ` ${p.step ?? 0}/${p.steps}` : ''})` : '';
+        this.extendTimeout(extendMs, `building ${p.model} ${t}${phase}`);
+      },
+    };
   }
 
   stopping(): void {
