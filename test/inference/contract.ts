@@ -39,8 +39,13 @@ const cosine = (a: Float32Array, b: Float32Array): number => {
   return d / Math.sqrt(na * nb);
 };
 
+export interface ContractOptions {
+  /** The embedder file to load with the shipped embedder's manifest (TensorRT: a float copy, see ./trt-ready.ts). */
+  embedderFile?: () => string;
+}
+
 /** Register the contract tests for one backend (the caller runs test.run()); `skip` (a reason) registers them as skipped and prints why. */
-export function backendContract(label: string, expectName: string, make: BackendFactory, skip: string | null): void {
+export function backendContract(label: string, expectName: string, make: BackendFactory, skip: string | null, opts: ContractOptions = {}): void {
   if (skip) {
     // Printed, not test.skip: scripts/run-tests.mjs miscounts uvu skips as failed = -1.
     console.log(`SKIPPED ${label} contract (7 tests): ${skip}`);
@@ -56,7 +61,7 @@ export function backendContract(label: string, expectName: string, make: Backend
   test.before(async () => {
     backend = await make();
     detS = await backend.load(det, join(modelsDir, det.file));
-    embS = await backend.load(emb, join(modelsDir, emb.file));
+    embS = await backend.load(emb, opts.embedderFile?.() ?? join(modelsDir, emb.file));
   });
   test.after(async () => {
     await detS?.dispose();

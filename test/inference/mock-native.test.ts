@@ -1,4 +1,7 @@
-/** The contract against the tensorrt backend over the mock native addon (engines run in onnxruntime). */
+/**
+ * The contract against the tensorrt backend over the mock native addon (engines run in onnxruntime).
+ * The embedder is the float copy of the shipped QOperator one: the mock, like TensorRT, refuses QOperator.
+ */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,12 +10,14 @@ import { silentLogger } from '../../daemon/src/log/logger.js';
 import { createMockAddon } from '../../daemon/src/native/mock.js';
 import { test } from 'uvu';
 import { backendContract } from './contract.js';
+import { floatEmbedderFile } from './trt-ready.js';
 
 backendContract(
   'tensorrt over the mock addon',
   'tensorrt',
   async () => createTensorRtBackend({ addon: createMockAddon(), logger: silentLogger(), engineCacheDir: mkdtempSync(join(tmpdir(), 'gloves-engines-')) }),
   null,
+  { embedderFile: floatEmbedderFile },
 );
 
 test.run();

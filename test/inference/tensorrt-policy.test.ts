@@ -17,37 +17,38 @@ const nano: NativeInfo = { ...orin, tensorrtVersion: '8.2.1', computeCapability:
 const cache = (v: string) => `TRT-${nvTensorrtVersionCode(v)}-EntropyCalibration2\nimages: 3c010204\n`;
 
 test('INT8 on Jetson Nano (sm_53) falls back to FP16 with a warning', () => {
-  const p = planBuild(nano, { requested: 'int8', dlaCore: null, modelHasQdq: false, calibrationCache: cache('8.2.1') });
+  const p = planBuild(nano, { requested: 'int8', dlaCore: null, modelKind: 'float', calibrationCache: cache('8.2.1') });
   assert.is(p.precision, 'fp16');
   assert.is(p.int8Mode, 'none');
   assert.match(p.warnings.join(), /sm_53/);
 });
 
 test('INT8 with a matching calibration cache is implicit INT8; a mismatched or missing cache is FP16', () => {
-  assert.equal(planBuild(orin, { requested: 'int8', dlaCore: null, modelHasQdq: false, calibrationCache: cache('10.3.0') }), { precision: 'int8', int8Mode: 'calibration-cache', dlaCore: -1, warnings: [] });
-  assert.is(planBuild(orin, { requested: 'int8', dlaCore: null, modelHasQdq: false, calibrationCache: cache('8.6.1') }).precision, 'fp16');
-  assert.is(planBuild(orin, { requested: 'int8', dlaCore: null, modelHasQdq: false, calibrationCache: null }).precision, 'fp16');
+  assert.equal(planBuild(orin, { requested: 'int8', dlaCore: null, modelKind: 'float', calibrationCache: cache('10.3.0') }), { precision: 'int8', int8Mode: 'calibration-cache', calibrationAlgorithm: 'EntropyCalibration2', dlaCore: -1, warnings: [] });
+  assert.is(planBuild(orin, { requested: 'int8', dlaCore: null, modelKind: 'float', calibrationCache: cache('8.6.1') }).precision, 'fp16');
+  assert.is(planBuild(orin, { requested: 'int8', dlaCore: null, modelKind: 'float', calibrationCache: null }).precision, 'fp16');
   assert.is(nvTensorrtVersionCode('8.2.5'), 8205);
   assert.is(nvTensorrtVersionCode('10.3.0'), 100300);
 });
 
 test('a Q/DQ model is explicit INT8; TensorRT 11 has no implicit INT8 nor FP16 flag', () => {
-  assert.equal(planBuild(orin, { requested: 'fp16', dlaCore: null, modelHasQdq: true, calibrationCache: null }).int8Mode, 'qdq');
+  assert.equal(planBuild(orin, { requested: 'fp16', dlaCore: null, modelKind: 'qdq', calibrationCache: null }).int8Mode, 'qdq');
   const trt11 = { ...orin, tensorrtVersion: '11.1.0', implicitInt8: false, precisionFlags: false };
-  assert.is(planBuild(trt11, { requested: 'int8', dlaCore: null, modelHasQdq: false, calibrationCache: cache('11.1.0') }).precision, 'fp32');
-  assert.is(planBuild(trt11, { requested: 'int8', dlaCore: null, modelHasQdq: true, calibrationCache: null }).int8Mode, 'qdq');
+  assert.is(planBuild(trt11, { requested: 'int8', dlaCore: null, modelKind: 'float', calibrationCache: cache('11.1.0') }).precision, 'fp32');
+  assert.is(planBuild(trt11, { requested: 'int8', dlaCore: null, modelKind: 'qdq', calibrationCache: null }).int8Mode, 'qdq');
 });
 
 test('DLA: FP32 becomes FP16; a core the device lacks means GPU only', () => {
-  assert.equal(planBuild(orin, { requested: 'fp32', dlaCore: 1, modelHasQdq: false, calibrationCache: null }).precision, 'fp16');
-  assert.is(planBuild(orin, { requested: 'fp16', dlaCore: 1, modelHasQdq: false, calibrationCache: null }).dlaCore, 1);
-  assert.is(planBuild(nano, { requested: 'fp16', dlaCore: 0, modelHasQdq: false, calibrationCache: null }).dlaCore, -1);
+  assert.equal(planBuild(orin, { requested: 'fp32', dlaCore: 1, modelKind: 'float', calibrationCache: null }).precision, 'fp16');
+  assert.is(planBuild(orin, { requested: 'fp16', dlaCore: 1, modelKind: 'float', calibrationCache: null }).dlaCore, 1);
+  assert.is(planBuild(nano, { requested: 'fp16', dlaCore: 0, modelKind: 'float', calibrationCache: null }).dlaCore, -1);
 });
 
-test('engine key changes with every part; file name says device and precision', () => {
-  const base: EngineKeyParts = { modelSha256: 'a'.repeat(64), tensorrtVersion: '10.3.0', computeCapability: '8.7', precision: 'fp16', int8Mode: 'none', dlaCore: -1, inputs: [{ name: 'x', min: [1], opt: [1], max: [8] }], calibrationSha256: null };
+test('engine key changes with every part (device name and SM count too: all Orins are sm_87); file name says device and precision', () => {
+  const base: EngineKeyParts = { modelSha256: 'a'.repeat(64), tensorrtVersion: '10.3.0', computeCapability: '8.7', deviceName: 'Orin', multiprocessors: 16, precision: 'fp16', int8Mode: 'none', dlaCore: -1, inputs: [{ name: 'x', min: [1], opt: [1], max: [8] }], calibrationSha256: null };
   const variants: Partial<EngineKeyParts>[] = [
     { modelSha256: 'b'.repeat(64) }, { tensorrtVersion: '10.3.1' }, { computeCapability: '7.2' }, { precision: 'int8' },
+    { deviceName: 'Orin Nano' }, { multiprocessors: 8 },
     { dlaCore: 0 }, { inputs: [{ name: 'x', min: [1], opt: [1], max: [4] }] }, { calibrationSha256: 'c' },
   ];
   const keys = new Set([engineKey(base), ...variants.map((v) => engineKey({ ...base, ...v }))]);
@@ -73,8 +74,10 @@ test('backend: engines are cached and reused; a corrupt cached engine is rebuilt
   assert.is(addon.builds.length, 1);
   assert.is(addon.builds[0]!.precision, 'fp16');
   assert.match(warnings.join('\n'), /no useful INT8/);
-  const files = readdirSync(dir);
+  const engines = () => readdirSync(dir).filter((f) => f.endsWith('.engine'));
+  const files = engines();
   assert.equal(files.length, 1);
+  assert.equal(readdirSync(dir).filter((f) => f.startsWith('timing.')).length, 1, 'a timing cache beside the engines');
   assert.match(files[0]!, /\.trt8\.2\.1\.sm53\.fp16\.GPU\./);
   await (await backend.load(det, join(modelsDir, det.file))).dispose();
   assert.is(addon.builds.length, 1, 'second load uses the cache');
@@ -84,7 +87,7 @@ test('backend: engines are cached and reused; a corrupt cached engine is rebuilt
   const other = createMockAddon({ info: { computeCapability: '8.7', tensorrtVersion: '10.3.0' } });
   await (await createTensorRtBackend({ addon: other, logger, engineCacheDir: dir }).load(det, join(modelsDir, det.file))).dispose();
   assert.is(other.builds.length, 1, 'another device never reuses that engine');
-  assert.is(readdirSync(dir).length, 2);
+  assert.is(engines().length, 2);
 });
 
 test.run();

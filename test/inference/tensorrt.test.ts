@@ -16,6 +16,7 @@ import { readManifest } from '../../daemon/src/models/manifest.js';
 import { GlovesError } from '../../daemon/src/errors.js';
 import { chooseBackend } from '../../daemon/src/inference/tensorrt.js';
 import { backendContract } from './contract.js';
+import { floatEmbedderFile } from './trt-ready.js';
 
 const addon = loadNativeAddon();
 const info = addon?.info();
@@ -33,6 +34,7 @@ backendContract(
       precision: (process.env.GLOVES_TEST_TRT_PRECISION as 'fp32' | 'fp16' | 'int8' | undefined) ?? 'fp16',
     }),
   skip,
+  { embedderFile: floatEmbedderFile }, // the shipped embedder is QOperator: TensorRT cannot parse it
 );
 
 if (skip) {
