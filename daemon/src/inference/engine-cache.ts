@@ -48,7 +48,11 @@ export class EngineCache {
       renameSync(tmp, file);
       return true;
     } catch (err) {
-      rmSync(tmp, { force: true });
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        // the directory itself is unusable: nothing was left behind
+      }
       this.log.warn(`cannot cache the ${what} in ${this.dir}: ${(err as Error).message}; continuing without caching it`, { file, code: (err as NodeJS.ErrnoException).code });
       return false;
     }
