@@ -3,11 +3,13 @@ import type { Command } from '../command.js';
 import { parseCommandArgs } from '../args.js';
 import { loadConfig } from '../../config/load.js';
 import { describeConfig } from '../../config/describe.js';
+import { describePlanned, planModels } from '../../inference/model-plan.js';
 
 export const configCommand: Command = {
   name: 'config',
   summary: 'check a config file, print the effective config, or list every key with its default',
-  usage: `gloves config check [--config FILE]   validate FILE + GLOVES_* env; prints every problem as path: message
+  usage: `gloves config check [--config FILE]   validate FILE + GLOVES_* env; prints every problem as path: message,
+                                      then the inference backend each model will use and why
 gloves config show [--config FILE]    print the effective config (defaults + file + env) as YAML
 gloves config keys [--json]           list every key: type, default, env variable, description`,
   async run(ctx) {
@@ -30,7 +32,12 @@ gloves config keys [--json]           list every key: type, default, env variabl
     // loadConfig throws ConfigError listing all problems; main() prints it.
     const cfg = loadConfig({ file: values.config ?? ctx.env.GLOVES_CONFIG, env: ctx.env });
     if (sub === 'show') ctx.stdout(stringify(cfg));
-    else if (sub === 'check') ctx.stdout(`config ok (${values.config ?? ctx.env.GLOVES_CONFIG ?? 'defaults'})`);
+    else if (sub === 'check') {
+      ctx.stdout(`config ok (${values.config ?? ctx.env.GLOVES_CONFIG ?? 'defaults'})`);
+      // Per model: TensorRT or onnxruntime (inference.backend auto decides per model); throws
+      // TRT_UNSUPPORTED_MODEL / BACKEND_UNAVAILABLE where `tensorrt` cannot be honoured.
+      for (const p of planModels(cfg)) ctx.stdout(`  ${describePlanned(p)}`);
+    }
     else {
       ctx.stderr(this.usage);
       return 2;

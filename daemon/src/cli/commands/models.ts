@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { parseCommandArgs } from '../args.js';
@@ -6,22 +6,33 @@ import { listManifests } from '../../models/manifest.js';
 import { installItem, installModel, type InstallItem } from '../../models/install.js';
 import { defaultMirror, fixturesDir, packageRoot } from '../../util/paths.js';
 import { UsageError } from '../../errors.js';
+import { loadConfig } from '../../config/load.js';
+import { assertInstalled, describePlanned, planModels } from '../../inference/model-plan.js';
+import { createBackend } from '../../inference/select.js';
+import { verifyModelFile } from '../../models/install.js';
+import type { CommandContext } from '../command.js';
 
 interface FixtureFile { path: string; sha256: string }
 
 export const modelsCommand: Command = {
   name: 'models',
-  summary: 'install (and verify) model files and test fixtures named by the manifests',
+  summary: 'install (and verify) model files and test fixtures; pre-build TensorRT engines',
   usage: `gloves models install [--dir DIR] [--mirror DIR] [--no-fixtures]
   Copies each model named in models/*.json from the mirror (GLOVES_DATA_MIRROR, default ../shared)
   or downloads it from its pinned URL, and verifies its sha256. Fixtures (models/fixtures.json)
   are installed into .fixtures/ the same way.
-gloves models list`,
+gloves models list
+gloves models build-engines [--config FILE]
+  Builds (or finds in inference.engineCacheDir) the TensorRT engine of every configured model that
+  runs on TensorRT here, with progress every 10 s; lists the models that run on onnxruntime and why.
+  A build takes minutes on a Jetson Nano: run this once after install (provisioning does), so the
+  first \`gloves run\` starts in seconds. Without TensorRT it builds nothing and exits 0.`,
   async run(ctx) {
     const { values, positionals } = parseCommandArgs('models', ctx.argv, {
       dir: { type: 'string' },
       mirror: { type: 'string' },
       'no-fixtures': { type: 'boolean' },
+      config: { type: 'string', short: 'c' },
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help) {
@@ -35,7 +46,8 @@ gloves models list`,
       for (const m of manifests) ctx.stdout(`${m.name}\t${m.task}\t${m.version}\t${m.sha256.slice(0, 12)}\t${m.file}`);
       return 0;
     }
-    if (sub !== 'install') throw new UsageError(`models: unknown subcommand ${JSON.stringify(sub ?? '')}; use install or list`);
+    if (sub === 'build-engines') return buildEngines(ctx, values.config);
+    if (sub !== 'install') throw new UsageError(`models: unknown subcommand ${JSON.stringify(sub ?? '')}; use install, list or build-engines`);
     const mirror = values.mirror ? resolve(values.mirror) : defaultMirror(ctx.env);
     const dest = resolve(values.dir ?? join(root, '.models'));
     ctx.log.info(`installing ${manifests.length} models into ${dest}`, { mirror: mirror ?? null });
@@ -57,3 +69,32 @@ gloves models list`,
     return 0;
   },
 };
+
+const mmss = (ms: number): string => `${Math.floor(ms / 60000)}:${String(Math.floor((ms % 60000) / 1000)).padStart(2, '0')}`;
+
+async function buildEngines(ctx: CommandContext, configFile: string | undefined): Promise<number> {
+  const config = loadConfig({ file: configFile ?? ctx.env.GLOVES_CONFIG, env: ctx.env });
+  const planned = planModels(config);
+  for (const p of planned) ctx.stdout(describePlanned(p));
+  const onTrt = planned.filter((p) => assertInstalled(p).backend === 'tensorrt');
+  if (onTrt.length === 0) {
+    ctx.stdout('no model runs on TensorRT here: nothing to build');
+    return 0;
+  }
+  const built = new Set<string>();
+  const backend = createBackend(config.inference, ctx.log, {
+    heartbeatMs: 10_000,
+    onBuildProgress: (p) => {
+      built.add(p.model);
+      const phase = p.phase ? ` (${p.phase}${p.steps ? ` ${p.step ?? 0}/${p.steps}` : ''})` : '';
+      ctx.stderr(p.done ? `${p.model}: built in ${mmss(p.elapsedMs)}` : `${p.model}: building ${mmss(p.elapsedMs)}${phase}`);
+    },
+  });
+  for (const p of onTrt) {
+    const t0 = performance.now();
+    const session = await backend.load(p.manifest, verifyModelFile(p.manifest, dirname(p.file)), { threads: config.inference.threads });
+    await session.dispose();
+    ctx.stdout(`${p.manifest.name}: TensorRT engine ${built.has(p.manifest.name) ? 'built' : 'already cached'} in ${config.inference.engineCacheDir} (${mmss(performance.now() - t0)})`);
+  }
+  return 0;
+}
