@@ -14,6 +14,7 @@ import { SourceEmitter } from './emitter.js';
 import { CameraError } from './errors.js';
 import type { Frame } from './frame.js';
 import { GstFrameSource } from './gst-source.js';
+import { ProcessFrameSource } from './process-source.js';
 import type { GstModule } from './gst.js';
 import { buildPipeline } from './pipeline.js';
 import { detectPlatform, type Platform } from './platform.js';
@@ -41,7 +42,7 @@ export interface FrameSourceDeps {
   gst?: () => GstModule;
 }
 
-type Inner = GstFrameSource | SlideshowSource;
+type Inner = GstFrameSource | SlideshowSource | ProcessFrameSource;
 
 let warnedThreadpool = false;
 
@@ -128,8 +129,17 @@ class CameraSource implements FrameSource {
     }
     if (source.kind === 'v4l2') checkDevice(source.device);
     const spec = source;
-    warnThreadpool(log);
     const platform = this.deps.platform ?? detectPlatform();
+    const startTimeoutMs = o.startTimeoutMs ?? (spec.kind === 'rtsp' ? 20000 : 10000);
+    const stallTimeoutMs = o.stallTimeoutMs ?? 10000;
+    // An injected GStreamer module (tests, the fake Jetson) keeps the in-process path it stands in for.
+    if (isLive(spec) && !this.deps.gst) {
+      // Live cameras run in a child process: a dead one can never block this thread (./process-source.ts).
+      const launch = buildPipeline(spec, { width: o.width, height: o.height, fps: o.fps, realtime, sink: 'fdsink' }, platform);
+      log.debug('camera pipeline (child process)', { uri: o.uri, launch });
+      return new ProcessFrameSource({ kind: spec.kind, launch, width: o.width, height: o.height, reconnect: o.reconnect, startTimeoutMs, stallTimeoutMs }, this.emitter, log);
+    }
+    warnThreadpool(log);
     const launch = buildPipeline(source, { width: o.width, height: o.height, fps: o.fps, realtime }, platform);
     log.debug('camera pipeline', { uri: o.uri, launch });
     return new GstFrameSource(
@@ -141,8 +151,8 @@ class CameraSource implements FrameSource {
         loop: o.loop,
         live: isLive(spec),
         reconnect: o.reconnect,
-        startTimeoutMs: o.startTimeoutMs ?? (spec.kind === 'rtsp' ? 20000 : 10000),
-        stallTimeoutMs: o.stallTimeoutMs ?? 10000,
+        startTimeoutMs,
+        stallTimeoutMs,
       },
       this.emitter,
       log,

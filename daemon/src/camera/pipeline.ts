@@ -20,6 +20,11 @@ export interface OutputSpec {
    * false: produce frames as fast as they are consumed (benchmarks, offline processing).
    */
   realtime: boolean;
+  /**
+   * 'appsink' (default): frames are pulled in-process. 'fdsink': raw frames
+   * go to stdout of a gst-launch child (./process-source.ts, live sources).
+   */
+  sink?: 'appsink' | 'fdsink';
 }
 
 /** A video file (not an image directory: those never reach GStreamer, see slideshow.ts). */
@@ -52,6 +57,8 @@ function rgbCaps(o: OutputSpec): string {
  * so that a blocked JS thread never builds a backlog.
  */
 function appsink(o: OutputSpec, live: boolean): string {
+  // A leaky queue keeps the child reading its source while the pipe is full: the newest frame wins.
+  if (o.sink === 'fdsink') return 'queue leaky=downstream max-size-buffers=1 ! fdsink fd=1 sync=false';
   const drop = live ? 'true' : 'false';
   return `appsink name=sink sync=${o.realtime ? 'true' : 'false'} max-buffers=1 drop=${drop} enable-last-sample=false`;
 }
@@ -104,7 +111,7 @@ export function buildPipeline(src: PipelineSource, o: OutputSpec, platform: Plat
       break;
     }
   }
-  validateLaunch(launch);
+  validateLaunch(launch, o.sink);
   return launch;
 }
 
@@ -113,7 +120,7 @@ export function buildPipeline(src: PipelineSource, o: OutputSpec, platform: Plat
  * (SIGSEGV) instead of throwing, and the frame reader needs `appsink name=sink`.
  * Counts `!` links outside quotes.
  */
-export function validateLaunch(launch: string): void {
+export function validateLaunch(launch: string, sink: OutputSpec['sink'] = 'appsink'): void {
   let links = 0;
   let inQuote = false;
   for (let i = 0; i < launch.length; i++) {
@@ -124,5 +131,7 @@ export function validateLaunch(launch: string): void {
   }
   if (inQuote) throw new CameraError('PIPELINE_INVALID', 'launch string has an unterminated quote', { launch });
   if (links < 1) throw new CameraError('PIPELINE_INVALID', 'launch string must link at least two elements (a single element crashes gstreamer-superficial)', { launch });
-  if (!/\bappsink name=sink\b/.test(launch)) throw new CameraError('PIPELINE_INVALID', 'launch string must end in `appsink name=sink`', { launch });
+  if (sink === 'fdsink') {
+    if (!/\bfdsink fd=1\b/.test(launch)) throw new CameraError('PIPELINE_INVALID', 'launch string must end in `fdsink fd=1`', { launch });
+  } else if (!/\bappsink name=sink\b/.test(launch)) throw new CameraError('PIPELINE_INVALID', 'launch string must end in `appsink name=sink`', { launch });
 }

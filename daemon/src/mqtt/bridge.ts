@@ -38,6 +38,17 @@ export interface BridgeOptions {
   states: () => Record<string, PetState>;
   /** Called once a deleted pet's entities and retained topics were cleared on the broker. */
   onRemoved: (petId: string) => void;
+  /** The camera's name and current availability (for re-publication); absent: not published. */
+  camera?: () => { name: string; state: CameraState };
+}
+
+/** Retained at `<base>/cameras/<name>/state`: whether the camera delivers frames. */
+export interface CameraState {
+  state: 'online' | 'lost';
+  /** ISO time of the last change. */
+  since: string;
+  /** Why it is lost (a camera error message), else null. */
+  error: string | null;
 }
 
 export class MqttBridge {
@@ -98,6 +109,13 @@ export class MqttBridge {
     if (!this.conn.connected) return; // re-published in full on reconnect
     this.conn.publish(topics.petState(this.conn.topics, petId), JSON.stringify(state), { qos: 1, retain: true }).catch((err: unknown) => {
       this.log.warn('state publish failed (re-sent on reconnect)', { pet: petId, error: err as Error });
+    });
+  }
+
+  publishCamera(name: string, state: CameraState): void {
+    if (!this.conn.connected) return; // re-published on reconnect
+    this.conn.publish(topics.cameraState(this.conn.topics, name), JSON.stringify(state), { qos: 1, retain: true }).catch((err: unknown) => {
+      this.log.warn('camera state publish failed (re-sent on reconnect)', { camera: name, error: err as Error });
     });
   }
 
@@ -221,6 +239,8 @@ export class MqttBridge {
       const snap = join(this.opts.snapshotsDir, `${safeId(pet.petId)}.jpg`);
       if (existsSync(snap)) jobs.push(this.conn.publish(topics.petSnapshot(t, pet.petId), readFileSync(snap), retained));
     }
+    const cam = this.opts.camera?.();
+    if (cam) jobs.push(this.conn.publish(topics.cameraState(t, cam.name), JSON.stringify(cam.state), retained));
     const removals = [...this.removals];
     for (const id of removals) {
       const msgs = [...(this.opts.discovery ? removePet(this.opts.discovery, id) : []), { topic: topics.petState(t, id), payload: '' }, { topic: topics.petSnapshot(t, id), payload: '' }];

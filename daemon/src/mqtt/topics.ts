@@ -25,6 +25,7 @@ export const topics = {
   events: (c: TopicConfig) => `${baseTopic(c)}/events`,
   petState: (c: TopicConfig, petId: string) => `${baseTopic(c)}/pets/${safeId(petId)}/state`,
   petSnapshot: (c: TopicConfig, petId: string) => `${baseTopic(c)}/pets/${safeId(petId)}/snapshot`,
+  cameraState: (c: TopicConfig, camera: string) => `${baseTopic(c)}/cameras/${safeId(camera)}/state`,
   haStatus: (c: TopicConfig) => `${c.discoveryPrefix}/status`,
   nodeId: (c: TopicConfig) => `gloves_${safeId(c.deviceId)}`,
   discovery: (c: TopicConfig, component: HaComponent, petId: string, entity: string) =>

@@ -12,6 +12,8 @@
  *   re-tracked every few frames, fires once).
  * - A pet restored as present from disk is treated as seen at restore time, so
  *   it goes away (with a `left` event) unless it is seen again.
+ * - While the camera is blind (`blind()` until `sighted()`), nobody goes away,
+ *   and the blind time does not count towards the away timeout.
  */
 import type { Box, Identity } from '../recognition/types.js';
 import { awayState, type PetState, type PresenceEvent, type Sighting, type UnknownSighting } from './types.js';
@@ -42,6 +44,7 @@ export class Presence {
   private readonly opts: PresenceOptions;
   private readonly slots = new Map<string, PetSlot>();
   private lastUnknownMs: number | null = null;
+  private blindSinceMs: number | null = null;
 
   constructor(opts: PresenceOptions) {
     this.opts = opts;
@@ -107,9 +110,30 @@ export class Presence {
     return up;
   }
 
-  /** Applies the away timeout; call from the frame loop and from a timer. */
+  /**
+   * The camera went blind (lost, reconnecting): nobody can be declared away
+   * from not being seen while nothing can be seen. Idempotent.
+   */
+  blind(nowMs: number): void {
+    this.blindSinceMs ??= nowMs;
+  }
+
+  /** The camera sees again: the blind time does not count towards `awayAfterMs`. */
+  sighted(nowMs: number): void {
+    if (this.blindSinceMs === null) return;
+    const outage = Math.max(0, nowMs - this.blindSinceMs);
+    this.blindSinceMs = null;
+    for (const slot of this.slots.values()) if (slot.lastSeenMs !== null) slot.lastSeenMs += outage;
+  }
+
+  get isBlind(): boolean {
+    return this.blindSinceMs !== null;
+  }
+
+  /** Applies the away timeout; call from the frame loop and from a timer. No-op while blind. */
   tick(nowMs: number, ts: string): PresenceUpdate {
     const up: PresenceUpdate = { events: [], transitions: [], updated: [] };
+    if (this.blindSinceMs !== null) return up;
     for (const slot of this.slots.values()) {
       if (slot.state.state !== 'present') continue;
       if (slot.lastSeenMs !== null && nowMs - slot.lastSeenMs < this.opts.awayAfterMs) continue;

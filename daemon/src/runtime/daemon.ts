@@ -32,6 +32,7 @@ import { Lifecycle, type Component } from './components.js';
 import { FrameProcessor, type FrameResult } from './frame-processor.js';
 import { Outputs } from './outputs.js';
 import { tickMayPingWatchdog, type LoopPhase } from './watchdog.js';
+import { CameraHealth, type CameraHealthView } from './camera-health.js';
 
 export interface DaemonOptions {
   env: NodeJS.ProcessEnv;
@@ -75,6 +76,9 @@ export class Daemon {
   /** Settles once with the reason the daemon should exit. */
   readonly done: Promise<DaemonExit>;
   readonly counters = { frames: 0, failedFrames: 0, events: 0 };
+  private readonly camera: CameraHealth;
+  private lastSummaryMs = performance.now();
+  private framesAtSummary = 0;
 
   constructor(config: GlovesConfig, log: Logger, opts: DaemonOptions) {
     this.config = config;
@@ -82,6 +86,12 @@ export class Daemon {
     this.opts = opts;
     this.notifier = opts.notifier ?? new SystemdNotifier(opts.env, log.child('systemd'));
     this.done = new Promise((resolve) => (this.settle = resolve));
+    this.camera = new CameraHealth(new Date().toISOString());
+  }
+
+  /** What the daemon knows about itself now: camera availability, counters, memory. */
+  health(): { camera: CameraHealthView; frames: number; failedFrames: number; events: number; memory: NodeJS.MemoryUsage } {
+    return { camera: this.camera.view(performance.now()), ...this.counters, memory: process.memoryUsage() };
   }
 
   async start(): Promise<void> {
@@ -100,12 +110,10 @@ export class Daemon {
         name: 'camera',
         start: async () => {
           const src = createFrameSource({ ...c.camera, ...this.opts.cameraOverrides }, { log: this.log.child('camera') });
-          src.on('error', ({ error, fatal }) => this.log[fatal ? 'error' : 'warn'](`camera: ${error.message}`, { code: error.code, fatal }));
-          src.on('reconnecting', ({ attempt, delayMs }) => {
-            this.log.warn('camera reconnecting', { attempt, delayMs });
-            this.notifier.status(`camera reconnecting (attempt ${attempt})`);
-          });
-          src.on('reconnected', ({ attempts }) => this.log.info('camera reconnected', { attempts }));
+          // Non-fatal errors are reported through 'reconnecting': once when the camera is lost, then in the summary.
+          src.on('error', ({ error, fatal }) => this.log[fatal ? 'error' : 'debug'](`camera: ${error.message}`, { code: error.code, fatal }));
+          src.on('reconnecting', ({ attempt, delayMs, error }) => this.onCameraLost(attempt, delayMs, error));
+          src.on('reconnected', ({ attempts }) => this.onCameraBack(attempts));
           this.source = src;
           await src.start();
         },
@@ -145,6 +153,7 @@ export class Daemon {
           leftovers = Object.fromEntries(Object.entries(saved).filter(([id]) => !enrolled.has(id)));
           const presence = new Presence({ awayAfterMs: c.tracking.awayAfterSeconds * 1000, unknownCooldownMs: c.tracking.unknownCooldownSeconds * 1000, camera: c.camera.name });
           presence.restore(pets, storedStates(saved), performance.now());
+          if (this.camera.lost) presence.blind(performance.now());
           this.presence = presence;
           outbox.open();
         },
@@ -165,6 +174,7 @@ export class Daemon {
               snapshotsDir,
               states: () => presence.states(),
               onRemoved: (id) => this.outputs?.forget(id),
+              camera: () => ({ name: c.camera.name, state: this.camera.state() }),
             },
             this.log.child('mqtt'),
           );
@@ -255,7 +265,46 @@ export class Daemon {
     }
   }
 
+  /** A reconnect attempt: the first one of a loss is logged and published; the rest go to the summary. */
+  private onCameraLost(attempt: number, delayMs: number, error: GlovesError): void {
+    const now = performance.now();
+    const first = this.camera.onAttempt(now, new Date().toISOString(), attempt, error.message);
+    if (!first) {
+      this.log.debug('camera reconnect attempt', { attempt, delayMs, code: error.code });
+      return;
+    }
+    this.log.warn(`camera lost: ${error.message}; reconnecting until it is back`, { code: error.code, retryInMs: delayMs });
+    this.notifier.status(`camera lost: ${error.message}`);
+    this.presence?.blind(now);
+    this.bridge?.publishCamera(this.config.camera.name, this.camera.state());
+  }
+
+  private onCameraBack(attempts: number): void {
+    const now = performance.now();
+    const outage = this.camera.onBack(now, new Date().toISOString());
+    if (outage === null) return;
+    this.log.info('camera back', { lostMs: Math.round(outage), attempts });
+    this.notifier.status(`watching ${this.config.camera.name}`);
+    this.presence?.sighted(now);
+    this.bridge?.publishCamera(this.config.camera.name, this.camera.state());
+  }
+
+  /** One line every `log.summarySeconds`: a warning while the camera is lost. */
+  private summary(now: number): void {
+    if (now - this.lastSummaryMs < this.config.log.summarySeconds * 1000) return;
+    const fps = ((this.counters.frames - this.framesAtSummary) * 1000) / (now - this.lastSummaryMs);
+    this.lastSummaryMs = now;
+    this.framesAtSummary = this.counters.frames;
+    const m = process.memoryUsage();
+    const mb = (x: number): number => Math.round(x / 1e5) / 10;
+    const cam = this.camera.view(now);
+    const fields = { frames: this.counters.frames, fps: Math.round(fps * 10) / 10, failedFrames: this.counters.failedFrames, events: this.counters.events, camera: cam.state, rssMB: mb(m.rss), heapMB: mb(m.heapUsed), externalMB: mb(m.external) };
+    if (cam.state === 'lost') this.log.warn(`camera still lost after ${Math.round(cam.lostMs / 1000)} s`, { ...fields, attempts: cam.attempts, error: cam.error });
+    else this.log.info('summary', fields);
+  }
+
   private tick(): void {
+    this.summary(performance.now());
     if (!this.presence || !this.outputs) return;
     try {
       const now = performance.now();

@@ -104,5 +104,10 @@ export const trackingSection = z
 export const logSection = z
   .strictObject({
     level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info').describe('Minimum log level'),
+    summarySeconds: z
+      .number()
+      .positive()
+      .default(60)
+      .describe('How often the daemon logs a one-line summary: frames, fps, camera state, memory (RSS, heap, external)'),
   })
   .prefault({});
