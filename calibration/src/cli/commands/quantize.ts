@@ -4,6 +4,18 @@ import { UsageError } from '../../../../daemon/src/errors.js';
 import { CALIBRATION_METHODS, RANGE_METHODS, type CalibrationMethod, type RangeMethod } from '../../ranges/calibrators.js';
 import { QDQ_LAYOUTS, type QdqLayout } from '../../qdq/quantize.js';
 import { runQuantize } from '../../quantize/run.js';
+import { loadNativeAddon } from '../../../../daemon/src/native/addon.js';
+
+/** The cache's TensorRT version: this device's when the addon has TensorRT (the cache must match it exactly), else 10.3.0 (JetPack 6.1/6.2). */
+function defaultTrtVersion(): string {
+  try {
+    const info = loadNativeAddon()?.info();
+    if (info?.hasTensorRT && info.tensorrtVersion) return info.tensorrtVersion;
+  } catch {
+    // a broken addon: the fixed default below, as without one
+  }
+  return '10.3.0';
+}
 
 export const quantizeCommand: Command = {
   name: 'quantize',
@@ -12,7 +24,8 @@ export const quantizeCommand: Command = {
     [--trt-version X.Y.Z] [--percentile 99.99] [--layout conv-in|conv-io|full] [--activations int8|uint8]
     [--quantize-bias] [--sensitivity-target 0.1] [--range-methods entropy,percentile,mse] [--no-bias-correction]
   Collects activation ranges with the FP32 model (a QOperator int8 model is first converted back to
-  FP32), writes DIR/<model>.calib (TensorRT cache, default version 10.3.0), DIR/<name>-int8-qdq.onnx
+  FP32), writes DIR/<model>.calib (TensorRT cache for --trt-version, default this device's TensorRT, else
+  10.3.0; it must equal the target's version exactly, run it on the device or pass it), DIR/<name>-int8-qdq.onnx
   with its manifest, and DIR/quantize-report.json. The cache uses --method for every tensor. The QDQ
   model has bias-corrected Convs; each activation takes the range method (of --range-methods) that
   hurts the output least when it alone is quantized, and the most sensitive activations are kept in
@@ -57,7 +70,7 @@ export const quantizeCommand: Command = {
       calibrationDir: requireString('quantize', values.calibration, '--calibration'),
       outDir: requireString('quantize', values.out, '--out'),
       method,
-      trtVersion: values['trt-version'] ?? '10.3.0',
+      trtVersion: values['trt-version'] ?? defaultTrtVersion(),
       percentile: num(values.percentile, '--percentile', 99.99),
       qdq: { layout, activationType: act, quantizeBias: values['quantize-bias'] === true },
       sensitivityTarget: num(values['sensitivity-target'], '--sensitivity-target', 0.1),
