@@ -14,7 +14,7 @@ import { createTensorRtBackend, type BuildProgressEvent, type TensorRtOptions } 
 import { createLogger } from '../../daemon/src/log/logger.js';
 import { readManifest } from '../../daemon/src/models/manifest.js';
 import { createMockAddon, type MockAddon } from '../../daemon/src/native/mock.js';
-import { nvTensorrtVersionCode, planBuild } from '../../daemon/src/native/trt-policy.js';
+import { clampCalibrationScales, nvTensorrtVersionCode, planBuild } from '../../daemon/src/native/trt-policy.js';
 import { manifestsDir, modelsDir, requireFixtures } from '../helpers/paths.js';
 import { floatEmbedderFile, qoperatorEmbedder } from './trt-ready.js';
 
@@ -51,6 +51,12 @@ test('calibration policy: the calibrator class follows the cache header; an algo
   const legacy = plan(cache('LegacyCalibration'));
   assert.is(legacy.precision, 'fp16');
   assert.match(legacy.warnings.join(), /LegacyCalibration has no cache-only calibrator/);
+});
+
+test('calibration scales of 0 (amax 0) or not finite are clamped to a tiny positive scale', () => {
+  const c = clampCalibrationScales('TRT-100300-EntropyCalibration2\na: 3c010204\nb: 00000000\nc: 80000000\nd: 7fc00000\n');
+  assert.equal(c.clamped, ['b', 'c', 'd']);
+  assert.match(c.text, /^TRT-100300-EntropyCalibration2\na: 3c010204\nb: 2b8cbccc\nc: 2b8cbccc\nd: 2b8cbccc\n$/);
 });
 
 test('a MinMaxCalibration cache builds INT8 with the MinMax calibrator (the mock, like TensorRT, rejects a mismatched class)', async () => {

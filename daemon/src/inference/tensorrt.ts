@@ -23,7 +23,7 @@ import type { ModelManifest } from '../models/manifest.js';
 import { sha256File } from '../models/install.js';
 import { fromNative, type NativeAddon, type NativeEngine, type NativeInfo, type Precision } from '../native/addon.js';
 import { classifyOnnxModel } from '../native/onnx-qdq.js';
-import { engineFileName, fallbackFromCalibration, keyInputs, modelSupport, planBuild, profilesFor, type BuildPlan, type EngineKeyParts } from '../native/trt-policy.js';
+import { clampCalibrationScales, engineFileName, fallbackFromCalibration, keyInputs, modelSupport, planBuild, profilesFor, type BuildPlan, type EngineKeyParts } from '../native/trt-policy.js';
 import type { InferenceBackend, InferenceSession, SessionOptions } from './backend.js';
 import { EngineCache, timingCacheFileName } from './engine-cache.js';
 import { TrtSession } from './trt-session.js';
@@ -178,7 +178,12 @@ export function createTensorRtBackend(opts: TensorRtOptions): InferenceBackend {
       const support = modelSupport(info, kind);
       if (!support.ok) throw fail('TRT_UNSUPPORTED_MODEL', `${manifest.name}: ${support.reason}`, { file: modelPath, model: manifest.name, kind: kind.kind });
       const calibFile = opts.calibrationDir ? join(opts.calibrationDir, `${manifest.name}.calib`) : null;
-      const calibText = calibFile && existsSync(calibFile) ? readFileSync(calibFile, 'latin1') : null;
+      let calibText = calibFile && existsSync(calibFile) ? readFileSync(calibFile, 'latin1') : null;
+      if (calibText !== null) {
+        const c = clampCalibrationScales(calibText);
+        if (c.clamped.length > 0) logger.warn(`${manifest.name}: calibration cache has scale 0 for ${c.clamped.length} tensors (${c.clamped.slice(0, 3).join(', ')}): using a tiny positive scale`);
+        calibText = c.text;
+      }
       const plan = planBuild(info, {
         requested: sessionOpts.precision ?? opts.precision ?? 'fp16',
         dlaCore: opts.dlaCore ?? null,

@@ -112,6 +112,29 @@ export function calibrationCacheHeader(text: string): { versionCode: number; alg
   return m ? { versionCode: Number(m[1]), algorithm: m[2]! } : null;
 }
 
+/** Scale written for a tensor whose cache scale is 0 or not finite (a calibration `amax` of 0). */
+export const MIN_CALIBRATION_SCALE = 1e-12;
+
+/**
+ * A calibration cache with every zero, negative or non-finite scale replaced by MIN_CALIBRATION_SCALE
+ * (an amax of 0, e.g. a tensor that was always 0 on the calibration set, gives scale 0, which TensorRT
+ * divides by). Returns the text to build with and the tensors that were clamped.
+ */
+export function clampCalibrationScales(text: string): { text: string; clamped: string[] } {
+  const clamped: string[] = [];
+  const dv = new DataView(new ArrayBuffer(4));
+  dv.setFloat32(0, MIN_CALIBRATION_SCALE, false);
+  const tiny = dv.getUint32(0, false).toString(16).padStart(8, '0');
+  const out = text.replace(/^([^\r\n:]+): ([0-9a-fA-F]{8})(\r?)$/gm, (line, name: string, hex: string, cr: string) => {
+    dv.setUint32(0, parseInt(hex, 16), false);
+    const scale = dv.getFloat32(0, false);
+    if (Number.isFinite(scale) && scale > 0) return line;
+    clamped.push(name);
+    return `${name}: ${tiny}${cr}`;
+  });
+  return { text: out, clamped };
+}
+
 export function planBuild(info: NativeInfo, req: PrecisionRequest): BuildPlan {
   const warnings: string[] = [];
   let precision = req.requested;
