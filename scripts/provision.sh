@@ -187,9 +187,15 @@ make_filter "$SRC" >"$TMP/filter"
 rs=(rsync -a --omit-dir-times --delete --filter="merge $TMP/filter" --chown=0:0 --chmod=u+rwX,go+rX,go-w --itemize-changes "$SRC/" "$R$PREFIX/")
 if [ -d "$R$PREFIX" ]; then n=$("${rs[@]}" --dry-run | wc -l); else n=$(rsync -a --omit-dir-times --filter="merge $TMP/filter" --dry-run --itemize-changes "$SRC/" "$TMP/empty/" | wc -l); fi
 if [ "$n" -gt 0 ]; then change "sync $PREFIX from ${TARBALL:-$SRC} ($n entries)"; [ "$DRY" = 1 ] || { mkdir -p "$R$PREFIX"; "${rs[@]}" >/dev/null; }; fi
-GLOVES_SRC="$SRC/dist/daemon/src/cli/main.js"; [ "$DRY" = 1 ] || GLOVES_SRC="$R$PREFIX/dist/daemon/src/cli/main.js"
-# gloves with a clean environment (no operator GLOVES_* leaking in, nothing secret passed).
-gl() { env -i PATH="$PATH" HOME=/ UV_THREADPOOL_SIZE=16 GLOVES_LOG_LEVEL=warn ${MIRROR:+GLOVES_DATA_MIRROR="$MIRROR"} GLOVES_INFERENCE__ENGINE_CACHE_DIR="$R$STATE/engines" node "$GLOVES_SRC" "$@"; }
+PKG=$SRC; [ "$DRY" = 1 ] || PKG=$R$PREFIX
+GLOVES_SRC="$PKG/dist/daemon/src/cli/main.js"
+# gloves with a clean environment (no operator GLOVES_* leaking in, nothing secret passed),
+# the config's paths mapped into --root (GLOVES_* variables override the config file).
+gl() {
+  env -i PATH="$PATH" HOME=/ UV_THREADPOOL_SIZE=16 GLOVES_LOG_LEVEL=warn ${MIRROR:+GLOVES_DATA_MIRROR="$MIRROR"} \
+    GLOVES_MODELS__MANIFEST_DIR="$PKG/models" GLOVES_MODELS__DIR="$R$PREFIX/.models" GLOVES_MATCHING__STATS_DIR="$PKG/models/stats" \
+    GLOVES_INFERENCE__ENGINE_CACHE_DIR="$R$STATE/engines" GLOVES_INFERENCE__CALIBRATION_DIR="$R$STATE/calibration" node "$GLOVES_SRC" "$@"
+}
 
 # --- 3. unit, user, directories --------------------------------------------------------
 sed "s#/opt/gloves#$PREFIX#g" "$SRC/systemd/gloves.service" >"$TMP/unit"

@@ -33,7 +33,8 @@ export const logsCommand: Command = {
       unit: values.unit ?? DEFAULT_UNIT,
       lines,
       follow: values.follow === true,
-      systemdRunning: ctx.env.GLOVES_LOGS_SYSTEMD === '0' ? false : systemdRunning(),
+      // GLOVES_LOGS_SYSTEMD=0|1 overrides the detection (tests, containers with a journal).
+      systemdRunning: ctx.env.GLOVES_LOGS_SYSTEMD ? ctx.env.GLOVES_LOGS_SYSTEMD === '1' : systemdRunning(),
       journalctl: findExecutable('journalctl', ctx.env),
     });
     if (source.kind === 'journal') {
