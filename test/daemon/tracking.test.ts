@@ -67,7 +67,7 @@ test('identity needs minVotes frames of evidence, not one frame', () => {
 test('one confident wrong frame does not rename a track; mixed weak evidence stays pending', () => {
   const t = new Tracker(opts);
   const box: Box = [10, 10, 100, 100];
-  for (let i = 0; i < 4; i++) t.update([obs(box, m(A, 0.8))], i);
+  for (let i = 0; i < 4; i++) t.update([obs(box, m(A, 0.9))], i);
   const v = t.update([obs(box, m(B, 1))], 5)[0]!.identity;
   assert.is(v.kind, 'pet');
   if (v.kind === 'pet') assert.is(v.pet.petId, 'a');
@@ -79,9 +79,70 @@ test('one confident wrong frame does not rename a track; mixed weak evidence sta
 
 test('a stranger becomes unknown from accumulated unknown evidence', () => {
   const e = new Evidence();
-  [m(null, 0.8), m(null, 0.7), m(A, 0.3)].forEach((x) => e.add(x));
+  [m(null, 0.9), m(null, 0.8), m(A, 0.6)].forEach((x) => e.add(x));
   const d = e.decide(opts);
   assert.is(d.kind, 'unknown');
+});
+
+/** A match with calibrated per-pet llrs (what the LLR-calibrated matcher produces). */
+const ml = (llrA: number, llrB: number): MatchResult => {
+  const scores = [{ petId: 'a', score: llrA, llr: llrA }, { petId: 'b', score: llrB, llr: llrB }].sort((x, y) => y.score - x.score);
+  return { pet: scores[0]!.llr > 0 ? (scores[0]!.petId === 'a' ? A : B) : null, confidence: 0.6, scores };
+};
+/** Distinct views: unit vectors far apart (cosine 0), so every frame is informative. */
+const view = (i: number): Float32Array => Float32Array.from({ length: 64 }, (_, k) => (k === i % 64 ? 1 : 0));
+
+test('ten marginal rejections (different views) make a confident unknown; three do not', () => {
+  const e = new Evidence();
+  for (let i = 0; i < 10; i++) {
+    e.add(ml(-0.5, -0.6), { embedding: view(i), timeMs: i * 100 });
+    if (i === 2) assert.is(e.decide(opts).kind, 'pending', 'three marginal frames are not enough');
+  }
+  const d = e.decide(opts);
+  assert.is(d.kind, 'unknown');
+  if (d.kind === 'unknown') assert.ok(d.confidence >= 0.95, String(d.confidence));
+  // And ten marginal accepts make a confident name.
+  const f = new Evidence();
+  for (let i = 0; i < 10; i++) f.add(ml(0.6, -1), { embedding: view(i), timeMs: i * 100 });
+  const n = f.decide(opts);
+  assert.ok(n.kind === 'pet' && n.pet.petId === 'a', JSON.stringify(n));
+});
+
+test('identical frames do not count repeatedly (until the view is old), tiny boxes not at all', () => {
+  const e = new Evidence();
+  const still = view(1);
+  for (let i = 0; i < 30; i++) e.add(ml(-0.9, -1), { embedding: still, timeMs: i * 20 });
+  assert.ok(Math.abs(e.weight - 1) < 1e-9, `30 identical frames within a second weigh ${e.weight}`);
+  assert.is(e.frames, 30);
+  assert.is(e.decide(opts).kind, 'pending', 'one marginal view is not a confident unknown');
+  // A still animal counts again once its view is older than viewTtlMs (1 s): a stranger who stays is announced.
+  for (let s = 1; s <= 4; s++) e.add(ml(-0.9, -1), { embedding: still, timeMs: 600 + s * 1000 });
+  assert.is(e.decide(opts).kind, 'unknown');
+  const tiny = new Evidence();
+  assert.is(tiny.add(ml(3, -3), { box: [0, 0, 10, 10] }), 0);
+  assert.is(tiny.weight, 0);
+});
+
+test('a turned track splits: a new id continues from the recent frames', () => {
+  const t = new Tracker({ ...opts, appearanceGate: 0 });
+  const box: Box = [10, 10, 200, 200];
+  let v = t.update([{ ...obs(box, ml(3, -3)), embedding: view(0) }], 0)[0]!;
+  for (let i = 1; i < 5; i++) v = t.update([{ ...obs(box, ml(3, -3)), embedding: view(i) }], i * 100)[0]!;
+  assert.ok(v.identity.kind === 'pet' && v.identity.pet.petId === 'a');
+  const first = v.id;
+  // Another cat at the same spot: B's evidence in the following views.
+  for (let i = 5; i < 9; i++) v = t.update([{ ...obs(box, ml(-3, 3)), embedding: view(i) }], i * 100)[0]!;
+  assert.is.not(v.id, first, 'split into a new track');
+  assert.ok(v.identity.kind === 'pet' && v.identity.pet.petId === 'b', JSON.stringify(v.identity));
+  assert.not.ok(t.all().some((x) => x.id === first), 'the old track ended');
+  // A single contrary frame does not split.
+  const u = new Tracker({ ...opts, appearanceGate: 0 });
+  let w = u.update([{ ...obs(box, ml(3, -3)), embedding: view(0) }], 0)[0]!;
+  for (let i = 1; i < 5; i++) w = u.update([{ ...obs(box, ml(3, -3)), embedding: view(i) }], i * 100)[0]!;
+  const id = w.id;
+  w = u.update([{ ...obs(box, ml(-3, 3)), embedding: view(6) }], 600)[0]!;
+  w = u.update([{ ...obs(box, ml(3, -3)), embedding: view(7) }], 700)[0]!;
+  assert.is(w.id, id);
 });
 
 test('two tracks in one frame never get the same pet (one-to-one)', () => {

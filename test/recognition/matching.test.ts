@@ -165,7 +165,9 @@ test('the shipped statistics are versioned with the embedder and drive the defau
   const rule = decisionRule(config.matching, st);
   assert.is(rule.threshold, st!.calibration.threshold);
   assert.ok(rule.spreadWeight > 0 && rule.defaultSpread > 0);
-  assert.ok(/cross-validation across cats|CV across cats/.test(st!.calibration.method));
+  assert.ok(/CV across \d+ cats/.test(st!.calibration.method), st!.calibration.method);
+  assert.ok(rule.llr && rule.llr.slope > 0, 'LLR calibration for track evidence');
+  assert.ok(st!.calibration.predicted && st!.calibration.predicted.false_accept <= 0.1, 'the prediction is recorded');
   assert.is(loadStats(join(repoRoot, config.matching.statsDir), `${manifest.name}@000000000000`), undefined);
 });
 

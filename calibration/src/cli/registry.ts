@@ -7,5 +7,6 @@ import { captureCommand } from './commands/capture.js';
 import { calibrationSetCommand } from './commands/calibration-set.js';
 import { quantizeCommand } from './commands/quantize.js';
 import { evaluateCommand } from './commands/evaluate.js';
+import { fitStatsCommand } from './commands/fit-stats.js';
 
-export const trainerCommands: Command[] = [captureCommand, calibrationSetCommand, quantizeCommand, evaluateCommand];
+export const trainerCommands: Command[] = [captureCommand, calibrationSetCommand, quantizeCommand, evaluateCommand, fitStatsCommand];

@@ -1,7 +1,7 @@
 /**
  * Fitting population statistics and calibrating the unknown threshold (pure).
  *
- * Recipe (chosen by cross-validation across cats, see models/stats/fit.ts):
+ * Recipe (chosen by cross-validation across cats, see crossval.ts and `gloves-trainer fit-stats`):
  * centre on the population mean, within-class whitening with shrinkage learned
  * on the population's photos (`fitPopulation`), mean prototype, and a per-pet
  * bar raised by the pet's enrolment spread (matcher.ts).
@@ -15,13 +15,14 @@
  */
 import type { EmbeddedPhoto } from './dataset.js';
 import { enrolmentIndices } from './dataset.js';
-import { evaluateEmbedded, summarize, type QueryOutcome } from './evaluate.js';
-import { enrolmentSpread, type DecisionRule } from './matcher.js';
+import { summarize, type QueryOutcome } from './evaluate.js';
+import type { ScoredQuery } from './crossval.js';
+import { enrolmentSpread } from './matcher.js';
 import { symmetricEigen } from './linalg.js';
 import { applyTransform, type PopulationStats } from './stats.js';
 
 /** Version of the matching recipe; stats files record it. Bump when the transform or rule changes. */
-export const RECIPE = 'whiten-spread/1';
+export const RECIPE = 'whiten-spread/2';
 /** Shrinkage of the within-class scatter, relative to its mean eigenvalue. */
 export const WHITEN_SHRINK = 0.5;
 
@@ -90,7 +91,7 @@ export function fitWhitening(items: readonly EmbeddedPhoto[], shrink: number): N
   return { rank, basis, coef, shrink };
 }
 
-/** Mean and whitening fitted on `items` (an uncalibrated rule; see fit.ts). */
+/** Mean and whitening fitted on `items` (an uncalibrated rule; crossval.ts fitRecipe calibrates it). */
 export function fitPopulation(items: readonly EmbeddedPhoto[], embedderModelId: string, shrink = WHITEN_SHRINK): PopulationStats {
   const mean = populationMean(items);
   return {
@@ -101,21 +102,6 @@ export function fitPopulation(items: readonly EmbeddedPhoto[], embedderModelId: 
     recipe: RECIPE,
     calibration: { threshold: -1, margin: 0, slope: 1, offset: 0, method: 'fitting' },
   };
-}
-
-/**
- * Out-of-fold outcomes with an accept-everything rule (scores are what matter): for
- * each fold of cats, statistics are fitted on the other cats only; all cats are
- * enrolled and the fold's queries are scored.
- */
-export function outOfFold(items: readonly EmbeddedPhoto[], shots: number, folds: number, rule: DecisionRule, embedderModelId: string): QueryOutcome[][] {
-  const pets = [...new Set(items.map((i) => i.pet))].sort();
-  const open = { ...rule, threshold: -Infinity, margin: 0 };
-  return Array.from({ length: folds }, (_, f) => {
-    const inFold = new Set(pets.filter((_, i) => i % folds === f));
-    const st = fitPopulation(items.filter((i) => !inFold.has(i.pet)), embedderModelId);
-    return evaluateEmbedded(items, shots, open, st).filter((o) => inFold.has(o.pet));
-  });
 }
 
 /** The smallest threshold whose false-accept rate on these outcomes is <= target. */
@@ -187,4 +173,61 @@ export function meanSpread(items: readonly EmbeddedPhoto[], shots: number, stats
     return enrolmentSpread(t, NaN);
   }).filter((v) => Number.isFinite(v));
   return vals.reduce((a, b) => a + b, 0) / (vals.length || 1);
+}
+
+/**
+ * Per-pet log-likelihood-ratio calibration: llr(score) = slope * score + offset is the
+ * log of P(score | the query is this pet) / P(score | it is another cat), fitted by
+ * logistic regression with the two classes weighted equally (so the intercept carries
+ * no prior) on out-of-fold (query, pet) pairs: a query against its own pet is a
+ * genuine pair, against every other enrolled pet an impostor pair.
+ */
+export function fitLlr(queries: readonly ScoredQuery[]): { slope: number; offset: number } {
+  const gen: number[] = [];
+  const imp: number[] = [];
+  for (const q of queries) for (const s of q.scores ?? []) (s.petId === q.pet ? gen : imp).push(s.score);
+  if (gen.length === 0 || imp.length === 0) throw new RangeError('fitLlr: needs genuine and impostor pairs');
+  const wg = 0.5 / gen.length;
+  const wi = 0.5 / imp.length;
+  let a = 0;
+  let b = 0;
+  // Newton's method on the weighted logistic loss (2 parameters, convex).
+  for (let it = 0; it < 50; it++) {
+    let ga = 0, gb = 0, haa = 0, hab = 0, hbb = 0;
+    const acc = (x: number, y: number, w: number): void => {
+      const p = 1 / (1 + Math.exp(-(a * x + b)));
+      const h = w * p * (1 - p);
+      ga += w * (p - y) * x;
+      gb += w * (p - y);
+      haa += h * x * x;
+      hab += h * x;
+      hbb += h;
+    };
+    for (const x of gen) acc(x, 1, wg);
+    for (const x of imp) acc(x, 0, wi);
+    const reg = 1e-6;
+    const det = (haa + reg) * (hbb + reg) - hab * hab;
+    if (!(det > 0)) break;
+    const da = ((hbb + reg) * ga - hab * gb) / det;
+    const db = ((haa + reg) * gb - hab * ga) / det;
+    a -= da;
+    b -= db;
+    if (Math.abs(da) + Math.abs(db) < 1e-9) break;
+  }
+  return { slope: Math.round(a * 1000) / 1000, offset: Math.round(b * 1000) / 1000 };
+}
+
+/** Cohort for score normalisation: each training cat's mean transformed photo, unit length (rows x dim). */
+export function fitCohort(items: readonly EmbeddedPhoto[], stats: PopulationStats): { rows: number; data: Float32Array } {
+  const vs = [...new Set(items.map((i) => i.pet))].sort().flatMap((pet) => {
+    const t = items.filter((i) => i.pet === pet && i.embedding).map((i) => applyTransform(i.embedding!, stats));
+    if (t.length === 0) return [];
+    const m = new Float32Array(t[0]!.length);
+    for (const v of t) for (let k = 0; k < m.length; k++) m[k] = m[k]! + v[k]!;
+    return [applyTransform(m, undefined)];
+  });
+  const dim = vs[0]?.length ?? stats.dim;
+  const data = new Float32Array(vs.length * dim);
+  vs.forEach((v, k) => data.set(v, k * dim));
+  return { rows: vs.length, data };
 }

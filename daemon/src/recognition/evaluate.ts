@@ -18,6 +18,7 @@ import { embedderModelId } from './embedder.js';
 import { loadModels, packagePath } from './load.js';
 import { buildPrototypes, decide, decisionRule, scorePets, type DecisionRule } from './matcher.js';
 import { applyTransform, loadStats, type PopulationStats } from './stats.js';
+import { operatingCurve, type Curve } from './curve.js';
 
 export interface EvalResult {
   pets: number;
@@ -34,6 +35,8 @@ export interface QueryOutcome {
   file: string;
   /** Closed-set answer (null = unknown or no detection). */
   closed: string | null;
+  /** Best-scoring pet with all enrolled, whatever the threshold (for the operating curve). */
+  closedBest?: string | null;
   /** Open-set answer with the pet left out. */
   open: string | null;
   detected: boolean;
@@ -42,7 +45,7 @@ export interface QueryOutcome {
   openScores: [number, number] | null;
 }
 
-function splitShots(items: readonly EmbeddedPhoto[], shots: number) {
+export function splitShots(items: readonly EmbeddedPhoto[], shots: number) {
   const byPet = new Map<string, EmbeddedPhoto[]>();
   for (const it of items) byPet.set(it.pet, [...(byPet.get(it.pet) ?? []), it]);
   const enrol = new Map<string, Float32Array[]>();
@@ -64,13 +67,14 @@ export function evaluateEmbedded(items: readonly EmbeddedPhoto[], shots: number,
   return queries.map((q) => {
     if (!q.embedding) return { pet: q.pet, file: q.file, closed: null, open: null, detected: false, closedScores: null, openScores: null };
     const t = applyTransform(q.embedding, stats);
-    const cs = scorePets(t, all, rule);
-    const os = scorePets(t, all.filter((p) => p.petId !== q.pet), rule);
+    const cs = scorePets(t, all, rule, stats);
+    const os = scorePets(t, all.filter((p) => p.petId !== q.pet), rule, stats);
     const two = (s: { score: number }[]): [number, number] => [s[0]?.score ?? -1, s[1]?.score ?? -1];
     return {
       pet: q.pet,
       file: q.file,
       closed: decide(cs, names, rule).pet?.petId ?? null,
+      closedBest: cs[0]?.petId ?? null,
       open: decide(os, names, rule).pet?.petId ?? null,
       detected: true,
       closedScores: two(cs),
@@ -99,7 +103,22 @@ export interface EvaluateDatasetOptions {
   maxPets?: number;
 }
 
-export async function evaluateDataset(opts: EvaluateDatasetOptions): Promise<EvalResult & { outcomes: QueryOutcome[] }> {
+/** Embed a dataset with the configured models (the first `maxPets` pets when given). */
+export async function embedConfiguredDataset(opts: Omit<EvaluateDatasetOptions, 'shots'>): Promise<{ pets: number; items: EmbeddedPhoto[]; embedderModelId: string; stats: PopulationStats | undefined }> {
+  let pets = listDataset(opts.datasetDir);
+  if (opts.maxPets) pets = pets.slice(0, opts.maxPets);
+  const models = await loadModels(opts.config, opts.backend, opts.log);
+  try {
+    const modelId = embedderModelId(models.embedderManifest);
+    const stats = opts.config.matching.population ? loadStats(packagePath(opts.config.matching.statsDir), modelId) : undefined;
+    const items = await embedDataset(pets, models.detector, models.embedder, opts.log);
+    return { pets: pets.length, items, embedderModelId: modelId, stats };
+  } finally {
+    await Promise.all([models.detector.dispose(), models.embedder.dispose()]);
+  }
+}
+
+export async function evaluateDataset(opts: EvaluateDatasetOptions): Promise<EvalResult & Curve & { outcomes: QueryOutcome[] }> {
   const t0 = performance.now();
   const { config, log } = opts;
   let pets = listDataset(opts.datasetDir);
@@ -114,6 +133,7 @@ export async function evaluateDataset(opts: EvaluateDatasetOptions): Promise<Eva
       photos: items.length,
       shots: opts.shots,
       ...summarize(outcomes),
+      ...operatingCurve(outcomes),
       seconds: Math.round((performance.now() - t0) / 100) / 10,
       outcomes,
     };

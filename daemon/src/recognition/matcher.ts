@@ -38,6 +38,17 @@ export interface DecisionRule {
   spreadWeight: number;
   /** Spread used for a pet with a single photo. */
   defaultSpread: number;
+  /** Cohort normalisation against the statistics' cohort: closest N cohort vectors (0/absent = off). */
+  cohortTopN?: number;
+  /** Per-pet log-likelihood ratio llr = slope * score + offset (track evidence); absent = none. */
+  llr?: { slope: number; offset: number };
+}
+
+/** One pet's score for a query; `llr` when the rule is LLR-calibrated. */
+export interface PetScore {
+  petId: string;
+  score: number;
+  llr?: number;
 }
 
 export function decisionRule(cfg: MatchingConfig, stats: PopulationStats | undefined): DecisionRule {
@@ -51,6 +62,8 @@ export function decisionRule(cfg: MatchingConfig, stats: PopulationStats | undef
     offset: cal?.offset ?? FALLBACK.offset,
     spreadWeight: cfg.spreadWeight ?? cal?.spreadWeight ?? FALLBACK.spreadWeight,
     defaultSpread: cal?.defaultSpread ?? FALLBACK.defaultSpread,
+    ...(cal?.cohortTopN ? { cohortTopN: cal.cohortTopN } : {}),
+    ...(cal?.llr && cfg.threshold === undefined && cfg.spreadWeight === undefined ? { llr: cal.llr } : {}),
   };
 }
 
@@ -66,6 +79,28 @@ export interface PetPrototypes {
   vectors: Float32Array[];
   /** Mean pairwise cosine of the pet's transformed photos (rule.defaultSpread for one photo). */
   spread: number;
+  /** Mean and spread of the prototype's closest cohort similarities (cohort normalisation). */
+  cohort?: { mu: number; sd: number };
+}
+
+/** Mean and standard deviation of the `n` largest similarities of `v` to the cohort rows. */
+export function cohortMoments(v: Float32Array, cohort: { rows: number; data: Float32Array }, n: number): { mu: number; sd: number } {
+  const dim = v.length;
+  const sims = new Float64Array(cohort.rows);
+  for (let r = 0; r < cohort.rows; r++) {
+    let s = 0;
+    const o = r * dim;
+    for (let i = 0; i < dim; i++) s += v[i]! * cohort.data[o + i]!;
+    sims[r] = s;
+  }
+  sims.sort();
+  const k = Math.max(1, Math.min(n, sims.length));
+  let mu = 0;
+  for (let i = sims.length - k; i < sims.length; i++) mu += sims[i]!;
+  mu /= k;
+  let vv = 0;
+  for (let i = sims.length - k; i < sims.length; i++) vv += (sims[i]! - mu) ** 2;
+  return { mu, sd: Math.sqrt(vv / k) + 1e-3 };
 }
 
 /** Mean pairwise cosine of unit vectors; `fallback` when fewer than two. */
@@ -84,21 +119,30 @@ export function buildPrototypes(pets: readonly { id: string; name: string; embed
     .map((p) => {
       const t = p.embeddings.map((e) => applyTransform(e, stats));
       const spread = enrolmentSpread(t, rule.defaultSpread);
-      if (rule.prototypes === 'each') return { petId: p.id, name: p.name, vectors: t, spread };
       const m = new Float32Array(t[0]!.length);
       for (const v of t) for (let i = 0; i < m.length; i++) m[i] = m[i]! + v[i]!;
-      return { petId: p.id, name: p.name, vectors: [applyTransform(m, undefined)], spread };
+      const mean = applyTransform(m, undefined);
+      const cohort = rule.cohortTopN && stats?.cohort ? cohortMoments(mean, stats.cohort, rule.cohortTopN) : undefined;
+      return { petId: p.id, name: p.name, vectors: rule.prototypes === 'each' ? t : [mean], spread, ...(cohort ? { cohort } : {}) };
     });
 }
 
-/** Score every pet for one (transformed) query, best first. */
-export function scorePets(q: Float32Array, protos: readonly PetPrototypes[], rule: DecisionRule): { petId: string; score: number }[] {
-  const out = protos.map((p) => {
+/**
+ * Score every pet for one (transformed) query, best first. With cohort normalisation
+ * (rule.cohortTopN and a cohort in `stats`) the score is adaptive symmetric
+ * normalisation: the mean of (s - mu)/sd over the query's and the pet's closest cohort
+ * similarities, s being the spread-adjusted cosine.
+ */
+export function scorePets(q: Float32Array, protos: readonly PetPrototypes[], rule: DecisionRule, stats?: PopulationStats): PetScore[] {
+  const qc = rule.cohortTopN && stats?.cohort ? cohortMoments(q, stats.cohort, rule.cohortTopN) : undefined;
+  const out = protos.map((p): PetScore => {
     const sims = p.vectors.map((v) => dot(q, v)).sort((a, b) => b - a);
     const k = Math.min(rule.topK, sims.length);
     let s = 0;
     for (let i = 0; i < k; i++) s += sims[i]!;
-    return { petId: p.petId, score: s / k - rule.spreadWeight * p.spread };
+    let score = s / k - rule.spreadWeight * p.spread;
+    if (qc && p.cohort) score = 0.5 * ((score - qc.mu) / qc.sd + (score - p.cohort.mu) / p.cohort.sd);
+    return rule.llr ? { petId: p.petId, score, llr: rule.llr.slope * score + rule.llr.offset } : { petId: p.petId, score };
   });
   return out.sort((a, b) => b.score - a.score || (a.petId < b.petId ? -1 : 1));
 }
@@ -106,7 +150,7 @@ export function scorePets(q: Float32Array, protos: readonly PetPrototypes[], rul
 const logistic = (x: number): number => 1 / (1 + Math.exp(-x));
 
 /** The decision on scored pets (pure). */
-export function decide(scores: { petId: string; score: number }[], names: ReadonlyMap<string, string>, rule: DecisionRule): MatchResult {
+export function decide(scores: PetScore[], names: ReadonlyMap<string, string>, rule: DecisionRule): MatchResult {
   const best = scores[0];
   if (!best) return { pet: null, confidence: 1, scores };
   const second = scores[1]?.score ?? -1;
@@ -141,7 +185,7 @@ export function createMatcher(gallery: GalleryView, cfg: MatchingConfig, stats?:
     rule,
     match(embedding) {
       refresh();
-      return decide(scorePets(applyTransform(embedding, st), protos, rule), names, rule);
+      return decide(scorePets(applyTransform(embedding, st), protos, rule, st), names, rule);
     },
   };
 }

@@ -30,6 +30,8 @@ const statsSchema = z.strictObject({
   whitening: z.strictObject({ rank: z.number().int().positive(), basis: z.string(), coef: z.string(), shrink: z.number() }).optional(),
   /** Version of the matching recipe these statistics were fitted for (see calibrate.ts RECIPE). */
   recipe: z.string().optional(),
+  /** Cohort for score normalisation: transformed population photos, base64 (f16) [rows * dim]. */
+  cohort: z.strictObject({ rows: z.number().int().positive(), data: z.string() }).optional(),
   calibration: z.strictObject({
     /** Similarity threshold (after transform) chosen by cross-validation across cats. */
     threshold: z.number(),
@@ -42,6 +44,12 @@ const statsSchema = z.strictObject({
     spreadWeight: z.number().min(0).optional(),
     /** Spread assumed for a pet with a single photo. */
     defaultSpread: z.number().optional(),
+    /** Cohort normalisation: closest N cohort vectors (absent = off). */
+    cohortTopN: z.number().int().positive().optional(),
+    /** Per-pet log-likelihood ratio of a score (track evidence): llr = slope * score + offset. */
+    llr: z.strictObject({ slope: z.number(), offset: z.number() }).optional(),
+    /** What the fitting's nested cross-validation predicts on cats never seen, at this threshold. */
+    predicted: z.strictObject({ false_accept: z.number(), top1: z.number(), target: z.number(), folds: z.number().int() }).optional(),
   }),
 });
 export type StatsDoc = z.output<typeof statsSchema>;
@@ -53,6 +61,7 @@ export interface PopulationStats {
   projection?: { rows: number; data: Float32Array };
   whitening?: { rank: number; basis: Float32Array; coef: Float32Array; shrink: number };
   recipe?: string;
+  cohort?: { rows: number; data: Float32Array };
   calibration: StatsDoc['calibration'];
 }
 
@@ -136,6 +145,11 @@ export function parseStats(obj: unknown, source: string): PopulationStats {
     stats.whitening = { rank: d.whitening.rank, basis, coef, shrink: d.whitening.shrink };
   }
   if (d.recipe) stats.recipe = d.recipe;
+  if (d.cohort) {
+    const data = b64ToF32(d.cohort.data);
+    if (data.length !== d.cohort.rows * d.dim) throw new GlovesError('STATS_INVALID', `population statistics ${source}: cohort size mismatch`, { source });
+    stats.cohort = { rows: d.cohort.rows, data };
+  }
   return stats;
 }
 
@@ -149,6 +163,7 @@ export function serializeStats(s: PopulationStats, provenance: string): StatsDoc
     ...(s.projection ? { projection: { rows: s.projection.rows, data: f32ToB64(s.projection.data) } } : {}),
     ...(s.whitening ? { whitening: { rank: s.whitening.rank, basis: f32ToB64Half(s.whitening.basis), coef: f32ToB64(s.whitening.coef), shrink: s.whitening.shrink } } : {}),
     ...(s.recipe ? { recipe: s.recipe } : {}),
+    ...(s.cohort ? { cohort: { rows: s.cohort.rows, data: f32ToB64Half(s.cohort.data) } } : {}),
     calibration: s.calibration,
   };
 }

@@ -26,8 +26,8 @@ export interface MatchResult {
   pet: Identity | null;
   /** Confidence that `pet` is right (or, for null, that the animal is not enrolled). */
   confidence: number;
-  /** Per-pet scores, best first, for voting across frames. */
-  scores: { petId: string; score: number }[];
+  /** Per-pet scores, best first, for voting across frames; `llr` = calibrated log-likelihood ratio of the score. */
+  scores: { petId: string; score: number; llr?: number }[];
 }
 
 export interface Detector {

@@ -4,14 +4,17 @@
  * given, only if the detection still looks like the track's last sighting:
  * cosine >= `appearanceGate`; so one animal stepping into the spot another just
  * left starts a new track instead of inheriting its identity), accumulates identity
- * evidence per track and names the visible tracks one-to-one (./voting.ts).
+ * evidence per track (calibrated LLR sums over informative frames) and names the
+ * visible tracks one-to-one (./voting.ts). A track whose recent evidence turns
+ * against its decision is split: it ends and a new track id continues from the
+ * recent frames, so presence sees a new animal.
  *
  * Pure and synchronous: the caller passes frame times, so tests drive it directly.
  */
 import type { AnimalLabel, Box, MatchResult } from '../recognition/types.js';
 import { assignMax } from './assignment.js';
 import { iou } from './geometry.js';
-import { Evidence, resolveIdentities, type TrackIdentity, type VoteOptions } from './voting.js';
+import { cosine, Evidence, resolveIdentities, type EvidenceOptions, type TrackIdentity, type VoteOptions } from './voting.js';
 
 export interface TrackerOptions extends VoteOptions {
   /** Minimum IoU for a detection to continue a track. */
@@ -20,6 +23,8 @@ export interface TrackerOptions extends VoteOptions {
   maxMissedFrames: number;
   /** Minimum cosine between a detection's embedding and the track's last one (0 disables). */
   appearanceGate?: number;
+  /** Evidence accumulation settings (defaults: voting.ts EVIDENCE_DEFAULTS). */
+  evidence?: Partial<EvidenceOptions>;
 }
 
 export interface Observation {
@@ -85,43 +90,45 @@ export class Tracker {
     observations.forEach((o, j) => {
       let t = obsToTrack.get(j);
       if (!t) {
-        t = { id: this.nextId++, label: o.label, box: o.box, hits: 0, missed: 0, firstSeenMs: timeMs, lastSeenMs: timeMs, evidence: new Evidence(), identity: { kind: 'pending' }, embedding: undefined };
+        t = this.newTrack(o.label, o.box, timeMs, new Evidence(this.opts.evidence));
         live.push(t);
       }
       t.box = o.box;
       t.hits++;
       t.missed = 0;
       t.lastSeenMs = timeMs;
-      t.evidence.add(o.match);
+      t.evidence.add(o.match, { ...(o.embedding ? { embedding: o.embedding } : {}), box: o.box, timeMs });
       if (o.embedding) t.embedding = o.embedding;
+      if (t.evidence.turned(this.opts)) {
+        // Split: the old track ends here; a new id continues from the recent frames only.
+        const old = t;
+        old.missed = this.opts.maxMissedFrames + 1;
+        t = this.newTrack(o.label, o.box, timeMs, old.evidence.recentOnly());
+        t.hits = t.evidence.frames;
+        t.embedding = old.embedding;
+        live.push(t);
+        seen.add(old);
+      }
       seen.add(t);
       visible.push(t);
     });
     for (const t of live) if (!seen.has(t)) t.missed++;
+    // Split-off originals were marked as ended above.
     this.tracks = live.filter((t) => t.missed <= this.opts.maxMissedFrames);
 
-    const ids = resolveIdentities(visible.map((t) => t.evidence), this.opts);
+    const ids = resolveIdentities(visible.map((t) => t.evidence), this.opts, this.opts.evidence);
     visible.forEach((t, j) => (t.identity = ids[j]!));
     return visible.map((t, j) => view(t, j));
+  }
+
+  private newTrack(label: AnimalLabel, box: Box, timeMs: number, evidence: Evidence): Track {
+    return { id: this.nextId++, label, box, hits: 0, missed: 0, firstSeenMs: timeMs, lastSeenMs: timeMs, evidence, identity: { kind: 'pending' }, embedding: undefined };
   }
 
   /** Every live track (visible or recently missed). */
   all(): TrackView[] {
     return this.tracks.map((t) => view(t, -1));
   }
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) return 0;
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
 }
 
 function view(t: Track, observation: number): TrackView {

@@ -1,96 +1,249 @@
 /**
- * Identity voting: a track's identity comes from the evidence of all its
- * frames, never from one frame.
+ * Identity evidence of a track: a sum of calibrated log-likelihood ratios, never a
+ * mean of confidences, and never one frame alone.
  *
- * Each frame's MatchResult adds its confidence to the candidate it named (a pet,
- * or "unknown" for null). A track is named when it has at least `minVotes`
- * frames and its leading candidate's mean confidence over *all* of the track's
- * frames reaches `minConfidence`; so a pet that wins only some of the frames, or
- * wins them weakly, stays undecided. `resolveIdentities` then makes the naming
- * one-to-one across the tracks visible in a frame.
+ * Each frame's MatchResult carries, per enrolled pet, llr = log P(score | it is this
+ * pet) / P(score | another cat) (fitted out of sample with the population statistics,
+ * see recognition/calibrate.ts fitLlr). A frame adds w * clip(llr) to every pet's
+ * sum, w in [0,1] being how INFORMATIVE the frame is: a box too small to judge adds
+ * nothing, and a view almost identical to one already counted in the last
+ * `viewTtlMs` adds (close to) nothing, so 30 identical frames of a sleeping cat count
+ * about once per `viewTtlMs`, not thirty times. So ten marginal rejections (llr -0.5
+ * each, from ten different views) make a confident unknown, and ten marginal
+ * accepts a confident name.
+ *
+ * Decision (after `minVotes` frames): the leading pet when its sum >= nameLlr and it
+ * leads the runner-up by >= marginLlr; unknown when every pet's sum <= unknownLlr;
+ * else pending. A track whose recent views (the last `window` informative frames)
+ * contradict its decision has TURNED (another cat at the same spot, a scene cut):
+ * the tracker splits it (tracker.ts).
+ *
+ * MatchResults without per-pet llr (a matcher without LLR calibration) count as
+ * logit(confidence) for the named pet (or against every pet for unknown).
  */
 import type { Identity, MatchResult } from '../recognition/types.js';
+import type { Box } from '../recognition/types.js';
 import { assignMax } from './assignment.js';
 
 export interface VoteOptions {
-  /** Frames of evidence before a track may be named (or declared unknown). */
+  /** Frames seen before a track may be named (or declared unknown). */
   minVotes: number;
-  /** Mean per-frame confidence the winner needs, counted over all frames of the track. */
-  minConfidence: number;
+  /** Unused by LLR evidence; kept for configuration compatibility. */
+  minConfidence?: number;
 }
+
+export interface EvidenceOptions {
+  nameLlr: number;
+  unknownLlr: number;
+  marginLlr: number;
+  /** Per-frame llr is clipped to [-clip, clip]: no single frame decides. */
+  clip: number;
+  /** Raw-embedding cosine to a counted view: <= novelLo counts fully, >= novelHi not at all. */
+  novelLo: number;
+  novelHi: number;
+  /** A counted view is forgotten after this long (a still animal counts again). */
+  viewTtlMs: number;
+  /** Boxes with a side below this many pixels are not informative. */
+  minBoxSide: number;
+  /** Informative frames in the recent window used to detect a turned track. */
+  window: number;
+}
+
+export const EVIDENCE_DEFAULTS: EvidenceOptions = {
+  nameLlr: 3,
+  unknownLlr: -3,
+  marginLlr: 2,
+  clip: 4,
+  novelLo: 0.9,
+  novelHi: 0.99,
+  viewTtlMs: 1000,
+  minBoxSide: 24,
+  window: 3,
+};
 
 export type TrackIdentity =
   | { kind: 'pending' }
   | { kind: 'pet'; pet: Identity; confidence: number }
   | { kind: 'unknown'; confidence: number };
 
+export interface FrameInfo {
+  /** L2-normalised raw embedding (novelty); absent = always a new view. */
+  embedding?: Float32Array;
+  box?: Box;
+  timeMs?: number;
+}
+
+/** One frame's contribution: `base` to every pet, plus `delta` for the listed pets. */
+interface Contribution {
+  match: MatchResult;
+  info: FrameInfo;
+  weight: number;
+  base: number;
+  delta: Map<string, number>;
+}
+
+const logit = (p: number): number => Math.log(p / (1 - p));
+const logistic = (x: number): number => 1 / (1 + Math.exp(-x));
+
+/** Per-pet clipped llrs of one match: a default for unlisted pets and the listed ones. */
+export function frameLlrs(match: MatchResult, clip: number): { base: number; pets: Map<string, number> } {
+  const c = (x: number): number => (Number.isFinite(x) ? Math.max(-clip, Math.min(clip, x)) : 0);
+  const pets = new Map<string, number>();
+  const listed = match.scores.filter((s) => s.llr !== undefined);
+  if (listed.length > 0) {
+    for (const s of listed) pets.set(s.petId, c(s.llr!));
+    // A pet the matcher did not score (enrolled since) gets the least favourable listed value.
+    return { base: Math.min(0, ...pets.values()), pets };
+  }
+  const conf = Math.min(1 - 1e-6, Math.max(1e-6, Number.isFinite(match.confidence) ? match.confidence : 0.5));
+  if (!match.pet) return { base: c(-logit(conf)), pets };
+  pets.set(match.pet.petId, c(logit(conf)));
+  return { base: c(-logit(conf)), pets };
+}
+
 export class Evidence {
+  /** Frames added (informative or not). */
   frames = 0;
-  unknown = 0;
-  readonly pets = new Map<string, { pet: Identity; weight: number }>();
+  /** Sum of informative weights. */
+  weight = 0;
+  private base = 0;
+  private readonly delta = new Map<string, number>();
+  readonly names = new Map<string, Identity>();
+  private views: { e: Float32Array; t: number }[] = [];
+  private recent: Contribution[] = [];
+  private readonly o: EvidenceOptions;
 
-  add(match: MatchResult): void {
-    this.frames++;
-    const c = clamp01(match.confidence);
-    if (match.pet) {
-      const cur = this.pets.get(match.pet.petId);
-      if (cur) cur.weight += c;
-      else this.pets.set(match.pet.petId, { pet: match.pet, weight: c });
-    } else {
-      this.unknown += c;
+  constructor(opts: Partial<EvidenceOptions> = {}) {
+    this.o = { ...EVIDENCE_DEFAULTS, ...opts };
+  }
+
+  /** How informative a frame is, in [0,1] (records it as a counted view when it counts). */
+  informative(info: FrameInfo): number {
+    const b = info.box;
+    if (b && Math.min(b[2] - b[0], b[3] - b[1]) < this.o.minBoxSide) return 0;
+    const e = info.embedding;
+    if (!e) return 1;
+    const t = info.timeMs ?? 0;
+    this.views = this.views.filter((v) => t - v.t < this.o.viewTtlMs && t >= v.t);
+    let maxCos = -1;
+    for (const v of this.views) maxCos = Math.max(maxCos, cosine(v.e, e));
+    const w = Math.max(0, Math.min(1, (this.o.novelHi - maxCos) / (this.o.novelHi - this.o.novelLo)));
+    if (w > 0) {
+      this.views.push({ e, t });
+      if (this.views.length > 16) this.views.shift();
     }
+    return w;
   }
 
-  /** Mean confidence that the track is this pet (0 when never voted for). */
-  petConfidence(petId: string): number {
-    return this.frames === 0 ? 0 : (this.pets.get(petId)?.weight ?? 0) / this.frames;
+  /** Add one frame; returns its informative weight. */
+  add(match: MatchResult, info: FrameInfo = {}): number {
+    this.frames++;
+    if (match.pet) this.names.set(match.pet.petId, match.pet);
+    const w = this.informative(info);
+    if (w <= 0) return 0;
+    const { base, pets } = frameLlrs(match, this.o.clip);
+    const delta = new Map<string, number>();
+    for (const [id, v] of pets) delta.set(id, v - base);
+    this.apply(w, base, delta);
+    this.recent.push({ match, info, weight: w, base, delta });
+    if (this.recent.length > this.o.window) this.recent.shift();
+    return w;
   }
 
-  unknownConfidence(): number {
-    return this.frames === 0 ? 0 : this.unknown / this.frames;
+  private apply(w: number, base: number, delta: ReadonlyMap<string, number>): void {
+    this.weight += w;
+    this.base += w * base;
+    for (const [id, d] of delta) this.delta.set(id, (this.delta.get(id) ?? 0) + w * d);
   }
 
-  /** The track's own decision, ignoring the other tracks. */
+  /** Summed llr that the track is this pet. */
+  petLlr(petId: string): number {
+    return this.base + (this.delta.get(petId) ?? 0);
+  }
+
+  /** Pets ranked by summed llr (only pets some frame named or scored). */
+  ranked(): { petId: string; llr: number }[] {
+    return [...this.delta.keys()].map((petId) => ({ petId, llr: this.petLlr(petId) })).sort((a, b) => b.llr - a.llr);
+  }
+
   decide(opts: VoteOptions): TrackIdentity {
-    if (this.frames < opts.minVotes) return { kind: 'pending' };
-    let best: { pet: Identity; weight: number } | undefined;
-    for (const p of this.pets.values()) if (!best || p.weight > best.weight) best = p;
-    const petConf = best ? best.weight / this.frames : 0;
-    const unkConf = this.unknownConfidence();
-    if (best && petConf >= unkConf && petConf >= opts.minConfidence) return { kind: 'pet', pet: best.pet, confidence: petConf };
-    if (unkConf > petConf && unkConf >= opts.minConfidence) return { kind: 'unknown', confidence: unkConf };
-    return { kind: 'pending' };
+    return decideSums(this.frames, this.ranked(), this.base, this.names, opts, this.o);
+  }
+
+  /** True when the recent window alone reaches a decided identity that contradicts the whole track's. */
+  turned(opts: VoteOptions): boolean {
+    if (this.recent.length < this.o.window) return false;
+    const whole = this.decide(opts);
+    if (whole.kind === 'pending') return false;
+    const r = this.recentOnly();
+    const now = decideSums(Infinity, r.ranked(), r.base, this.names, opts, this.o);
+    if (now.kind === 'pending') return false;
+    return now.kind !== whole.kind || (now.kind === 'pet' && whole.kind === 'pet' && now.pet.petId !== whole.pet.petId);
+  }
+
+  /** A fresh Evidence holding only the recent window (the split-off track's start). */
+  recentOnly(): Evidence {
+    const e = new Evidence(this.o);
+    for (const c of this.recent) {
+      e.frames++;
+      e.apply(c.weight, c.base, c.delta);
+      e.recent.push(c);
+      if (c.match.pet) e.names.set(c.match.pet.petId, c.match.pet);
+      if (c.info.embedding) e.views.push({ e: c.info.embedding, t: c.info.timeMs ?? 0 });
+    }
+    return e;
   }
 }
 
+function decideSums(frames: number, ranked: { petId: string; llr: number }[], base: number, names: ReadonlyMap<string, Identity>, opts: VoteOptions, o: EvidenceOptions): TrackIdentity {
+  if (frames < opts.minVotes) return { kind: 'pending' };
+  const best = ranked[0];
+  const second = ranked[1]?.llr ?? base;
+  if (best && best.llr >= o.nameLlr && best.llr - second >= o.marginLlr) {
+    return { kind: 'pet', pet: names.get(best.petId) ?? { petId: best.petId, name: best.petId }, confidence: round3(logistic(best.llr)) };
+  }
+  const top = best ? Math.max(best.llr, base) : base;
+  if (top <= o.unknownLlr) return { kind: 'unknown', confidence: round3(logistic(-top)) };
+  return { kind: 'pending' };
+}
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
 /**
- * One-to-one naming of simultaneously visible tracks: maximises the summed
- * per-pet confidence so two tracks never get the same pet. A track that loses
- * its pet to a stronger track falls back to its next admissible pet, else to
- * `pending` (it may well be that pet, so it is not declared unknown).
+ * One-to-one naming of simultaneously visible tracks: maximises the summed per-pet
+ * llr so two tracks never get the same pet. A track that loses its pet to a stronger
+ * track falls back to its next pet that clears the bar, else to `pending` (it may
+ * well be that pet, so it is not declared unknown).
  */
-export function resolveIdentities(evidence: readonly Evidence[], opts: VoteOptions): TrackIdentity[] {
+export function resolveIdentities(evidence: readonly Evidence[], opts: VoteOptions, eo: Partial<EvidenceOptions> = {}): TrackIdentity[] {
+  const o = { ...EVIDENCE_DEFAULTS, ...eo };
   const own = evidence.map((e) => e.decide(opts));
-  const candidates = new Map<string, Identity>();
-  evidence.forEach((e, i) => {
-    if (own[i]!.kind !== 'pet') return;
-    for (const { pet } of e.pets.values()) candidates.set(pet.petId, pet);
-  });
-  const pets = [...candidates.values()];
-  if (pets.length === 0) return own;
   const rows = own.map((d, i) => (d.kind === 'pet' ? i : -1)).filter((i) => i >= 0);
-  const scores = rows.map((i) => pets.map((p) => evidence[i]!.petConfidence(p.petId)));
-  const pairs = assignMax(scores, opts.minConfidence);
+  if (rows.length < 2) return own;
+  const candidates = new Map<string, Identity>();
+  for (const i of rows) for (const [id, pet] of evidence[i]!.names) candidates.set(id, pet);
+  for (const i of rows) {
+    const d = own[i]!;
+    if (d.kind === 'pet') candidates.set(d.pet.petId, d.pet);
+  }
+  const pets = [...candidates.values()];
+  const scores = rows.map((i) => pets.map((p) => evidence[i]!.petLlr(p.petId)));
+  const pairs = assignMax(scores, o.nameLlr);
   const out = own.slice();
   for (const i of rows) out[i] = { kind: 'pending' };
-  for (const { row, col, score } of pairs) {
-    const i = rows[row]!;
-    // The reassigned pet must still beat the track's unknown evidence.
-    if (score >= evidence[i]!.unknownConfidence()) out[i] = { kind: 'pet', pet: pets[col]!, confidence: score };
-  }
+  for (const { row, col, score } of pairs) out[rows[row]!] = { kind: 'pet', pet: pets[col]!, confidence: round3(logistic(score)) };
   return out;
 }
 
-function clamp01(x: number): number {
-  return Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0;
+export function cosine(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return 0;
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
 }
