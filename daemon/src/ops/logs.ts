@@ -2,7 +2,7 @@
  * Where the service's logs are: the journal when systemd runs (`journalctl -u gloves`),
  * else the log file the non-systemd start writes (/var/log/gloves/gloves.log, rotated
  * by /etc/logrotate.d/gloves with copytruncate). `tailFile` follows a file across
- * rotation: a new inode (rename) or a shorter file (truncate) starts from its beginning.
+ * rotation: a new inode (rename) or a truncated file (copytruncate) is read from its beginning.
  */
 import { accessSync, closeSync, constants, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -62,7 +62,11 @@ export function lastLines(text: string, n: number): string[] {
 }
 
 function readRange(file: string, start: number, end: number): string {
-  if (end <= start) return '';
+  return readBytes(file, start, end).toString('utf8');
+}
+
+function readBytes(file: string, start: number, end: number): Buffer {
+  if (end <= start) return Buffer.alloc(0);
   const fd = openSync(file, 'r');
   try {
     const buf = Buffer.alloc(end - start);
@@ -72,7 +76,7 @@ function readRange(file: string, start: number, end: number): string {
       if (r === 0) break;
       got += r;
     }
-    return buf.subarray(0, got).toString('utf8');
+    return buf.subarray(0, got);
   } finally {
     closeSync(fd);
   }
@@ -103,6 +107,9 @@ export async function tailFile(file: string, o: TailOptions): Promise<void> {
   if (!o.follow) return;
   let ino = st.ino;
   let pos = st.size;
+  // The last bytes read: when the file no longer holds them at the same offset, it was
+  // truncated and rewritten between two polls (copytruncate) and is read from the start.
+  let seen = readBytes(file, Math.max(0, pos - 64), pos);
   let stop = false;
   void o.until?.then(() => (stop = true));
   while (!stop) {
@@ -113,13 +120,16 @@ export async function tailFile(file: string, o: TailOptions): Promise<void> {
     } catch {
       continue; // between rename and re-create during rotation
     }
-    if (now.ino !== ino || now.size < pos) {
+    if (now.ino !== ino || now.size < pos || (seen.length > 0 && !readBytes(file, pos - seen.length, pos).equals(seen))) {
       ino = now.ino;
       pos = 0;
     }
     if (now.size > pos) {
       o.write(readRange(file, pos, now.size));
       pos = now.size;
+      seen = readBytes(file, Math.max(0, pos - 64), pos);
+    } else if (pos === 0) {
+      seen = Buffer.alloc(0);
     }
   }
 }
