@@ -114,7 +114,7 @@ test('a corrupted model file fails its sha256; inference is skipped', async () =
   for (const f of readdirSync(modelsDir)) if (f.endsWith('.onnx')) copyFileSync(join(modelsDir, f), join(copy, f));
   const victim = join(copy, 'yolox_nano_416_coco.onnx');
   const bytes = readFileSync(victim);
-  bytes[bytes.length >> 1] ^= 0xff;
+  bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0xff;
   writeFileSync(victim, bytes);
   const r = await doctor(writeConfig('corrupt', { models: { dir: copy } }));
   const m = row(r, 'models');
