@@ -126,7 +126,8 @@ export class Evidence {
     const t = info.timeMs ?? 0;
     this.views = this.views.filter((v) => t - v.t < this.o.viewTtlMs && t >= v.t);
     let maxCos = -1;
-    for (const v of this.views) maxCos = Math.max(maxCos, cosine(v.e, e));
+    // Embeddings are L2-normalised (Embedder contract): cosine is the dot product.
+    for (const v of this.views) maxCos = Math.max(maxCos, dot(v.e, e));
     const w = Math.max(0, Math.min(1, (this.o.novelHi - maxCos) / (this.o.novelHi - this.o.novelLo)));
     if (w > 0) {
       this.views.push({ e, t });
@@ -233,6 +234,13 @@ export function resolveIdentities(evidence: readonly Evidence[], opts: VoteOptio
   for (const i of rows) out[i] = { kind: 'pending' };
   for (const { row, col, score } of pairs) out[rows[row]!] = { kind: 'pet', pet: pets[col]!, confidence: round3(logistic(score)) };
   return out;
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return 0;
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
 }
 
 export function cosine(a: Float32Array, b: Float32Array): number {
