@@ -3,7 +3,7 @@ import { parseCommandArgs, parsePositiveInt, requireString } from '../args.js';
 import { loadConfig } from '../../config/load.js';
 import { UsageError } from '../../errors.js';
 import { createBackend } from '../../inference/select.js';
-import { crossValidate, DEFAULT_RECIPE, petsOf } from '../../recognition/crossval.js';
+import { crossValidate, DEFAULT_RECIPE } from '../../recognition/crossval.js';
 import { embedConfiguredDataset, evaluateDataset } from '../../recognition/evaluate.js';
 import { evaluateSequences } from '../../recognition/sequences.js';
 
@@ -57,7 +57,6 @@ export const evalCommand: Command = {
     }
     const t0 = performance.now();
     const d = await embedConfiguredDataset(base);
-    petsOf(d.items); // fold count is validated against the pets by crossValidate
     const cv = crossValidate(d.items, d.embedderModelId, folds, { ...DEFAULT_RECIPE, shots });
     const seq = seqL === undefined ? undefined : evaluateSequences(cv, seqL);
     print({
