@@ -96,7 +96,7 @@ export function checkModels(config: GlovesConfig): { check: CheckResult; models:
   return { check: result('models', 'ok', `${v.detector.manifest.name} and ${v.embedder.manifest.name}: sha256 verified (${modelsDir})`), models: v };
 }
 
-/** Loads each model on the configured backend; reports TensorRT, CUDA and compute capability where present. */
+/** Loads each model on its backend (per model under `auto`); reports TensorRT, CUDA and compute capability where present. */
 export async function checkInference(config: GlovesConfig, models: VerifiedModels, log: Logger): Promise<CheckResult> {
   let facts = 'native addon not built';
   let reason = 'configured';
@@ -119,12 +119,12 @@ export async function checkInference(config: GlovesConfig, models: VerifiedModel
     try {
       const s = await backend.load(m.manifest, m.file, { threads: config.inference.threads, precision: config.inference.precision });
       await s.dispose();
-      loaded.push(`${m.manifest.task} ${Math.round(performance.now() - t0)} ms`);
+      loaded.push(`${m.manifest.task} on ${s.backend} in ${Math.round(performance.now() - t0)} ms`);
     } catch (err) {
       return fromError('inference', err, {}, `${backend.name} cannot load ${m.manifest.name}: reinstall the models, or try inference.backend: onnxruntime`);
     }
   }
-  return result('inference', 'ok', `${backend.name} (${reason}): loaded ${loaded.join(', ')}; ${facts}`);
+  return result('inference', 'ok', `${backend.name} (${reason}): ${loaded.join(', ')}; ${facts}`);
 }
 
 /** Connects to the broker once, with the configured credentials and TLS, under a client id of its own. */
