@@ -164,6 +164,8 @@ if [ -n "$TARBALL" ]; then
   mkdir "$TMP/src"; tar -xzf "$TARBALL" -C "$TMP/src" || die "--from-tarball: $TARBALL is not a gzip tarball" 2
   SRC=$(dirname "$(find "$TMP/src" -maxdepth 2 -name package.json | head -1)")
   [ -f "$SRC/package.json" ] && [ -d "$SRC/dist" ] || die "--from-tarball: $TARBALL holds no built Gloves (package.json, dist/)" 2
+  built_for=$(sed -n 's/.* on \([^ ]*\)$/\1/p' "$SRC/.gloves-release" 2>/dev/null)
+  [ -z "$built_for" ] || [ "$built_for" = "$(uname -m)" ] || die "--from-tarball: $TARBALL was built for $built_for, this machine is $(uname -m) (native modules differ): pack it on a $(uname -m) machine" 2
 else
   SRC=$(cd "$HERE/.." && pwd)
   if [ ! -d "$SRC/dist" ] || [ ! -d "$SRC/node_modules" ] || [ ! -f "$SRC/build/Release/gloves_native.node" ]; then
