@@ -9,7 +9,7 @@ import type { Command } from '../command.js';
 import { parseCommandArgs, parsePositiveInt } from '../args.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import { loadConfig } from '../../config/load.js';
-import { CameraError, createFrameSource, drainCameraPipelines, type FrameSource } from '../../camera/index.js';
+import { CameraError, createFrameSource, drainCameraPipelines, isLive, parseSourceUri, type FrameSource } from '../../camera/index.js';
 
 export interface ProbeReport {
   uri: string;
@@ -200,6 +200,8 @@ export function formatReport(r: ProbeReport): string[] {
     lines.push(`error   [${r.error.code}] ${r.error.message}`);
     const hint = HINTS[r.error.code];
     if (hint) lines.push(`hint    ${hint}`);
+    // The probe stops at the first loss; the operator should know the service does not.
+    if (r.frames > 0 && isLive(parseSourceUri(r.uri))) lines.push('note    the probe stops here; `gloves run` keeps reconnecting to a live camera (backoff up to camera.reconnect.maxMs)');
   }
   const verdict: Record<ProbeReport['ended'], string> = {
     frames: 'OK: the camera works',
