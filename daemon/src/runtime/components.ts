@@ -71,7 +71,8 @@ export class Lifecycle {
         throw new ComponentError(code === 'INTERNAL' ? 'COMPONENT_FAILED' : code, `${c.name}: ${message}`, { ...details, component: c.name }, { cause: err });
       }
       this.started.push(c);
-      this.log.info(`started ${c.name}`, { ms: Math.round(performance.now() - t0) });
+      // RSS after each component: what each one costs in memory, from the log alone.
+      this.log.info(`started ${c.name}`, { ms: Math.round(performance.now() - t0), rssMB: Math.round(process.memoryUsage.rss() / 1e5) / 10 });
     }
     return !this.stopRequested;
   }

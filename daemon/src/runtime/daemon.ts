@@ -1,38 +1,29 @@
 /**
- * The composition root of `gloves run`.
- *
- * Components start in order (camera, recognition = detection + embedding +
- * gallery, tracking + voting, presence + outbox, MQTT) and stop in reverse
- * (./components.ts). Once all are up the frame loop runs and READY=1 is sent;
- * the loop pings the systemd watchdog after each frame, so a stalled pipeline
- * stops the pings; the periodic tick also pings while the camera is
- * legitimately without frames (reconnecting, or a finished file source), see
- * ./watchdog.ts for how that is told apart from a stuck frame. `done` settles
- * when the daemon must exit: a fatal camera error, persistent inference
- * failures, or the end of a file source with `exitAtEnd`. A stop() during
- * start() waits for the component being started and stops what was started.
+ * The daemon of `gloves run`: its parts are all built up front by
+ * ./wiring.ts (constructors do no I/O); start() runs their components in
+ * order (camera, recognition, tracking, presence + outbox, MQTT) and stop()
+ * in reverse (./components.ts). Once all are up the frame loop runs and
+ * READY=1 is sent; the loop pings the systemd watchdog after each frame, so a
+ * stalled pipeline stops the pings; the periodic tick also pings while the
+ * camera is legitimately without frames (reconnecting, or a finished file
+ * source), see ./watchdog.ts. `done` settles when the daemon must exit: a
+ * fatal camera error, persistent inference failures, or the end of a file
+ * source with `exitAtEnd`. A stop() during start() waits for the component
+ * being started and stops what was started. The daemon owns the policies
+ * between parts: camera loss (log once, summarise, blind presence) and the
+ * periodic summary line.
  */
-import { join, resolve as resolvePath } from 'node:path';
-import { readFileSync } from 'node:fs';
 import type { GlovesConfig } from '../config/schema.js';
 import { GlovesError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { createFrameSource, drainCameraPipelines, type Frame, type FrameSource } from '../camera/index.js';
-import { createBackend } from '../inference/select.js';
-import { openRecognizer, type Recognizer } from '../recognition/index.js';
-import { Tracker } from '../tracking/tracker.js';
-import { Presence, type PresenceUpdate } from '../presence/presence.js';
-import { PetStateStore, storedStates, type StoredPets } from '../presence/store.js';
-import { Outbox } from '../events/outbox.js';
-import { MqttConnection } from '../mqtt/connection.js';
-import { MqttBridge } from '../mqtt/bridge.js';
+import type { Frame } from '../camera/index.js';
+import type { PresenceUpdate } from '../presence/presence.js';
 import { SystemdNotifier } from '../systemd/notify.js';
-import { packageRoot } from '../util/paths.js';
-import { Lifecycle, type Component } from './components.js';
-import { FrameProcessor, type FrameResult } from './frame-processor.js';
-import { Outputs } from './outputs.js';
+import type { CameraHealthView } from './camera-health.js';
+import { Lifecycle } from './components.js';
+import type { FrameResult } from './frame-processor.js';
 import { tickMayPingWatchdog, type LoopPhase } from './watchdog.js';
-import { CameraHealth, type CameraHealthView } from './camera-health.js';
+import { wireDaemon, type DaemonParts } from './wiring.js';
 
 export interface DaemonOptions {
   env: NodeJS.ProcessEnv;
@@ -59,13 +50,8 @@ export class Daemon {
   private readonly log: Logger;
   private readonly opts: DaemonOptions;
   private readonly notifier: SystemdNotifier;
-  private lifecycle: Lifecycle | null = null;
-  private source: FrameSource | null = null;
-  private recognizer: Recognizer | null = null;
-  private tracker: Tracker | null = null;
-  private presence: Presence | null = null;
-  private outputs: Outputs | null = null;
-  private bridge: MqttBridge | null = null;
+  private readonly parts: DaemonParts;
+  private readonly lifecycle: Lifecycle;
   private loop: Promise<void> | null = null;
   private ticker: NodeJS.Timeout | null = null;
   private stopRequested = false;
@@ -76,7 +62,6 @@ export class Daemon {
   /** Settles once with the reason the daemon should exit. */
   readonly done: Promise<DaemonExit>;
   readonly counters = { frames: 0, failedFrames: 0, events: 0 };
-  private readonly camera: CameraHealth;
   private lastSummaryMs = performance.now();
   private framesAtSummary = 0;
 
@@ -86,120 +71,31 @@ export class Daemon {
     this.opts = opts;
     this.notifier = opts.notifier ?? new SystemdNotifier(opts.env, log.child('systemd'));
     this.done = new Promise((resolve) => (this.settle = resolve));
-    this.camera = new CameraHealth(new Date().toISOString());
+    this.parts = wireDaemon(config, log, {
+      cameraOverrides: opts.cameraOverrides,
+      notifier: this.notifier,
+      onCameraLost: (attempt, delayMs, error) => this.onCameraLost(attempt, delayMs, error),
+      onCameraBack: (attempts) => this.onCameraBack(attempts),
+    });
+    this.lifecycle = new Lifecycle(this.parts.components, log);
   }
 
   /** What the daemon knows about itself now: camera availability, counters, memory. */
   health(): { camera: CameraHealthView; frames: number; failedFrames: number; events: number; memory: NodeJS.MemoryUsage } {
-    return { camera: this.camera.view(performance.now()), ...this.counters, memory: process.memoryUsage() };
+    return { camera: this.parts.camera.view(performance.now()), ...this.counters, memory: process.memoryUsage() };
   }
 
   async start(): Promise<void> {
     // A signal before start(): nothing may start any more.
     if (this.stopRequested) return;
-    const c = this.config;
-    const stateDir = resolvePath(c.device.stateDir);
-    const snapshotsDir = join(stateDir, 'snapshots');
-    const store = new PetStateStore(stateDir, this.log.child('state'));
-    const outbox = new Outbox(stateDir, this.log.child('outbox'));
-    const conn = new MqttConnection(c.mqtt, c.device.id, this.log.child('mqtt'));
-    let leftovers: StoredPets = {};
-
-    const components: Component[] = [
-      {
-        name: 'camera',
-        start: async () => {
-          const src = createFrameSource({ ...c.camera, ...this.opts.cameraOverrides }, { log: this.log.child('camera') });
-          // Non-fatal errors are reported through 'reconnecting': once when the camera is lost, then in the summary.
-          src.on('error', ({ error, fatal }) => this.log[fatal ? 'error' : 'debug'](`camera: ${error.message}`, { code: error.code, fatal }));
-          src.on('reconnecting', ({ attempt, delayMs, error }) => this.onCameraLost(attempt, delayMs, error));
-          src.on('reconnected', ({ attempts }) => this.onCameraBack(attempts));
-          this.source = src;
-          await src.start();
-        },
-        stop: async () => {
-          await this.source?.stop();
-          drainCameraPipelines();
-        },
-      },
-      {
-        name: 'recognition',
-        start: async () => {
-          const log = this.log.child('recognition');
-          // Engine builds before READY=1 take minutes on a Jetson: keep the start job alive.
-          const backend = createBackend(c.inference, log, this.notifier.buildHeartbeat());
-          this.recognizer = await openRecognizer({ config: c, log, backend });
-          const pets = this.recognizer.gallery.pets();
-          if (pets.length === 0) log.warn('the gallery has no pets: every animal will be unknown', { gallery: c.gallery.dir });
-          log.info('models and gallery loaded', { backend: backend.name, pets: pets.map((p) => p.name) });
-        },
-        stop: async () => {
-          await this.recognizer?.dispose();
-        },
-      },
-      {
-        name: 'tracking',
-        start: async () => {
-          this.tracker = new Tracker({ ...c.tracking });
-        },
-        stop: async () => {},
-      },
-      {
-        name: 'presence',
-        start: async () => {
-          const saved = store.load();
-          const pets = this.recognizer!.gallery.pets().map((p) => ({ petId: p.id, name: p.name }));
-          const enrolled = new Set(pets.map((p) => p.petId));
-          leftovers = Object.fromEntries(Object.entries(saved).filter(([id]) => !enrolled.has(id)));
-          const presence = new Presence({ awayAfterMs: c.tracking.awayAfterSeconds * 1000, unknownCooldownMs: c.tracking.unknownCooldownSeconds * 1000, camera: c.camera.name });
-          presence.restore(pets, storedStates(saved), performance.now());
-          if (this.camera.lost) presence.blind(performance.now());
-          this.presence = presence;
-          outbox.open();
-        },
-        stop: async () => {
-          this.outputs?.persist();
-          outbox.close();
-        },
-      },
-      {
-        name: 'mqtt',
-        start: async () => {
-          const presence = this.presence!;
-          const bridge = new MqttBridge(
-            conn,
-            outbox,
-            {
-              discovery: c.mqtt.discovery ? { ...conn.topics, deviceName: c.device.name, swVersion: version(), configurationUrl: undefined } : null,
-              snapshotsDir,
-              states: () => presence.states(),
-              onRemoved: (id) => this.outputs?.forget(id),
-              camera: () => ({ name: c.camera.name, state: this.camera.state() }),
-            },
-            this.log.child('mqtt'),
-          );
-          bridge.setPets(presence.pets(), Object.keys(leftovers));
-          this.bridge = bridge;
-          this.outputs = new Outputs({ presence, bridge, store, leftovers }, { camera: c.camera.name, stateRefreshMs: c.tracking.stateRefreshSeconds * 1000, snapshotIntervalMs: c.tracking.snapshotIntervalSeconds * 1000, snapshotsDir }, this.log.child('presence'));
-          this.outputs.persist();
-          await bridge.start();
-        },
-        stop: async () => {
-          await this.bridge?.stop();
-        },
-      },
-    ];
-
-    this.lifecycle = new Lifecycle(components, this.log);
     const complete = await this.lifecycle.start();
     // A signal arrived while starting: stop() waited for the lifecycle and stops what started.
     if (!complete || this.stopRequested) return;
-    const r = this.recognizer!;
-    const processor = new FrameProcessor({ detector: r.detector, embedder: r.embedder, matcher: r.matcher, tracker: this.tracker! });
-    this.loop = this.frameLoop(processor).catch((err: unknown) => this.fail('frame loop crashed', err));
+    this.loop = this.frameLoop().catch((err: unknown) => this.fail('frame loop crashed', err));
     this.ticker = setInterval(() => this.tick(), 500);
+    const c = this.config;
     this.notifier.ready(`watching ${c.camera.name}`);
-    this.log.info('ready', { camera: c.camera.uri, device: c.device.id, pets: this.presence!.pets().length });
+    this.log.info('ready', { camera: c.camera.uri, device: c.device.id, pets: this.parts.presence.pets().length });
   }
 
   /** Ends the loop, then stops the components in reverse order. Idempotent; safe during start(). */
@@ -215,14 +111,14 @@ export class Daemon {
     this.wake?.();
     if (this.ticker) clearInterval(this.ticker);
     await this.loop;
-    const failed = (await this.lifecycle?.stop()) ?? [];
+    const failed = await this.lifecycle.stop();
     await this.notifier.close();
     this.settle({ code: failed.length > 0 ? 1 : 0, reason: 'stopped' });
     this.log.info('stopped', failed.length > 0 ? { failedToStop: failed } : {});
   }
 
-  private async frameLoop(processor: FrameProcessor): Promise<void> {
-    const src = this.source!;
+  private async frameLoop(): Promise<void> {
+    const { source: src, processor, presence, outputs } = this.parts;
     let failures = 0;
     while (!this.stopRequested) {
       this.phase = 'waiting';
@@ -240,8 +136,8 @@ export class Daemon {
         failures = 0;
         this.counters.frames++;
         const ts = wallTime(frame.timestampMs);
-        this.apply(this.presence!.observe(frame.timestampMs, ts, result.sightings, result.unknowns), frame.timestampMs);
-        this.outputs!.snapshots(frame.image, result.sightings, frame.timestampMs);
+        this.apply(presence.observe(frame.timestampMs, ts, result.sightings, result.unknowns), frame.timestampMs);
+        outputs.snapshots(frame.image, result.sightings, frame.timestampMs);
         this.opts.onFrame?.(frame, result, performance.now() - t0);
       } catch (err) {
         failures++;
@@ -268,25 +164,25 @@ export class Daemon {
   /** A reconnect attempt: the first one of a loss is logged and published; the rest go to the summary. */
   private onCameraLost(attempt: number, delayMs: number, error: GlovesError): void {
     const now = performance.now();
-    const first = this.camera.onAttempt(now, new Date().toISOString(), attempt, error.message);
+    const first = this.parts.camera.onAttempt(now, new Date().toISOString(), attempt, error.message);
     if (!first) {
       this.log.debug('camera reconnect attempt', { attempt, delayMs, code: error.code });
       return;
     }
     this.log.warn(`camera lost: ${error.message}; reconnecting until it is back`, { code: error.code, retryInMs: delayMs });
     this.notifier.status(`camera lost: ${error.message}`);
-    this.presence?.blind(now);
-    this.bridge?.publishCamera(this.config.camera.name, this.camera.state());
+    this.parts.presence.blind(now);
+    this.parts.bridge.publishCamera(this.config.camera.name, this.parts.camera.state());
   }
 
   private onCameraBack(attempts: number): void {
     const now = performance.now();
-    const outage = this.camera.onBack(now, new Date().toISOString());
+    const outage = this.parts.camera.onBack(now, new Date().toISOString());
     if (outage === null) return;
     this.log.info('camera back', { lostMs: Math.round(outage), attempts });
     this.notifier.status(`watching ${this.config.camera.name}`);
-    this.presence?.sighted(now);
-    this.bridge?.publishCamera(this.config.camera.name, this.camera.state());
+    this.parts.presence.sighted(now);
+    this.parts.bridge.publishCamera(this.config.camera.name, this.parts.camera.state());
   }
 
   /** One line every `log.summarySeconds`: a warning while the camera is lost. */
@@ -297,7 +193,7 @@ export class Daemon {
     this.framesAtSummary = this.counters.frames;
     const m = process.memoryUsage();
     const mb = (x: number): number => Math.round(x / 1e5) / 10;
-    const cam = this.camera.view(now);
+    const cam = this.parts.camera.view(now);
     const fields = { frames: this.counters.frames, fps: Math.round(fps * 10) / 10, failedFrames: this.counters.failedFrames, events: this.counters.events, camera: cam.state, rssMB: mb(m.rss), heapMB: mb(m.heapUsed), externalMB: mb(m.external) };
     if (cam.state === 'lost') this.log.warn(`camera still lost after ${Math.round(cam.lostMs / 1000)} s`, { ...fields, attempts: cam.attempts, error: cam.error });
     else this.log.info('summary', fields);
@@ -305,21 +201,20 @@ export class Daemon {
 
   private tick(): void {
     this.summary(performance.now());
-    if (!this.presence || !this.outputs) return;
     try {
       const now = performance.now();
-      this.apply(this.presence.tick(now, new Date().toISOString()), now);
+      this.apply(this.parts.presence.tick(now, new Date().toISOString()), now);
     } catch (err) {
       // Runs from setInterval: an exception here would take the whole daemon down.
       const code = err instanceof GlovesError ? err.code : 'INTERNAL';
       this.log.error(`presence tick failed: ${(err as Error).message}`, { code });
     }
-    if (!this.stopRequested && this.source && tickMayPingWatchdog(this.phase, this.source.stats().state)) this.notifier.watchdog();
+    if (!this.stopRequested && tickMayPingWatchdog(this.phase, this.parts.source.stats().state)) this.notifier.watchdog();
   }
 
   private apply(up: PresenceUpdate, nowMs: number): void {
     this.counters.events += up.events.length;
-    this.outputs!.apply(up, nowMs);
+    this.parts.outputs.apply(up, nowMs);
   }
 
   private fail(what: string, err: unknown): void {
@@ -332,15 +227,4 @@ export class Daemon {
 /** Wall-clock time of a monotonic (performance.now) timestamp. */
 function wallTime(monoMs: number): string {
   return new Date(Date.now() - (performance.now() - monoMs)).toISOString();
-}
-
-let cachedVersion: string | undefined;
-function version(): string {
-  if (cachedVersion) return cachedVersion;
-  try {
-    cachedVersion = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    cachedVersion = '0.0.0';
-  }
-  return cachedVersion;
 }

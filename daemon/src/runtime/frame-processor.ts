@@ -17,26 +17,30 @@ export interface FrameResult {
   timing: { detect: number; embed: number; match: number; track: number };
 }
 
+/** The models, read at each frame: the daemon builds the processor before they are loaded. */
+export interface FrameModels {
+  readonly detector: Detector;
+  readonly embedder: Embedder;
+  readonly matcher: Matcher;
+}
+
 export class FrameProcessor {
-  private readonly detector: Detector;
-  private readonly embedder: Embedder;
-  private readonly matcher: Matcher;
+  private readonly models: FrameModels;
   private readonly tracker: Tracker;
 
-  constructor(parts: { detector: Detector; embedder: Embedder; matcher: Matcher; tracker: Tracker }) {
-    this.detector = parts.detector;
-    this.embedder = parts.embedder;
-    this.matcher = parts.matcher;
-    this.tracker = parts.tracker;
+  constructor(models: FrameModels, tracker: Tracker) {
+    this.models = models;
+    this.tracker = tracker;
   }
 
   async process(image: RgbImage, timeMs: number): Promise<FrameResult> {
+    const { detector, embedder, matcher } = this.models;
     const t0 = performance.now();
-    const detections = await this.detector.detect(image);
+    const detections = await detector.detect(image);
     const t1 = performance.now();
-    const embeddings = detections.length > 0 ? await this.embedder.embed(image, detections.map((d) => d.box)) : [];
+    const embeddings = detections.length > 0 ? await embedder.embed(image, detections.map((d) => d.box)) : [];
     const t2 = performance.now();
-    const observations = detections.map((d, i) => ({ label: d.label, score: d.score, box: d.box, match: this.matcher.match(embeddings[i]!), embedding: embeddings[i]! }));
+    const observations = detections.map((d, i) => ({ label: d.label, score: d.score, box: d.box, match: matcher.match(embeddings[i]!), embedding: embeddings[i]! }));
     const t2b = performance.now();
     const tracks = this.tracker.update(observations, timeMs);
     const sightings: Sighting[] = [];

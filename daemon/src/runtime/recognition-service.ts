@@ -1,0 +1,60 @@
+/**
+ * The recognition component of the daemon: built up front without I/O, its
+ * models and gallery loaded in start(). The frame processor reads the parts
+ * through the getters, which fail loudly if used before start().
+ */
+import type { GlovesConfig } from '../config/schema.js';
+import { GlovesError } from '../errors.js';
+import { createBackend } from '../inference/select.js';
+import type { Logger } from '../log/logger.js';
+import { openRecognizer, type Detector, type Gallery, type GalleryMatcher, type RegionEmbedder, type Recognizer } from '../recognition/index.js';
+import type { SystemdNotifier } from '../systemd/notify.js';
+
+export class RecognitionService {
+  private readonly config: GlovesConfig;
+  private readonly log: Logger;
+  private readonly notifier: SystemdNotifier;
+  private opened: Recognizer | null = null;
+
+  constructor(config: GlovesConfig, log: Logger, notifier: SystemdNotifier) {
+    this.config = config;
+    this.log = log;
+    this.notifier = notifier;
+  }
+
+  async start(): Promise<void> {
+    // Engine builds before READY=1 take minutes on a Jetson: keep the start job alive.
+    const backend = createBackend(this.config.inference, this.log, this.notifier.buildHeartbeat());
+    this.opened = await openRecognizer({ config: this.config, log: this.log, backend });
+    const pets = this.opened.gallery.pets();
+    if (pets.length === 0) this.log.warn('the gallery has no pets: every animal will be unknown', { gallery: this.config.gallery.dir });
+    this.log.info('models and gallery loaded', { backend: backend.name, pets: pets.map((p) => p.name) });
+  }
+
+  async stop(): Promise<void> {
+    const r = this.opened;
+    this.opened = null;
+    await r?.dispose();
+  }
+
+  private get parts(): Recognizer {
+    if (!this.opened) throw new GlovesError('INTERNAL', 'recognition used before it was started');
+    return this.opened;
+  }
+
+  get detector(): Detector {
+    return this.parts.detector;
+  }
+
+  get embedder(): RegionEmbedder {
+    return this.parts.embedder;
+  }
+
+  get matcher(): GalleryMatcher {
+    return this.parts.matcher;
+  }
+
+  get gallery(): Gallery {
+    return this.parts.gallery;
+  }
+}

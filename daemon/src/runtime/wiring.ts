@@ -1,0 +1,137 @@
+/**
+ * Builds every object of `gloves run` up front (no constructor does I/O) and
+ * the ordered components that start them: camera, recognition, tracking,
+ * presence + outbox, MQTT. Components are thin start/stop adapters over the
+ * parts; the Daemon (./daemon.ts) runs the lifecycle and the frame loop.
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve as resolvePath } from 'node:path';
+import { createFrameSource, drainCameraPipelines, type FrameSource } from '../camera/index.js';
+import type { GlovesConfig } from '../config/schema.js';
+import type { GlovesError } from '../errors.js';
+import { Outbox } from '../events/outbox.js';
+import type { Logger } from '../log/logger.js';
+import { MqttBridge } from '../mqtt/bridge.js';
+import { MqttConnection } from '../mqtt/connection.js';
+import { Presence } from '../presence/presence.js';
+import { PetStateStore, storedStates, type StoredPets } from '../presence/store.js';
+import type { SystemdNotifier } from '../systemd/notify.js';
+import { Tracker } from '../tracking/tracker.js';
+import { packageRoot } from '../util/paths.js';
+import { CameraHealth } from './camera-health.js';
+import type { Component } from './components.js';
+import { FrameProcessor } from './frame-processor.js';
+import { Outputs } from './outputs.js';
+import { RecognitionService } from './recognition-service.js';
+
+export interface WiringOptions {
+  /** Camera options not in the config file (benchmarks: realtime false). */
+  cameraOverrides?: { realtime?: boolean };
+  notifier: SystemdNotifier;
+  /** Camera availability changes, for the daemon's logging and presence policy. */
+  onCameraLost(attempt: number, delayMs: number, error: GlovesError): void;
+  onCameraBack(attempts: number): void;
+}
+
+export interface DaemonParts {
+  readonly source: FrameSource;
+  readonly camera: CameraHealth;
+  readonly recognition: RecognitionService;
+  readonly tracker: Tracker;
+  readonly processor: FrameProcessor;
+  readonly presence: Presence;
+  readonly outbox: Outbox;
+  readonly bridge: MqttBridge;
+  readonly outputs: Outputs;
+  /** In start order. */
+  readonly components: readonly Component[];
+}
+
+export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): DaemonParts {
+  const stateDir = resolvePath(c.device.stateDir);
+  const snapshotsDir = join(stateDir, 'snapshots');
+  const camera = new CameraHealth(new Date().toISOString());
+  const source = createFrameSource({ ...c.camera, ...o.cameraOverrides }, { log: log.child('camera') });
+  // Non-fatal errors are reported through 'reconnecting': once when the camera is lost, then in the summary.
+  source.on('error', ({ error, fatal }) => log[fatal ? 'error' : 'debug'](`camera: ${error.message}`, { code: error.code, fatal }));
+  source.on('reconnecting', ({ attempt, delayMs, error }) => o.onCameraLost(attempt, delayMs, error));
+  source.on('reconnected', ({ attempts }) => o.onCameraBack(attempts));
+
+  const recognition = new RecognitionService(c, log.child('recognition'), o.notifier);
+  const tracker = new Tracker({ ...c.tracking });
+  const processor = new FrameProcessor(recognition, tracker);
+  const store = new PetStateStore(stateDir, log.child('state'));
+  const outbox = new Outbox(stateDir, log.child('outbox'));
+  const presence = new Presence({ awayAfterMs: c.tracking.awayAfterSeconds * 1000, unknownCooldownMs: c.tracking.unknownCooldownSeconds * 1000, camera: c.camera.name });
+  /** States on disk of pets no longer enrolled: kept until their retained topics are cleared. Filled at start. */
+  const leftovers: StoredPets = {};
+  const conn = new MqttConnection(c.mqtt, c.device.id, log.child('mqtt'));
+  const discovery = c.mqtt.discovery ? { ...conn.topics, deviceName: c.device.name, swVersion: version(), configurationUrl: undefined } : null;
+  const bridge = new MqttBridge(
+    conn,
+    outbox,
+    {
+      discovery,
+      snapshotsDir,
+      states: () => presence.states(),
+      onRemoved: (id) => outputs.forget(id),
+      camera: () => ({ name: c.camera.name, state: camera.state() }),
+    },
+    log.child('mqtt'),
+  );
+  const outputs = new Outputs(
+    { presence, bridge, store, leftovers },
+    { camera: c.camera.name, stateRefreshMs: c.tracking.stateRefreshSeconds * 1000, snapshotIntervalMs: c.tracking.snapshotIntervalSeconds * 1000, snapshotsDir },
+    log.child('presence'),
+  );
+
+  const components: Component[] = [
+    {
+      name: 'camera',
+      start: () => source.start(),
+      stop: async () => {
+        await source.stop();
+        drainCameraPipelines();
+      },
+    },
+    { name: 'recognition', start: () => recognition.start(), stop: () => recognition.stop() },
+    { name: 'tracking', start: async () => {}, stop: async () => {} },
+    {
+      name: 'presence',
+      start: async () => {
+        const saved = store.load();
+        const pets = recognition.gallery.pets().map((p) => ({ petId: p.id, name: p.name }));
+        const enrolled = new Set(pets.map((p) => p.petId));
+        for (const [id, s] of Object.entries(saved)) if (!enrolled.has(id)) leftovers[id] = s;
+        presence.restore(pets, storedStates(saved), performance.now());
+        if (camera.lost) presence.blind(performance.now());
+        outbox.open();
+      },
+      stop: async () => {
+        outputs.persist();
+        outbox.close();
+      },
+    },
+    {
+      name: 'mqtt',
+      start: async () => {
+        bridge.setPets(presence.pets(), Object.keys(leftovers));
+        outputs.persist();
+        await bridge.start();
+      },
+      stop: () => bridge.stop(),
+    },
+  ];
+  return { source, camera, recognition, tracker, processor, presence, outbox, bridge, outputs, components };
+}
+
+let cachedVersion: string | undefined;
+function version(): string {
+  if (cachedVersion) return cachedVersion;
+  try {
+    cachedVersion = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    cachedVersion = '0.0.0';
+  }
+  return cachedVersion;
+}
