@@ -79,8 +79,8 @@ test('a slow first engine build sends EXTEND_TIMEOUT_USEC + STATUS=building hear
   assert.ok(ready > 0, r.notify.join(' | '));
   const beats = r.notify.slice(0, ready).filter((l) => l.startsWith('EXTEND_TIMEOUT_USEC='));
   assert.ok(beats.length >= 4, `heartbeats before READY: ${beats.length}: ${r.notify.join(' | ')}`);
-  for (const b of beats) assert.match(b, /^EXTEND_TIMEOUT_USEC=30000000\\nSTATUS=building yolox_nano_416_coco 0:0\d$/);
-  assert.ok(r.notify.slice(0, ready).some((l) => l === 'STATUS=built yolox_nano_416_coco in 0:01'), r.notify.join(' | '));
+  for (const b of beats) assert.match(b, /^EXTEND_TIMEOUT_USEC=30000000\\nSTATUS=building yolox_nano_416_coco 0:\d\d$/);
+  assert.ok(r.notify.slice(0, ready).some((l) => /^STATUS=built yolox_nano_416_coco in 0:\d\d$/.test(l)), r.notify.join(' | '));
   assert.ok(r.lines.some((l) => l.includes('mobilenetv2-12-int8_pooled: onnxruntime (QOperator int8 model')), 'startup log names each model\'s backend');
   assert.ok(r.lines.some((l) => l.includes('yolox_nano_416_coco: tensorrt (float model')));
 });

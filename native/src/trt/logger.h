@@ -43,10 +43,12 @@ class LogCapture {
  public:
   static constexpr size_t kMaxLines = 2000;
   LogCapture() {
+    {
+      std::lock_guard<std::mutex> lock(logdetail::Mu());
+      logdetail::Open().push_back(this);  // may throw: before anything points at this
+    }
     prev_ = logdetail::tlsCapture;
     logdetail::tlsCapture = this;
-    std::lock_guard<std::mutex> lock(logdetail::Mu());
-    logdetail::Open().push_back(this);
   }
   ~LogCapture() {
     logdetail::tlsCapture = prev_;
