@@ -10,7 +10,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/paths.js';
 
-export const script = join(repoRoot, 'scripts', 'provision.sh');
+/**
+ * A frozen copy of the checkout's runtime files to provision from: other work in the same
+ * tree may rebuild dist/ while these tests run, which would (rightly) show as changes.
+ * node_modules is hard-linked (npm replaces files rather than rewriting them).
+ */
+function frozenCheckout(): string {
+  const src = join(mkdtempSync(join(tmpdir(), 'gloves-checkout-')), 'gloves');
+  mkdirSync(join(src, 'build'), { recursive: true });
+  const cp = (args: string[]): void => {
+    const r = spawnSync('cp', args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`cp ${args.join(' ')}: ${r.stderr}`);
+  };
+  cp(['-a', ...['package.json', 'package-lock.json', 'README.md', 'bin', 'dist', 'models', 'systemd', 'scripts'].map((f) => join(repoRoot, f)), src]);
+  cp(['-a', join(repoRoot, 'build', 'Release'), join(src, 'build')]);
+  cp(['-al', join(repoRoot, 'node_modules'), src]);
+  return src;
+}
+
+export const source = frozenCheckout();
+export const script = join(source, 'scripts', 'provision.sh');
 export const mirror = existsSync(join(repoRoot, '..', 'shared', 'models')) ? join(repoRoot, '..', 'shared') : undefined;
 
 const SEAM = String.raw`

@@ -8,8 +8,8 @@ import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnvFile } from '../../daemon/src/ops/envfile.js';
-import { catsDir, repoRoot, requireFixtures } from '../helpers/paths.js';
-import { copyPhotos, diffSnapshots, idOf, newTarget, provision, snapshot, takeCalls, type Target } from './provision-support.js';
+import { catsDir, requireFixtures } from '../helpers/paths.js';
+import { copyPhotos, diffSnapshots, idOf, newTarget, provision, snapshot, source, takeCalls, type Target } from './provision-support.js';
 
 // A password that strace would show verbatim (plain core) wrapped in the characters quoting must survive.
 const CORE = 'Tr0ub4dor9x7Qwz';
@@ -99,7 +99,7 @@ test('files, modes, owners, the user and the config', () => {
   assert.is(owner(f('opt/gloves/dist')), '0:0');
   assert.is(mode(f('opt/gloves/bin/gloves')), '755');
   assert.is(mode(f('etc/systemd/system/gloves.service')), '644');
-  assert.is(readFileSync(f('etc/systemd/system/gloves.service'), 'utf8'), readFileSync(join(repoRoot, 'systemd', 'gloves.service'), 'utf8'));
+  assert.is(readFileSync(f('etc/systemd/system/gloves.service'), 'utf8'), readFileSync(join(source, 'systemd', 'gloves.service'), 'utf8'));
   assert.ok(existsSync(f('etc/sysusers.d/gloves.conf')) && existsSync(f('etc/tmpfiles.d/gloves.conf')) && existsSync(f('etc/logrotate.d/gloves')));
   assert.is(readlinkSync(f('etc/systemd/system/multi-user.target.wants/gloves.service')), '/etc/systemd/system/gloves.service', 'enabled offline');
   // Runtime files only: no sources, tests or dev dependencies.
