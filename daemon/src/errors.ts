@@ -20,6 +20,16 @@ export class GlovesError extends Error {
     this.context = details;
   }
 
+  /**
+   * `err` itself when it is a GlovesError, else one wrapping it with `code`
+   * (default INTERNAL), its message, and the original as `cause`.
+   */
+  static from(err: unknown, code = 'INTERNAL'): GlovesError {
+    if (err instanceof GlovesError) return err;
+    const message = err instanceof Error ? err.message : typeof (err as { message?: unknown })?.message === 'string' ? (err as { message: string }).message : String(err);
+    return new GlovesError(code, message, {}, { cause: err });
+  }
+
   toJSON(): Record<string, unknown> {
     return { name: this.name, code: this.code, message: this.message, ...this.context };
   }

@@ -16,7 +16,7 @@ import { Outbox } from '../../daemon/src/events/outbox.js';
 import type { PetEvent } from '../../daemon/src/events/types.js';
 import { createLogger, silentLogger } from '../../daemon/src/log/logger.js';
 import { GlovesError } from '../../daemon/src/errors.js';
-import { writeFileAtomic } from '../../daemon/src/events/atomic-file.js';
+import { writeFileAtomic } from '../../daemon/src/util/atomic-file.js';
 import { startMosquitto, type Broker } from '../helpers/mosquitto.js';
 import { record } from './support/subscriber.js';
 

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { preprocessSchema } from '../../../daemon/src/models/manifest.js';
+import { formatIssues } from '../../../daemon/src/util/zod-issues.js';
 import { TrainerError } from '../errors.js';
 
 export const CALIBRATION_SET_FORMAT = 'gloves-calibration-set/1';
@@ -46,7 +47,7 @@ export function readCalibrationSet(dir: string): CalibrationSet {
   }
   const res = calibrationSetSchema.safeParse(obj);
   if (!res.success) {
-    throw new TrainerError('CALIBRATION_SET_INVALID', `${file}: ${res.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { file });
+    throw new TrainerError('CALIBRATION_SET_INVALID', `${file}: ${formatIssues(res.error.issues).join('; ')}`, { file });
   }
   return res.data;
 }

@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { formatIssues } from '../util/zod-issues.js';
 import { configSchema, type GlovesConfig } from './schema.js';
 
 export interface LoadConfigOptions {
@@ -71,20 +72,6 @@ function readConfigFile(file: string, problems: string[]): Plain | undefined {
     return undefined;
   }
   return parseConfigText(text, file, problems);
-}
-
-/** Pure: `path: message` strings from zod issues, one per issue. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
-  const out: string[] = [];
-  for (const issue of issues) {
-    const path = issue.path.map(String).join('.') || '(root)';
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push(`${path === '(root)' ? key : `${path}.${key}`}: unknown key`);
-    } else {
-      out.push(`${path}: ${issue.message}`);
-    }
-  }
-  return out;
 }
 
 function applyEnv(target: Plain, env: NodeJS.ProcessEnv, problems: string[]): void {

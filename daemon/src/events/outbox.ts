@@ -26,7 +26,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, wr
 import { join } from 'node:path';
 import { GlovesError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import type { PetEvent } from './types.js';
 
 export interface OutboxEntry {

@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ModelError } from '../errors.js';
-import { formatIssues } from '../config/load.js';
+import { formatIssues } from '../util/zod-issues.js';
 
 const dim = z.union([z.number().int().positive(), z.string().min(1)]);
 const tensor = z.strictObject({ name: z.string().min(1), shape: z.array(dim).min(1), type: z.enum(['float32', 'float16', 'int8', 'uint8']) });

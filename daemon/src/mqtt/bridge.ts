@@ -147,7 +147,7 @@ export class MqttBridge {
       try {
         this.outbox.append(this.unsaved[0]!);
       } catch (err) {
-        const e = asGlovesError(err);
+        const e = GlovesError.from(err);
         if (!this.diskFailing) this.log.error(`${e.message}; events are kept in memory and retried`, { code: e.code, pending: this.unsaved.length });
         this.diskFailing = true;
         this.retryLater();
@@ -176,7 +176,7 @@ export class MqttBridge {
     this.draining = this.drain()
       .catch((err: unknown) => {
         failed = true;
-        const e = asGlovesError(err);
+        const e = GlovesError.from(err);
         this.log.error(`event delivery failed: ${e.message}; retrying`, { code: e.code });
       })
       .finally(() => {
@@ -209,7 +209,7 @@ export class MqttBridge {
           this.outbox.ack(head.seq);
         } catch (err) {
           // The head advanced in memory; only a crash before the next ack would redeliver it (same id).
-          const e = asGlovesError(err);
+          const e = GlovesError.from(err);
           this.log.error(`${e.message}; a restart may redeliver event ${head.event.id} (same id)`, { code: e.code });
         }
       } else if (this.unsaved[0] === event) {
@@ -259,8 +259,4 @@ export class MqttBridge {
       this.log.warn('announcement interrupted; it is repeated on reconnect', { why, error: err as Error });
     }
   }
-}
-
-function asGlovesError(err: unknown): GlovesError {
-  return err instanceof GlovesError ? err : new GlovesError('INTERNAL', (err as Error).message ?? String(err), {}, { cause: err });
 }

@@ -11,7 +11,8 @@ import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../log/logger.js';
-import { writeFileAtomic } from '../events/atomic-file.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { formatIssues } from '../util/zod-issues.js';
 import type { PetState } from './types.js';
 
 const stateSchema = z.object({
@@ -43,7 +44,7 @@ export class PetStateStore {
     try {
       const res = fileSchema.safeParse(JSON.parse(readFileSync(this.path, 'utf8')));
       if (res.success) return res.data.pets;
-      reason = res.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      reason = formatIssues(res.error.issues).join('; ');
     } catch (err) {
       reason = (err as Error).message;
     }

@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { GlovesError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { PET_ID_RE, uniquePetId, validatePetName } from './pet-id.js';
 import type { AnimalLabel, Box } from './types.js';
 

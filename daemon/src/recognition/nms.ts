@@ -7,16 +7,23 @@
  * - candidates are visited by score descending, ties broken by lower original index;
  * - a box is suppressed when its IoU with an already-kept box of the SAME class is
  *   strictly greater than the threshold;
- * - IoU uses areas (x2-x1)*(y2-y1) without +1; a zero (or negative) union gives IoU 0;
+ * - IoU uses areas (x2-x1)*(y2-y1) without +1, a degenerate (inverted) box has area 0,
+ *   and a zero union gives IoU 0. This is the one IoU of the code base (tracking uses it too);
  * - returns the kept indices in keep order.
  */
 export type NmsBox = readonly [number, number, number, number];
 
+/** Area of a box; 0 for a degenerate one. */
+export function boxArea(b: NmsBox): number {
+  return Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]);
+}
+
+/** Intersection over union in [0,1]; 0 for disjoint or degenerate boxes. */
 export function iou(a: NmsBox, b: NmsBox): number {
   const iw = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
   const ih = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
   const inter = iw > 0 && ih > 0 ? iw * ih : 0;
-  const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
+  const union = boxArea(a) + boxArea(b) - inter;
   return union > 0 ? inter / union : 0;
 }
 

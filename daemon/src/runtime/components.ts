@@ -58,8 +58,8 @@ export class Lifecycle {
       try {
         await c.start();
       } catch (err) {
-        const code = err instanceof GlovesError ? err.code : 'INTERNAL';
-        const message = (err as Error).message ?? String(err);
+        const e = GlovesError.from(err);
+        const { code, message } = e;
         this.log.error(`component ${c.name} failed to start: ${message}`, { component: c.name, code });
         // A stop() already waiting for us stops the started ones itself once we settle.
         if (!this.stopRequested) {
@@ -67,8 +67,7 @@ export class Lifecycle {
           this.stopping = this.stopStarted();
           await this.stopping;
         }
-        const details = err instanceof GlovesError ? err.context : {};
-        throw new ComponentError(code === 'INTERNAL' ? 'COMPONENT_FAILED' : code, `${c.name}: ${message}`, { ...details, component: c.name }, { cause: err });
+        throw new ComponentError(code === 'INTERNAL' ? 'COMPONENT_FAILED' : code, `${c.name}: ${message}`, { ...e.context, component: c.name }, { cause: err });
       }
       this.started.push(c);
       // RSS after each component: what each one costs in memory, from the log alone.

@@ -206,8 +206,8 @@ export class Daemon {
       this.apply(this.parts.presence.tick(now, new Date().toISOString()), now);
     } catch (err) {
       // Runs from setInterval: an exception here would take the whole daemon down.
-      const code = err instanceof GlovesError ? err.code : 'INTERNAL';
-      this.log.error(`presence tick failed: ${(err as Error).message}`, { code });
+      const e = GlovesError.from(err);
+      this.log.error(`presence tick failed: ${e.message}`, { code: e.code });
     }
     if (!this.stopRequested && tickMayPingWatchdog(this.phase, this.parts.source.stats().state)) this.notifier.watchdog();
   }
@@ -218,7 +218,7 @@ export class Daemon {
   }
 
   private fail(what: string, err: unknown): void {
-    const error = err instanceof GlovesError ? err : new GlovesError('INTERNAL', (err as Error).message ?? String(err), {}, { cause: err });
+    const error = GlovesError.from(err);
     this.log.error(`${what}: ${error.message}`, { code: error.code });
     this.settle({ code: 1, reason: what, error });
   }

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
-import { writeFileAtomic } from '../events/atomic-file.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import type { PetEvent } from '../events/types.js';
 import type { MqttBridge } from '../mqtt/bridge.js';
 import { safeId } from '../mqtt/topics.js';

@@ -10,8 +10,9 @@ double Iou(const double* a, const double* b) {
   const double iw = std::min(a[2], b[2]) - std::max(a[0], b[0]);
   const double ih = std::min(a[3], b[3]) - std::max(a[1], b[1]);
   const double inter = (iw > 0 && ih > 0) ? iw * ih : 0;
-  const double areaA = (a[2] - a[0]) * (a[3] - a[1]);
-  const double areaB = (b[2] - b[0]) * (b[3] - b[1]);
+  // Degenerate (inverted) boxes have area 0, as in the TypeScript reference.
+  const double areaA = std::max(0.0, a[2] - a[0]) * std::max(0.0, a[3] - a[1]);
+  const double areaB = std::max(0.0, b[2] - b[0]) * std::max(0.0, b[3] - b[1]);
   const double uni = areaA + areaB - inter;
   return uni > 0 ? inter / uni : 0;
 }
