@@ -81,7 +81,7 @@ export const trackingSection = z
       .min(0)
       .max(1)
       .default(0.5)
-      .describe("Mean per-frame match confidence a track's winning identity needs (over all its frames)"),
+      .describe('Unused since track evidence is summed as log-likelihood ratios (tracking/voting.ts); accepted so that existing configs stay valid'),
     awayAfterSeconds: z.number().positive().default(60).describe('Seconds unseen before a pet is away'),
     unknownCooldownSeconds: z
       .number()

@@ -15,7 +15,7 @@ export const inferenceSection = z
     backend: z
       .enum(['auto', 'onnxruntime', 'tensorrt'])
       .default('auto')
-      .describe('auto picks TensorRT when the native addon was built with it, else onnxruntime'),
+      .describe('auto chooses per model: TensorRT for models its parser takes (float, QDQ) when the addon was built with it, onnxruntime otherwise (QOperator int8 models, or no TensorRT)'),
     threads: z.number().int().min(1).max(64).default(2).describe('CPU threads per onnxruntime session'),
     engineCacheDir: z.string().default('.data/engines').describe('Where built TensorRT engines are cached'),
     precision: z.enum(['fp32', 'fp16', 'int8']).default('fp16').describe('TensorRT precision (int8 falls back to fp16 where the GPU or model cannot)'),
