@@ -16,7 +16,7 @@
  * The cat of the clip is enrolled first from 3 frames of the clip itself (the
  * bench measures speed, not accuracy).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
