@@ -22,7 +22,7 @@ function walk(dir) {
 
 const files = walk(join(root, 'test'))
   .sort()
-  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+  .filter((f) => filters.length === 0 || filters.some((s) => relative(root, f).includes(s)));
 
 function runFile(file) {
   return new Promise((resolve) => {
