@@ -8,10 +8,10 @@ import { writeFileSync } from 'node:fs';
 import { loadConfig } from '../daemon/src/config/load.js';
 import { createBackend } from '../daemon/src/inference/select.js';
 import { createLogger } from '../daemon/src/log/logger.js';
-import { embedDataset, listDataset } from '../daemon/src/recognition/dataset.js';
-import { embedderModelId } from '../daemon/src/recognition/embedder.js';
+import { embedDataset, listDataset } from '../daemon/src/evaluation/dataset.js';
+import { embedderModelId } from '../daemon/src/recognition/embedding/embedder.js';
 import { loadModels, packagePath } from '../daemon/src/recognition/load.js';
-import { saveEmbeddedCache } from '../daemon/src/recognition/embedded-cache.js';
+import { saveEmbeddedCache } from '../daemon/src/evaluation/embedded-cache.js';
 
 const args = process.argv.slice(2);
 const out = args.pop();

@@ -9,7 +9,7 @@ import { loadConfig } from '../daemon/src/config/load.js';
 import { createBackend } from '../daemon/src/inference/select.js';
 import { silentLogger } from '../daemon/src/log/logger.js';
 import { createMatcher, loadModels, loadStats, embedderModelId, packagePath, postprocessDetections, inputSize } from '../daemon/src/recognition/index.js';
-import type { GalleryView } from '../daemon/src/recognition/gallery.js';
+import type { GalleryView } from '../daemon/src/recognition/gallery/gallery.js';
 import { decodeImageFile } from '../daemon/src/vision/decode.js';
 import { preprocess } from '../daemon/src/vision/preprocess.js';
 

@@ -6,9 +6,9 @@
  *   each --json-opts is one variant (RecipeOptions fields over DEFAULT_RECIPE); none = the defaults.
  */
 import { readFileSync } from 'node:fs';
-import { loadEmbeddedCache } from '../daemon/src/recognition/embedded-cache.js';
-import { crossValidate, DEFAULT_RECIPE, type RecipeOptions } from '../daemon/src/recognition/crossval.js';
-import { evaluateSequences } from '../daemon/src/recognition/sequences.js';
+import { loadEmbeddedCache } from '../daemon/src/evaluation/embedded-cache.js';
+import { crossValidate, DEFAULT_RECIPE, type RecipeOptions } from '../daemon/src/evaluation/crossval.js';
+import { evaluateSequences } from '../daemon/src/evaluation/sequences.js';
 
 const args = process.argv.slice(2);
 const file = args[0]!;

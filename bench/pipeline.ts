@@ -26,7 +26,7 @@ import { createLogger, silentLogger } from '../daemon/src/log/logger.js';
 import { createFrameSource, drainCameraPipelines } from '../daemon/src/camera/index.js';
 import { createBackend } from '../daemon/src/inference/select.js';
 import { openRecognizer } from '../daemon/src/recognition/index.js';
-import { enrolPhotos } from '../daemon/src/recognition/enroll.js';
+import { enrolPhotos } from '../daemon/src/recognition/gallery/enroll.js';
 import { Daemon } from '../daemon/src/runtime/daemon.js';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
 import { catClip } from '../test/helpers/paths.js';

@@ -66,7 +66,7 @@ for src in native/src/trt/*.cc; do check "$src" "${TRT_FLAGS[@]}"; done
 # Rules the compiler cannot see (review findings that must not come back):
 #  - one TensorRT logger per process (logger.h Logger()); a TrtLogger object or a
 #    `new TrtLogger` anywhere else hands TensorRT a pointer that dies with it;
-#  - a calibrator for every algorithm the policy lets through (trt-policy.ts).
+#  - a calibrator for every algorithm the policy lets through (daemon/src/inference/tensorrt/policy.ts).
 rule() {  # rule DESCRIPTION COMMAND...: the command must print nothing
   local what=$1 hits
   shift

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFrameSource, drainCameraPipelines } from '../../daemon/src/camera/index.js';
-import { cameraSection } from '../../daemon/src/config/sections/camera.js';
+import { cameraSection } from '../../daemon/src/camera/config.js';
 import { encodeJpeg } from '../../daemon/src/vision/decode.js';
 import type { Logger } from '../../daemon/src/log/logger.js';
 import { TrainerError } from './errors.js';

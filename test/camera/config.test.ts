@@ -1,7 +1,7 @@
 /** The camera config section: defaults that createFrameSource accepts, URI checked at load time. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cameraSection } from '../../daemon/src/config/sections/camera.js';
+import { cameraSection } from '../../daemon/src/camera/config.js';
 import { createFrameSource } from '../../daemon/src/camera/index.js';
 import { log } from './helpers.js';
 

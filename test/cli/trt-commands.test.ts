@@ -13,7 +13,7 @@ import { modelsCommand } from '../../daemon/src/cli/commands/models.js';
 import { GlovesError } from '../../daemon/src/errors.js';
 import { silentLogger } from '../../daemon/src/log/logger.js';
 import { setNativeAddonOverride } from '../../daemon/src/native/addon.js';
-import { createMockAddon } from '../../daemon/src/native/mock.js';
+import { createMockAddon } from '../../daemon/src/native-mock/mock-addon.js';
 import { requireFixtures } from '../helpers/paths.js';
 
 requireFixtures();

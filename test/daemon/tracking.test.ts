@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { assignMax } from '../../daemon/src/tracking/assignment.js';
-import { iou } from '../../daemon/src/recognition/nms.js';
+import { iou } from '../../daemon/src/kernels/nms.js';
 import { Tracker, type Observation } from '../../daemon/src/tracking/tracker.js';
 import { Evidence, resolveIdentities } from '../../daemon/src/tracking/voting.js';
 import type { Box, MatchResult } from '../../daemon/src/recognition/types.js';

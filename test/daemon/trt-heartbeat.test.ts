@@ -16,7 +16,7 @@ import { Daemon } from '../../daemon/src/runtime/daemon.js';
 import { SystemdNotifier } from '../../daemon/src/systemd/notify.js';
 import { createLogger } from '../../daemon/src/log/logger.js';
 import { setNativeAddonOverride } from '../../daemon/src/native/addon.js';
-import { createMockAddon } from '../../daemon/src/native/mock.js';
+import { createMockAddon } from '../../daemon/src/native-mock/mock-addon.js';
 import { catsDir, requireFixtures } from '../helpers/paths.js';
 import { startMosquitto, type Broker } from '../helpers/mosquitto.js';
 import { buildSlideshow, cli } from './support/daemon.js';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { GlovesError } from '../../daemon/src/errors.js';
 import type { InferenceBackend, InferenceSession } from '../../daemon/src/inference/backend.js';
 import { readManifest } from '../../daemon/src/models/manifest.js';
-import { decodeYolox } from '../../daemon/src/recognition/yolox.js';
+import { decodeYolox } from '../../daemon/src/recognition/detection/yolox.js';
 import { decodeImageFile } from '../../daemon/src/vision/decode.js';
 import { preprocess } from '../../daemon/src/vision/preprocess.js';
 import { fixtures, manifestsDir, modelsDir, requireFixtures } from '../helpers/paths.js';

@@ -5,9 +5,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTensorRtBackend } from '../../daemon/src/inference/tensorrt.js';
+import { createTensorRtBackend } from '../../daemon/src/inference/tensorrt/backend.js';
 import { silentLogger } from '../../daemon/src/log/logger.js';
-import { createMockAddon } from '../../daemon/src/native/mock.js';
+import { createMockAddon } from '../../daemon/src/native-mock/mock-addon.js';
 import { test } from 'uvu';
 import { backendContract } from './contract.js';
 import { floatEmbedderFile } from './trt-ready.js';

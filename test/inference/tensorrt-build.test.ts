@@ -10,11 +10,11 @@ import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GlovesError } from '../../daemon/src/errors.js';
-import { createTensorRtBackend, type BuildProgressEvent, type TensorRtOptions } from '../../daemon/src/inference/tensorrt.js';
+import { createTensorRtBackend, type BuildProgressEvent, type TensorRtOptions } from '../../daemon/src/inference/tensorrt/backend.js';
 import { createLogger } from '../../daemon/src/log/logger.js';
 import { readManifest } from '../../daemon/src/models/manifest.js';
-import { createMockAddon, type MockAddon } from '../../daemon/src/native/mock.js';
-import { clampCalibrationScales, nvTensorrtVersionCode, planBuild } from '../../daemon/src/native/trt-policy.js';
+import { createMockAddon, type MockAddon } from '../../daemon/src/native-mock/mock-addon.js';
+import { clampCalibrationScales, nvTensorrtVersionCode, planBuild } from '../../daemon/src/inference/tensorrt/policy.js';
 import { manifestsDir, modelsDir, requireFixtures } from '../helpers/paths.js';
 import { floatEmbedderFile, qoperatorEmbedder } from './trt-ready.js';
 

@@ -4,12 +4,12 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTensorRtBackend } from '../../daemon/src/inference/tensorrt.js';
+import { createTensorRtBackend } from '../../daemon/src/inference/tensorrt/backend.js';
 import { createLogger } from '../../daemon/src/log/logger.js';
 import { readManifest } from '../../daemon/src/models/manifest.js';
 import type { NativeInfo } from '../../daemon/src/native/addon.js';
-import { createMockAddon } from '../../daemon/src/native/mock.js';
-import { engineFileName, engineKey, nvTensorrtVersionCode, planBuild, profilesFor, type EngineKeyParts } from '../../daemon/src/native/trt-policy.js';
+import { createMockAddon } from '../../daemon/src/native-mock/mock-addon.js';
+import { engineFileName, engineKey, nvTensorrtVersionCode, planBuild, profilesFor, type EngineKeyParts } from '../../daemon/src/inference/tensorrt/policy.js';
 import { manifestsDir, modelsDir } from '../helpers/paths.js';
 
 const orin = createMockAddon().info();

@@ -6,7 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTensorRtBackend } from '../../daemon/src/inference/tensorrt.js';
+import { createTensorRtBackend } from '../../daemon/src/inference/tensorrt/backend.js';
 import { createLogger } from '../../daemon/src/log/logger.js';
 import { loadNativeAddon } from '../../daemon/src/native/addon.js';
 import { test } from 'uvu';
@@ -14,7 +14,7 @@ import * as assert from 'uvu/assert';
 import { manifestsDir, modelsDir } from '../helpers/paths.js';
 import { readManifest } from '../../daemon/src/models/manifest.js';
 import { GlovesError } from '../../daemon/src/errors.js';
-import { chooseBackend } from '../../daemon/src/inference/tensorrt.js';
+import { chooseBackend } from '../../daemon/src/inference/tensorrt/backend.js';
 import { backendContract } from './contract.js';
 import { floatEmbedderFile } from './trt-ready.js';
 

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { loadNativeAddon, type PreprocessJob } from '../../daemon/src/native/addon.js';
-import { createKernels } from '../../daemon/src/native/kernels.js';
+import { createKernels } from '../../daemon/src/kernels/kernels.js';
 import { readManifest } from '../../daemon/src/models/manifest.js';
 import { manifestsDir } from '../helpers/paths.js';
 import { maxLevelDiff, TOLERANCE_LEVELS } from './tolerance.js';

@@ -12,8 +12,8 @@ import * as assert from 'uvu/assert';
 import { createOnnxRuntimeBackend } from '../../daemon/src/inference/onnxruntime.js';
 import { readManifest } from '../../daemon/src/models/manifest.js';
 import { loadNativeAddon, type NativeAddon } from '../../daemon/src/native/addon.js';
-import { createKernels, defaultKernels } from '../../daemon/src/native/kernels.js';
-import { createDetector, postprocessDetections } from '../../daemon/src/recognition/detector.js';
+import { createKernels, defaultKernels } from '../../daemon/src/kernels/kernels.js';
+import { createDetector, postprocessDetections } from '../../daemon/src/recognition/detection/detector.js';
 import type { Detection } from '../../daemon/src/recognition/types.js';
 import { toRgb } from '../../daemon/src/vision/convert.js';
 import type { RgbImage } from '../../daemon/src/vision/image.js';
@@ -51,7 +51,7 @@ function assertClose(got: Detection[], want: Detection[], what: string): void {
 test('the process-wide kernels are the addon when built, the TypeScript ones with GLOVES_NATIVE=0', () => {
   assert.is(defaultKernels().impl, 'native');
   assert.is(defaultKernels(), defaultKernels(), 'chosen once per process');
-  const probe = "import('./daemon/src/native/kernels.ts').then((k) => console.log(k.defaultKernels().impl))";
+  const probe = "import('./daemon/src/kernels/kernels.ts').then((k) => console.log(k.defaultKernels().impl))";
   const run = (env: NodeJS.ProcessEnv): string =>
     spawnSync(process.execPath, ['--import', 'tsx', '-e', probe], { cwd: repoRoot, env: { ...process.env, ...env }, encoding: 'utf8' }).stdout.trim();
   assert.is(run({ GLOVES_NATIVE: '0' }), 'typescript');

@@ -1,5 +1,5 @@
 /**
- * Native NMS against the TypeScript reference daemon/src/recognition/nms.ts:
+ * Native NMS against the TypeScript reference daemon/src/kernels/nms.ts:
  * exact index lists on hand-made edge cases (ties, threshold equality, zero
  * unions, classes) and on real YOLOX candidates from the clip.
  */
@@ -7,12 +7,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { loadNativeAddon } from '../../daemon/src/native/addon.js';
-import { createKernels } from '../../daemon/src/native/kernels.js';
-import { createMockAddon } from '../../daemon/src/native/mock.js';
+import { createKernels } from '../../daemon/src/kernels/kernels.js';
+import { createMockAddon } from '../../daemon/src/native-mock/mock-addon.js';
 import { createOnnxRuntimeBackend } from '../../daemon/src/inference/onnxruntime.js';
 import { readManifest } from '../../daemon/src/models/manifest.js';
-import { nms as reference, type NmsBox } from '../../daemon/src/recognition/nms.js';
-import { decodeYolox } from '../../daemon/src/recognition/yolox.js';
+import { nms as reference, type NmsBox } from '../../daemon/src/kernels/nms.js';
+import { decodeYolox } from '../../daemon/src/recognition/detection/yolox.js';
 import { preprocess } from '../../daemon/src/vision/preprocess.js';
 import { toRgb } from '../../daemon/src/vision/convert.js';
 import { manifestsDir, modelsDir, requireFixtures } from '../helpers/paths.js';

@@ -10,8 +10,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadNativeAddon } from '../../daemon/src/native/addon.js';
-import { createKernels, type PixelKernels } from '../../daemon/src/native/kernels.js';
-import { createMockAddon } from '../../daemon/src/native/mock.js';
+import { createKernels, type PixelKernels } from '../../daemon/src/kernels/kernels.js';
+import { createMockAddon } from '../../daemon/src/native-mock/mock-addon.js';
 import { readManifest, type PreprocessSpec } from '../../daemon/src/models/manifest.js';
 import { rgbToNv12, toRgb } from '../../daemon/src/vision/convert.js';
 import type { PixelFormat, PixelImage } from '../../daemon/src/vision/image.js';

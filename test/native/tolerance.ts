@@ -7,7 +7,7 @@
  * ~1.7e-5). The native kernel blends in float where the reference uses double.
  */
 import type { PreprocessSpec } from '../../daemon/src/models/manifest.js';
-import { normFor } from '../../daemon/src/native/geometry.js';
+import { normFor } from '../../daemon/src/kernels/geometry.js';
 
 export const TOLERANCE_LEVELS = 1e-3;
 

@@ -5,7 +5,7 @@ import { loadConfig } from '../../daemon/src/config/load.js';
 import { silentLogger } from '../../daemon/src/log/logger.js';
 import { createBackend } from '../../daemon/src/inference/select.js';
 import { loadModels } from '../../daemon/src/recognition/load.js';
-import { iou } from '../../daemon/src/recognition/nms.js';
+import { iou } from '../../daemon/src/kernels/nms.js';
 import { decodeImageFile } from '../../daemon/src/vision/decode.js';
 import { hasCode } from '../../daemon/src/errors.js';
 import { catsDir, fixtures, requireFixtures } from '../helpers/paths.js';

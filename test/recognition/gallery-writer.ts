@@ -1,6 +1,6 @@
 // Child process for gallery.test.ts: enrols photos in a loop until killed,
 // printing the revision after each completed write.
-import { openGallery } from '../../daemon/src/recognition/gallery.js';
+import { openGallery } from '../../daemon/src/recognition/gallery/gallery.js';
 import { silentLogger } from '../../daemon/src/log/logger.js';
 
 const dir = process.argv[2]!;

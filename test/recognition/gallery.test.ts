@@ -6,8 +6,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hasCode } from '../../daemon/src/errors.js';
 import { silentLogger } from '../../daemon/src/log/logger.js';
-import { openGallery, GALLERY_FILE } from '../../daemon/src/recognition/gallery.js';
-import { createMatcher } from '../../daemon/src/recognition/matcher.js';
+import { openGallery, GALLERY_FILE } from '../../daemon/src/recognition/gallery/gallery.js';
+import { createMatcher } from '../../daemon/src/recognition/matching/matcher.js';
 import { loadConfig } from '../../daemon/src/config/load.js';
 import { repoRoot } from '../helpers/paths.js';
 

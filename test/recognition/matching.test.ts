@@ -9,12 +9,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadConfig } from '../../daemon/src/config/load.js';
 import { hasCode } from '../../daemon/src/errors.js';
-import { fitPopulation, fitWhitening, RECIPE } from '../../daemon/src/recognition/calibrate.js';
-import type { EmbeddedPhoto } from '../../daemon/src/recognition/dataset.js';
-import { l2normalize } from '../../daemon/src/recognition/embedder.js';
-import { symmetricEigen } from '../../daemon/src/recognition/linalg.js';
-import { buildPrototypes, decisionRule, enrolmentSpread, scorePets } from '../../daemon/src/recognition/matcher.js';
-import { applyTransform, loadStats, parseStats, serializeStats } from '../../daemon/src/recognition/stats.js';
+import { fitPopulation, fitWhitening, RECIPE } from '../../daemon/src/evaluation/calibrate.js';
+import type { EmbeddedPhoto } from '../../daemon/src/evaluation/dataset.js';
+import { l2normalize } from '../../daemon/src/recognition/embedding/embedder.js';
+import { symmetricEigen } from '../../daemon/src/recognition/matching/linalg.js';
+import { buildPrototypes, decisionRule, enrolmentSpread, scorePets } from '../../daemon/src/recognition/matching/matcher.js';
+import { applyTransform, loadStats, parseStats, serializeStats } from '../../daemon/src/recognition/matching/stats.js';
 import { repoRoot } from '../helpers/paths.js';
 
 /** Deterministic pseudo-random numbers (mulberry32). */

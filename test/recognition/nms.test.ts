@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { iou, nms } from '../../daemon/src/recognition/nms.js';
-import { decodeYolox } from '../../daemon/src/recognition/yolox.js';
-import { cropRegion } from '../../daemon/src/recognition/crop.js';
-import { enrolmentIndices } from '../../daemon/src/recognition/dataset.js';
-import { slugifyPetName, uniquePetId, PET_ID_RE } from '../../daemon/src/recognition/pet-id.js';
+import { iou, nms } from '../../daemon/src/kernels/nms.js';
+import { decodeYolox } from '../../daemon/src/recognition/detection/yolox.js';
+import { cropRegion } from '../../daemon/src/recognition/embedding/crop.js';
+import { enrolmentIndices } from '../../daemon/src/evaluation/dataset.js';
+import { slugifyPetName, uniquePetId, PET_ID_RE } from '../../daemon/src/recognition/gallery/pet-id.js';
 
 test('iou: no +1 areas, zero union gives 0', () => {
   assert.is(iou([0, 0, 10, 10], [5, 0, 15, 10]), 50 / 150);

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { b64ToF32, f32ToB64, f32ToB64Half } from '../../daemon/src/recognition/stats.js';
+import { b64ToF32, f32ToB64, f32ToB64Half } from '../../daemon/src/recognition/matching/stats.js';
 
 test('float16 encoding round-trips within half precision and keeps f32 files readable', () => {
   const v = new Float32Array([0, 1, -1, 0.5, 0.333333, -0.0001234, 1e-6, 0.299, 65504, -2.5e-8]);

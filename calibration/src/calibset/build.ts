@@ -9,11 +9,11 @@
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { createOnnxRuntimeBackend } from '../../../daemon/src/inference/onnxruntime.js';
-import { createDetector, inputSize } from '../../../daemon/src/recognition/detector.js';
-import { cropRegion } from '../../../daemon/src/recognition/crop.js';
+import { createDetector, inputSize } from '../../../daemon/src/recognition/index.js';
+import { cropRegion } from '../../../daemon/src/recognition/index.js';
 import { decodeImageFile } from '../../../daemon/src/vision/decode.js';
 import { preprocessInto, type Region } from '../../../daemon/src/vision/preprocess.js';
-import type { Detector } from '../../../daemon/src/recognition/types.js';
+import type { Detector } from '../../../daemon/src/recognition/index.js';
 import { TrainerError } from '../errors.js';
 import { resolveModel } from '../models.js';
 import { loadModel } from '../onnx/proto.js';

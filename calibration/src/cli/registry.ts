@@ -2,7 +2,7 @@
  * Every `gloves-trainer` subcommand, in `--help` order. MLflow pull and signed
  * push (a later issue) are added here as further Command objects.
  */
-import type { Command } from '../../../daemon/src/cli/command.js';
+import type { Command } from '../../../daemon/src/cli/index.js';
 import { captureCommand } from './commands/capture.js';
 import { calibrationSetCommand } from './commands/calibration-set.js';
 import { quantizeCommand } from './commands/quantize.js';

@@ -10,8 +10,8 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import { iou } from '../../../daemon/src/recognition/nms.js';
-import type { Detection, Detector } from '../../../daemon/src/recognition/types.js';
+import { iou } from '../../../daemon/src/recognition/index.js';
+import type { Detection, Detector } from '../../../daemon/src/recognition/index.js';
 import { decodeImageFile } from '../../../daemon/src/vision/decode.js';
 import { TrainerError } from '../errors.js';
 

@@ -2,7 +2,7 @@
  * `evaluate`: the INT8-vs-FP32 gate. Detectors: box agreement and cat recall
  * (./detector.ts). Embedders: cosine between candidate and reference
  * embeddings of the same crops (mean, worst), and the `gloves eval` protocol
- * (daemon/src/recognition/evaluate.ts) run for both, compared on top1 and
+ * (daemon/src/evaluation/evaluate.ts) run for both, compared on top1 and
  * false_accept. Both runs use raw cosine (population statistics off), because
  * the shipped statistics belong to the reference's embedding space only.
  * Writes <candidate>.evaluation.json beside the candidate manifest.
@@ -12,11 +12,11 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { loadConfig } from '../../../daemon/src/config/load.js';
 import { createOnnxRuntimeBackend } from '../../../daemon/src/inference/onnxruntime.js';
-import { createDetector } from '../../../daemon/src/recognition/detector.js';
-import { createEmbedder } from '../../../daemon/src/recognition/embedder.js';
-import { evaluateDataset } from '../../../daemon/src/recognition/evaluate.js';
-import { listDataset } from '../../../daemon/src/recognition/dataset.js';
-import type { Detection } from '../../../daemon/src/recognition/types.js';
+import { createDetector } from '../../../daemon/src/recognition/index.js';
+import { createEmbedder } from '../../../daemon/src/recognition/index.js';
+import { evaluateDataset } from '../../../daemon/src/evaluation/index.js';
+import { listDataset } from '../../../daemon/src/evaluation/index.js';
+import type { Detection } from '../../../daemon/src/recognition/index.js';
 import { decodeImageFile } from '../../../daemon/src/vision/decode.js';
 import type { Logger } from '../../../daemon/src/log/logger.js';
 import { join as pjoin } from 'node:path';

@@ -7,7 +7,7 @@
  *   await src.stop();                  // idempotent; afterwards the process can exit
  */
 import type { z } from 'zod';
-import type { cameraSection } from '../config/sections/camera.js';
+import type { cameraSection } from './config.js';
 import type { CameraError } from './errors.js';
 import type { Frame } from './frame.js';
 

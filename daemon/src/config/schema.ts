@@ -5,7 +5,7 @@
  * (The HTTP API is on the roadmap; its section will be added with the server.)
  */
 import { z } from 'zod';
-import { cameraSection } from './sections/camera.js';
+import { cameraSection } from '../camera/config.js';
 import { modelsSection, inferenceSection, detectionSection } from './sections/inference.js';
 import { gallerySection, mqttSection, deviceSection, trackingSection, logSection } from './sections/daemon.js';
 import { matchingSection } from './sections/matching.js';

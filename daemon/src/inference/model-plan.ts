@@ -9,7 +9,7 @@ import type { GlovesConfig } from '../config/schema.js';
 import { GlovesError } from '../errors.js';
 import { findManifest, type ModelManifest } from '../models/manifest.js';
 import { loadNativeAddon, type NativeAddon } from '../native/addon.js';
-import type { ModelBackendChoice } from '../native/trt-policy.js';
+import type { ModelBackendChoice } from './tensorrt/policy.js';
 import { packageRoot } from '../util/paths.js';
 import { isAbsolute } from 'node:path';
 import { modelBackend } from './select.js';

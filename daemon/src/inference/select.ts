@@ -4,7 +4,7 @@
  * model TensorRT can take (float; Q/DQ where the GPU has INT8) runs on TensorRT
  * and one it cannot (QOperator int8 such as the shipped MobileNetV2 embedder)
  * on onnxruntime; `tensorrt` refuses the latter (TRT_UNSUPPORTED_MODEL); without
- * TensorRT everything is onnxruntime (policy: ../native/trt-policy.ts
+ * TensorRT everything is onnxruntime (policy: ./tensorrt/policy.ts
  * chooseModelBackend). Each model's backend and why is logged at load and
  * reported by `modelBackends` (gloves config check).
  */
@@ -14,9 +14,9 @@ import type { ModelManifest } from '../models/manifest.js';
 import type { InferenceBackend } from './backend.js';
 import { createOnnxRuntimeBackend } from './onnxruntime.js';
 import { loadNativeAddon, type NativeAddon } from '../native/addon.js';
-import { classifyOnnxModel } from '../native/onnx-qdq.js';
-import { chooseModelBackend, type ModelBackendChoice } from '../native/trt-policy.js';
-import { chooseBackend, createTensorRtBackend, tensorrtUnavailable, type BuildHooks } from './tensorrt.js';
+import { classifyOnnxModel } from './tensorrt/onnx-qdq.js';
+import { chooseModelBackend, type ModelBackendChoice } from './tensorrt/policy.js';
+import { chooseBackend, createTensorRtBackend, tensorrtUnavailable, type BuildHooks } from './tensorrt/backend.js';
 
 /** Which backend a model file gets under this config (throws what load would: BACKEND_UNAVAILABLE, TRT_UNSUPPORTED_MODEL, MODEL_LOAD_FAILED). */
 export function modelBackend(config: GlovesConfig['inference'], addon: NativeAddon | null, modelPath: string): ModelBackendChoice {

@@ -6,7 +6,7 @@ import { loadConfig } from '../config/load.js';
 import type { GlovesConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import { buildPipeline, detectPlatform, parseSourceUri, type Platform } from '../camera/index.js';
-import { result, type CheckResult } from './doctor.js';
+import { result, type CheckResult } from './check-result.js';
 
 export type StatFs = (path: string) => { freeBytes: number; totalBytes: number };
 

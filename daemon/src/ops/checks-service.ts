@@ -9,11 +9,11 @@ import { createFrameSource, drainCameraPipelines, type FrameSource, type Platfor
 import { findManifest, type ModelManifest } from '../models/manifest.js';
 import { verifyModelFile } from '../models/install.js';
 import { createBackend } from '../inference/select.js';
-import { chooseBackend } from '../inference/tensorrt.js';
+import { chooseBackend } from '../inference/tensorrt/backend.js';
 import { loadNativeAddon } from '../native/addon.js';
 import { embedderModelId, openGallery, packagePath } from '../recognition/index.js';
 import { classifyConnectError, clientOptions } from '../mqtt/options.js';
-import { result, type CheckResult } from './doctor.js';
+import { result, type CheckResult } from './check-result.js';
 
 const CAMERA_HINTS: Record<string, string> = {
   URI_INVALID: 'camera.uri: use file://PATH, rtsp://HOST/..., v4l2:///dev/videoN, csi://N or test://smpte',

@@ -8,20 +8,9 @@ import type { GlovesConfig } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { Platform } from '../camera/index.js';
 import { GlovesError } from '../errors.js';
+import { result, type CheckResult, type CheckStatus } from './check-result.js';
 import { checkClock, checkConfig, checkDisk, checkGstreamer, checkNode, type StatFs } from './checks-host.js';
 import { checkCamera, checkGallery, checkHttp, checkInference, checkModels, checkMqtt, type VerifiedModels } from './checks-service.js';
-
-export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
-
-export interface CheckResult {
-  name: string;
-  status: CheckStatus;
-  detail: string;
-  /** What to do about a warn or fail. */
-  hint?: string;
-  /** The typed error code behind a failure, when there is one. */
-  code?: string;
-}
 
 export interface DoctorOptions {
   configFile?: string | undefined;
@@ -43,12 +32,6 @@ export interface DoctorReport {
   checks: CheckResult[];
 }
 
-export function result(name: string, status: CheckStatus, detail: string, hint?: string, code?: string): CheckResult {
-  const r: CheckResult = { name, status, detail };
-  if (hint !== undefined) r.hint = hint;
-  if (code !== undefined) r.code = code;
-  return r;
-}
 
 /** Run `fn`, turning an unexpected throw into a failed row of that name. */
 async function guarded(name: string, fn: () => Promise<CheckResult> | CheckResult): Promise<CheckResult> {
@@ -113,3 +96,5 @@ export function formatReport(r: DoctorReport): string[] {
   lines.push(`${r.ok ? 'OK' : 'FAILED'}: ${count('ok')} ok, ${count('warn')} warn, ${count('fail')} fail, ${count('skip')} skipped`);
   return lines;
 }
+
+export { result, type CheckResult, type CheckStatus } from './check-result.js';

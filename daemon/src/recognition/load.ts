@@ -6,8 +6,8 @@ import type { Logger } from '../log/logger.js';
 import { findManifest } from '../models/manifest.js';
 import { verifyModelFile } from '../models/install.js';
 import { packageRoot } from '../util/paths.js';
-import { createDetector, type DetectionOptions } from './detector.js';
-import { createEmbedder } from './embedder.js';
+import { createDetector, type DetectionOptions } from './detection/detector.js';
+import { createEmbedder } from './embedding/embedder.js';
 
 /** Resolve a configured path: absolute as is, relative to the package root. */
 export function packagePath(p: string): string {

@@ -13,7 +13,7 @@
  */
 import type { AnimalLabel, Box, MatchResult } from '../recognition/types.js';
 import { assignMax } from './assignment.js';
-import { iou } from '../recognition/nms.js';
+import { iou } from '../kernels/nms.js';
 import { cosine, Evidence, resolveIdentities, type EvidenceOptions, type TrackIdentity, type VoteOptions } from './voting.js';
 
 export interface TrackerOptions extends VoteOptions {

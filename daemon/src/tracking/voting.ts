@@ -4,7 +4,7 @@
  *
  * Each frame's MatchResult carries, per enrolled pet, llr = log P(score | it is this
  * pet) / P(score | another cat) (fitted out of sample with the population statistics,
- * see recognition/calibrate.ts fitLlr). A frame adds w * clip(llr) to every pet's
+ * see evaluation/calibrate.ts fitLlr). A frame adds w * clip(llr) to every pet's
  * sum, w in [0,1] being how INFORMATIVE the frame is: a box too small to judge adds
  * nothing, and a view almost identical to one already counted in the last
  * `viewTtlMs` adds (close to) nothing, so 30 identical frames of a sleeping cat count

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import type { Command } from '../../../../daemon/src/cli/command.js';
-import { parseCommandArgs, parsePositiveInt, requireString } from '../../../../daemon/src/cli/args.js';
+import type { Command } from '../../../../daemon/src/cli/index.js';
+import { parseCommandArgs, parsePositiveInt, requireString } from '../../../../daemon/src/cli/index.js';
 import { packageRoot } from '../../../../daemon/src/util/paths.js';
 import { buildCalibrationSet } from '../../calibset/build.js';
 import { loadModel } from '../../onnx/proto.js';

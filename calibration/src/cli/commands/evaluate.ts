@@ -1,5 +1,5 @@
-import type { Command } from '../../../../daemon/src/cli/command.js';
-import { parseCommandArgs, parsePositiveInt, requireString } from '../../../../daemon/src/cli/args.js';
+import type { Command } from '../../../../daemon/src/cli/index.js';
+import { parseCommandArgs, parsePositiveInt, requireString } from '../../../../daemon/src/cli/index.js';
 import { UsageError } from '../../../../daemon/src/errors.js';
 import { TrainerError } from '../../errors.js';
 import { runEvaluate } from '../../evaluate/run.js';

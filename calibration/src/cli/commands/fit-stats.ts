@@ -1,15 +1,15 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command } from '../../../../daemon/src/cli/command.js';
-import { parseCommandArgs } from '../../../../daemon/src/cli/args.js';
+import type { Command } from '../../../../daemon/src/cli/index.js';
+import { parseCommandArgs } from '../../../../daemon/src/cli/index.js';
 import { loadConfig } from '../../../../daemon/src/config/load.js';
 import { UsageError } from '../../../../daemon/src/errors.js';
 import { createBackend } from '../../../../daemon/src/inference/select.js';
-import { DEFAULT_RECIPE, fitRecipe, petsOf } from '../../../../daemon/src/recognition/crossval.js';
-import { loadEmbeddedCache } from '../../../../daemon/src/recognition/embedded-cache.js';
-import { embedConfiguredDataset } from '../../../../daemon/src/recognition/evaluate.js';
-import { packagePath } from '../../../../daemon/src/recognition/load.js';
-import { serializeStats, statsFileName } from '../../../../daemon/src/recognition/stats.js';
+import { DEFAULT_RECIPE, fitRecipe, petsOf } from '../../../../daemon/src/evaluation/index.js';
+import { loadEmbeddedCache } from '../../../../daemon/src/evaluation/index.js';
+import { embedConfiguredDataset } from '../../../../daemon/src/evaluation/index.js';
+import { packagePath } from '../../../../daemon/src/recognition/index.js';
+import { serializeStats, statsFileName } from '../../../../daemon/src/recognition/index.js';
 
 export const fitStatsCommand: Command = {
   name: 'fit-stats',

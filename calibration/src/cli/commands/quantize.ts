@@ -1,5 +1,5 @@
-import type { Command } from '../../../../daemon/src/cli/command.js';
-import { parseCommandArgs, requireString } from '../../../../daemon/src/cli/args.js';
+import type { Command } from '../../../../daemon/src/cli/index.js';
+import { parseCommandArgs, requireString } from '../../../../daemon/src/cli/index.js';
 import { UsageError } from '../../../../daemon/src/errors.js';
 import { CALIBRATION_METHODS, RANGE_METHODS, type CalibrationMethod, type RangeMethod } from '../../ranges/calibrators.js';
 import { QDQ_LAYOUTS, type QdqLayout } from '../../qdq/quantize.js';

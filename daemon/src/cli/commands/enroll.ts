@@ -4,7 +4,7 @@ import { loadConfig } from '../../config/load.js';
 import { GlovesError, UsageError } from '../../errors.js';
 import { createBackend } from '../../inference/select.js';
 import { openRecognizer } from '../../recognition/index.js';
-import { enrolPhotos, reembedGallery } from '../../recognition/enroll.js';
+import { enrolPhotos, reembedGallery } from '../../recognition/gallery/enroll.js';
 
 export const enrollCommand: Command = {
   name: 'enroll',

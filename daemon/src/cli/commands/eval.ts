@@ -3,9 +3,9 @@ import { parseCommandArgs, parsePositiveInt, requireString } from '../args.js';
 import { loadConfig } from '../../config/load.js';
 import { UsageError } from '../../errors.js';
 import { createBackend } from '../../inference/select.js';
-import { crossValidate, DEFAULT_RECIPE } from '../../recognition/crossval.js';
-import { embedConfiguredDataset, evaluateDataset } from '../../recognition/evaluate.js';
-import { evaluateSequences } from '../../recognition/sequences.js';
+import { crossValidate, DEFAULT_RECIPE } from '../../evaluation/crossval.js';
+import { embedConfiguredDataset, evaluateDataset } from '../../evaluation/evaluate.js';
+import { evaluateSequences } from '../../evaluation/sequences.js';
 
 export const evalCommand: Command = {
   name: 'eval',

@@ -1,7 +1,7 @@
 import type { Command } from '../command.js';
 import { parseCommandArgs, requireString } from '../args.js';
 import { GlovesError, UsageError } from '../../errors.js';
-import { openGallery } from '../../recognition/gallery.js';
+import { openGallery } from '../../recognition/gallery/gallery.js';
 
 export const removeCommand: Command = {
   name: 'remove',

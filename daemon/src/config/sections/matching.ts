@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Identity matching. Owned by the recognition module (daemon/src/recognition).
- * Defaults were chosen by cross-validation across cats (see daemon/src/recognition/matcher.ts).
+ * Defaults were chosen by cross-validation across cats (see daemon/src/recognition/matching/matcher.ts).
  */
 export const matchingSection = z
   .strictObject({

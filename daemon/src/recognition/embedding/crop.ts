@@ -2,9 +2,9 @@
  * Crops for the embedder (pure): a detection box grown by a margin and snapped
  * to an integer pixel region inside the frame.
  */
-import type { Region } from '../vision/preprocess.js';
-import type { RgbImage } from '../vision/image.js';
-import type { Box } from './types.js';
+import type { Region } from '../../vision/preprocess.js';
+import type { RgbImage } from '../../vision/image.js';
+import type { Box } from '../types.js';
 
 /** Clip a box to the frame [0,w] x [0,h]. */
 export function clipBox(b: readonly number[], width: number, height: number): Box {

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import onnxPkg from 'onnx-proto';
-import { GlovesError } from '../errors.js';
+import { GlovesError } from '../../errors.js';
 
 export type OnnxQuantKind = 'float' | 'qdq' | 'qoperator';
 

@@ -5,14 +5,14 @@
  * photo is rejected with a reason and a stable code, and the rest are stored.
  * Nothing is written unless at least one photo is accepted.
  */
-import { GlovesError } from '../errors.js';
-import type { Logger } from '../log/logger.js';
-import { decodeImage, decodeImageFile, encodeJpeg } from '../vision/decode.js';
+import { GlovesError } from '../../errors.js';
+import type { Logger } from '../../log/logger.js';
+import { decodeImage, decodeImageFile, encodeJpeg } from '../../vision/decode.js';
 import { readFile } from 'node:fs/promises';
-import { cropRegion, extractRegion } from './crop.js';
-import type { RegionEmbedder } from './embedder.js';
+import { cropRegion, extractRegion } from '../embedding/crop.js';
+import type { RegionEmbedder } from '../embedding/embedder.js';
 import type { Gallery, GalleryPet, NewPhoto } from './gallery.js';
-import type { Detector } from './types.js';
+import type { Detector } from '../types.js';
 
 export interface EnrolOutcome {
   image: string;

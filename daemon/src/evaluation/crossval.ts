@@ -17,10 +17,11 @@
  */
 import { GlovesError } from '../errors.js';
 import type { EmbeddedPhoto } from './dataset.js';
-import { splitShots, summarize, type QueryOutcome } from './evaluate.js';
+import { splitShots, summarize } from './evaluate.js';
+import type { QueryOutcome, ScoredQuery } from './outcomes.js';
 import { fitCohort, fitConfidence, fitLlr, fitPopulation, meanSpread, nestedEstimate, RECIPE, thresholdFor, WHITEN_SHRINK } from './calibrate.js';
-import { buildPrototypes, decide, scorePets, type DecisionRule, type PetScore } from './matcher.js';
-import { applyTransform, type PopulationStats } from './stats.js';
+import { buildPrototypes, decide, scorePets, type DecisionRule, type PetScore } from '../recognition/matching/matcher.js';
+import { applyTransform, type PopulationStats } from '../recognition/matching/stats.js';
 import { operatingCurve, type Curve } from './curve.js';
 
 export interface RecipeOptions {
@@ -64,14 +65,6 @@ export function petFolds(pets: readonly string[], folds: number): string[][] {
   return Array.from({ length: folds }, (_, f) => sorted.filter((_, i) => i % folds === f));
 }
 
-export interface ScoredQuery {
-  pet: string;
-  file: string;
-  /** Transformed embedding (null: no detection). */
-  vector: Float32Array | null;
-  /** Every enrolled pet's score, best first (null: no detection). */
-  scores: PetScore[] | null;
-}
 
 /** Enrol the `scored` cats (K shots each) and score their other photos (gallery = those cats only). */
 export function scoreFold(items: readonly EmbeddedPhoto[], scored: ReadonlySet<string>, shots: number, rule: DecisionRule, stats: PopulationStats | undefined): ScoredQuery[] {
@@ -224,3 +217,5 @@ export function crossValidate(items: readonly EmbeddedPhoto[], modelId: string, 
   const c = operatingCurve(all);
   return { folds: results, ...s, predicted_false_accept: Math.round(predicted * 1000) / 1000, curve: c.curve, eer: c.eer };
 }
+
+export type { ScoredQuery } from './outcomes.js';

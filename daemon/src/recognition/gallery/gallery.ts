@@ -17,11 +17,11 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { GlovesError } from '../errors.js';
-import type { Logger } from '../log/logger.js';
-import { writeFileAtomic } from '../util/atomic-file.js';
+import { GlovesError } from '../../errors.js';
+import type { Logger } from '../../log/logger.js';
+import { writeFileAtomic } from '../../util/atomic-file.js';
 import { PET_ID_RE, uniquePetId, validatePetName } from './pet-id.js';
-import type { AnimalLabel, Box } from './types.js';
+import type { AnimalLabel, Box } from '../types.js';
 
 export class GalleryError extends GlovesError {}
 

@@ -24,9 +24,9 @@
  *   silently run it on the GPU anyway, or fail the build).
  */
 import { createHash } from 'node:crypto';
-import type { ModelManifest } from '../models/manifest.js';
-import { GlovesError } from '../errors.js';
-import type { CalibrationAlgorithm, Int8Mode, NativeInfo, OptimizationProfile, Precision } from './addon.js';
+import type { ModelManifest } from '../../models/manifest.js';
+import { GlovesError } from '../../errors.js';
+import type { CalibrationAlgorithm, Int8Mode, NativeInfo, OptimizationProfile, Precision } from '../../native/addon.js';
 import { describeOps, type OnnxModelKind, type OnnxQuantKind } from './onnx-qdq.js';
 
 export interface PrecisionRequest {

@@ -13,8 +13,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { GlovesError } from '../errors.js';
-import { l2normalize } from './embedder.js';
+import { GlovesError } from '../../errors.js';
+import { l2normalize } from '../embedding/embedder.js';
 
 const statsSchema = z.strictObject({
   format: z.literal('gloves-population-stats'),

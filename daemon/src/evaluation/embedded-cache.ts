@@ -4,7 +4,7 @@
  */
 import { GlovesError } from '../errors.js';
 import type { EmbeddedPhoto } from './dataset.js';
-import { b64ToF32, f32ToB64 } from './stats.js';
+import { b64ToF32, f32ToB64 } from '../recognition/matching/stats.js';
 
 export function saveEmbeddedCache(embedderModelId: string, items: readonly EmbeddedPhoto[]): string {
   return JSON.stringify({

@@ -6,7 +6,7 @@
 import type { PreprocessSpec } from '../models/manifest.js';
 import { assertImage, ImageError, type PixelImage } from '../vision/image.js';
 import type { Region, Transform } from '../vision/preprocess.js';
-import { SLOT_FIELDS } from './addon.js';
+import { SLOT_FIELDS } from '../native/addon.js';
 
 export interface Norm {
   srcCh: [number, number, number];

@@ -20,10 +20,10 @@ import * as ort from 'onnxruntime-node';
 import { GlovesError } from '../errors.js';
 import type { PixelFormat } from '../vision/image.js';
 import { toRgb } from '../vision/convert.js';
-import type { EngineBuildOptions, EngineBuildProgress, EngineBuildResult, EngineTensorInfo, NativeAddon, NativeEngine, NativeInfo, NativeTensor, PreprocessJob } from './addon.js';
-import { SLOT_FIELDS } from './addon.js';
-import { classifyOnnxBytes } from './onnx-qdq.js';
-import { calibrationCacheHeader, hasUsefulInt8, nvTensorrtVersionCode } from './trt-policy.js';
+import type { EngineBuildOptions, EngineBuildProgress, EngineBuildResult, EngineTensorInfo, NativeAddon, NativeEngine, NativeInfo, NativeTensor, PreprocessJob } from '../native/addon.js';
+import { SLOT_FIELDS } from '../native/addon.js';
+import { classifyOnnxBytes } from '../inference/tensorrt/onnx-qdq.js';
+import { calibrationCacheHeader, hasUsefulInt8, nvTensorrtVersionCode } from '../inference/tensorrt/policy.js';
 
 const MAGIC = 'GLOVES-MOCK-ENGINE/1\n';
 const FORMATS: PixelFormat[] = ['RGB', 'BGR', 'RGBA', 'NV12'];

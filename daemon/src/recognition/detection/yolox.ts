@@ -6,7 +6,7 @@
  *   score = obj * class probability.
  * Boxes come out in model-input pixel coordinates; the caller undoes the letterbox.
  */
-import type { NmsBox } from './nms.js';
+import type { NmsBox } from '../../kernels/nms.js';
 
 export interface RawCandidate {
   box: [number, number, number, number];

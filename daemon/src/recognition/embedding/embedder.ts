@@ -3,15 +3,15 @@
  * batch, and L2-normalise. With `flip`, each crop is also embedded mirrored
  * left-right and the two unit vectors are averaged (test-time augmentation).
  */
-import { GlovesError } from '../errors.js';
-import type { InferenceSession } from '../inference/backend.js';
-import type { ModelManifest } from '../models/manifest.js';
-import type { Region } from '../vision/preprocess.js';
-import { defaultKernels, type PixelKernels } from '../native/kernels.js';
-import type { RgbImage } from '../vision/image.js';
+import { GlovesError } from '../../errors.js';
+import type { InferenceSession } from '../../inference/backend.js';
+import type { ModelManifest } from '../../models/manifest.js';
+import type { Region } from '../../vision/preprocess.js';
+import { defaultKernels, type PixelKernels } from '../../kernels/kernels.js';
+import type { RgbImage } from '../../vision/image.js';
 import { cropRegion } from './crop.js';
-import { inputSize } from './detector.js';
-import type { Box, Embedder } from './types.js';
+import { inputSize } from '../detection/detector.js';
+import type { Box, Embedder } from '../types.js';
 
 export interface EmbedderOptions {
   /** Fraction of the box size added on each side before cropping. */

@@ -15,11 +15,12 @@
  */
 import type { EmbeddedPhoto } from './dataset.js';
 import { enrolmentIndices } from './dataset.js';
-import { summarize, type QueryOutcome } from './evaluate.js';
-import type { ScoredQuery } from './crossval.js';
-import { enrolmentSpread } from './matcher.js';
-import { symmetricEigen } from './linalg.js';
-import { applyTransform, type PopulationStats } from './stats.js';
+import { summarize } from './evaluate.js';
+import type { QueryOutcome } from './outcomes.js';
+import type { ScoredQuery } from './outcomes.js';
+import { enrolmentSpread } from '../recognition/matching/matcher.js';
+import { symmetricEigen } from '../recognition/matching/linalg.js';
+import { applyTransform, type PopulationStats } from '../recognition/matching/stats.js';
 
 /** Version of the matching recipe; stats files record it. Bump when the transform or rule changes. */
 export const RECIPE = 'whiten-spread/2';

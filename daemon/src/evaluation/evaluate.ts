@@ -14,10 +14,11 @@ import type { GlovesConfig } from '../config/schema.js';
 import type { InferenceBackend } from '../inference/backend.js';
 import type { Logger } from '../log/logger.js';
 import { embedDataset, enrolmentIndices, listDataset, type EmbeddedPhoto } from './dataset.js';
-import { embedderModelId } from './embedder.js';
-import { loadModels, packagePath } from './load.js';
-import { buildPrototypes, decide, decisionRule, scorePets, type DecisionRule } from './matcher.js';
-import { applyTransform, loadStats, type PopulationStats } from './stats.js';
+import { embedderModelId } from '../recognition/embedding/embedder.js';
+import { loadModels, packagePath } from '../recognition/load.js';
+import { buildPrototypes, decide, decisionRule, scorePets, type DecisionRule } from '../recognition/matching/matcher.js';
+import { applyTransform, loadStats, type PopulationStats } from '../recognition/matching/stats.js';
+import type { QueryOutcome } from './outcomes.js';
 import { operatingCurve, type Curve } from './curve.js';
 
 export interface EvalResult {
@@ -30,20 +31,6 @@ export interface EvalResult {
   seconds: number;
 }
 
-export interface QueryOutcome {
-  pet: string;
-  file: string;
-  /** Closed-set answer (null = unknown or no detection). */
-  closed: string | null;
-  /** Best-scoring pet with all enrolled, whatever the threshold (for the operating curve). */
-  closedBest?: string | null;
-  /** Open-set answer with the pet left out. */
-  open: string | null;
-  detected: boolean;
-  /** Best and second-best scores, closed and open (for calibration). */
-  closedScores: [number, number] | null;
-  openScores: [number, number] | null;
-}
 
 export function splitShots(items: readonly EmbeddedPhoto[], shots: number) {
   const byPet = new Map<string, EmbeddedPhoto[]>();
@@ -141,3 +128,5 @@ export async function evaluateDataset(opts: EvaluateDatasetOptions): Promise<Eva
     await Promise.all([models.detector.dispose(), models.embedder.dispose()]);
   }
 }
+
+export type { QueryOutcome } from './outcomes.js';

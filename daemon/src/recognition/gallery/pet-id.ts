@@ -2,7 +2,7 @@
  * Pet ids: stable, derived once from the name at enrolment, safe as an MQTT topic
  * segment and a Home Assistant object id: [a-z0-9_-], 1..64 chars.
  */
-import { GlovesError } from '../errors.js';
+import { GlovesError } from '../../errors.js';
 
 export const PET_ID_RE = /^[a-z0-9_-]{1,64}$/;
 

@@ -9,7 +9,7 @@
  * themselves, so the curve describes the scores, not a deployable threshold: the
  * honest deployable number is the operating point fitted without those cats.
  */
-import type { QueryOutcome } from './evaluate.js';
+import type { QueryOutcome } from './outcomes.js';
 
 export const CURVE_POINTS = [0.01, 0.05, 0.1] as const;
 

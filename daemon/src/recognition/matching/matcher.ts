@@ -17,10 +17,10 @@
  *
  * The matcher follows the gallery: prototypes are rebuilt when its revision moves.
  */
-import type { GlovesConfig } from '../config/schema.js';
-import type { GalleryView } from './gallery.js';
+import type { GlovesConfig } from '../../config/schema.js';
+import type { GalleryView } from '../gallery/gallery.js';
 import { applyTransform, type PopulationStats } from './stats.js';
-import type { Matcher, MatchResult } from './types.js';
+import type { Matcher, MatchResult } from '../types.js';
 
 export type MatchingConfig = GlovesConfig['matching'];
 

@@ -17,11 +17,11 @@
  */
 import { GlovesError } from '../errors.js';
 import type { PreprocessSpec } from '../models/manifest.js';
-import { nms as nmsReference, type NmsBox } from '../recognition/nms.js';
+import { nms as nmsReference, type NmsBox } from './nms.js';
 import { toRgb } from '../vision/convert.js';
 import type { PixelImage } from '../vision/image.js';
 import { preprocessInto, type PreprocessResult, type Region, type Transform } from '../vision/preprocess.js';
-import { fromNative, loadNativeAddon, PIXEL_FORMAT_CODE, type NativeAddon } from './addon.js';
+import { fromNative, loadNativeAddon, PIXEL_FORMAT_CODE, type NativeAddon } from '../native/addon.js';
 import { normFor, packSlots, validateJob } from './geometry.js';
 
 export const ASYNC_MIN_FLOATS = 3 * 96 * 96;

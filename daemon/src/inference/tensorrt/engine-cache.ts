@@ -1,6 +1,6 @@
 /**
  * The on-disk engine cache of the TensorRT backend: engine files named by their
- * key (../native/trt-policy.ts engineFileName) and one timing cache per TensorRT
+ * key (./policy.ts engineFileName) and one timing cache per TensorRT
  * version and device.
  *
  * Error policy (an engine build takes minutes on a Jetson Nano):
@@ -14,7 +14,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../../log/logger.js';
 
 export class EngineCache {
   constructor(

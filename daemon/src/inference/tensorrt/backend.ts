@@ -17,16 +17,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { GlovesError } from '../errors.js';
-import type { Logger } from '../log/logger.js';
-import type { ModelManifest } from '../models/manifest.js';
-import { sha256File } from '../models/install.js';
-import { fromNative, type NativeAddon, type NativeEngine, type NativeInfo, type Precision } from '../native/addon.js';
-import { classifyOnnxModel } from '../native/onnx-qdq.js';
-import { clampCalibrationScales, engineFileName, fallbackFromCalibration, keyInputs, modelSupport, planBuild, profilesFor, type BuildPlan, type EngineKeyParts } from '../native/trt-policy.js';
-import type { InferenceBackend, InferenceSession, SessionOptions } from './backend.js';
+import { GlovesError } from '../../errors.js';
+import type { Logger } from '../../log/logger.js';
+import type { ModelManifest } from '../../models/manifest.js';
+import { sha256File } from '../../models/install.js';
+import { fromNative, type NativeAddon, type NativeEngine, type NativeInfo, type Precision } from '../../native/addon.js';
+import { classifyOnnxModel } from './onnx-qdq.js';
+import { clampCalibrationScales, engineFileName, fallbackFromCalibration, keyInputs, modelSupport, planBuild, profilesFor, type BuildPlan, type EngineKeyParts } from './policy.js';
+import type { InferenceBackend, InferenceSession, SessionOptions } from '../backend.js';
 import { EngineCache, timingCacheFileName } from './engine-cache.js';
-import { TrtSession } from './trt-session.js';
+import { TrtSession } from './session.js';
 
 /** What a heartbeat during an engine build reports. */
 export interface BuildProgressEvent {
@@ -208,7 +208,7 @@ export function tensorrtUnavailable(addon: NativeAddon | null): string | null {
 /**
  * inference.backend policy at the addon level: `auto` picks TensorRT when the addon was built with it
  * and sees a CUDA device, else onnxruntime; `tensorrt` without it is BACKEND_UNAVAILABLE. Which models
- * then run on TensorRT is decided per model (trt-policy.ts chooseModelBackend, ./select.ts).
+ * then run on TensorRT is decided per model (./policy.ts chooseModelBackend, ../select.ts).
  */
 export function chooseBackend(requested: 'auto' | 'tensorrt' | 'onnxruntime', addon: NativeAddon | null): BackendChoice {
   if (requested === 'onnxruntime') return { name: 'onnxruntime', reason: 'configured' };

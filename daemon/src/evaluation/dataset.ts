@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { GlovesError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { decodeImageFile } from '../vision/decode.js';
-import type { Detection, Detector, Embedder } from './types.js';
+import type { Detection, Detector, Embedder } from '../recognition/types.js';
 
 export const IMAGE_EXT = /\.(jpe?g|png|webp|bmp|tiff?)$/i;
 

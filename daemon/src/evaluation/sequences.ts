@@ -11,8 +11,9 @@
  * learned has seen the track's pet.
  */
 import { Evidence, type EvidenceOptions, type TrackIdentity, type VoteOptions } from '../tracking/voting.js';
-import type { CrossValidation, ScoredQuery } from './crossval.js';
-import { decide, type PetScore } from './matcher.js';
+import type { CrossValidation } from './crossval.js';
+import type { ScoredQuery } from './outcomes.js';
+import { decide, type PetScore } from '../recognition/matching/matcher.js';
 
 export interface SequenceResult {
   length: number;

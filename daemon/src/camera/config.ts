@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { parseSourceUri } from '../../camera/uri.js';
+import { parseSourceUri } from './uri.js';
 
-/** Camera source settings. Owned by the camera module (daemon/src/camera); passed to createFrameSource as is. */
+/** Camera source settings, owned here beside the camera (config/schema.ts composes the sections); passed to createFrameSource as is. */
 export const cameraSection = z
   .strictObject({
     uri: z

@@ -2,17 +2,17 @@
  * The detector: manifest-driven letterbox pre-processing, one inference, YOLOX
  * decoding, class-aware NMS, and boxes mapped back to frame pixels. The
  * letterbox and NMS run on the pixel kernels (the native addon when present,
- * the TypeScript references otherwise: daemon/src/native/kernels.ts).
+ * the TypeScript references otherwise: daemon/src/kernels/kernels.ts).
  */
-import { GlovesError } from '../errors.js';
-import type { InferenceSession } from '../inference/backend.js';
-import type { ModelManifest } from '../models/manifest.js';
-import { defaultKernels, type PixelKernels } from '../native/kernels.js';
-import { unmapBox } from '../vision/preprocess.js';
-import type { RgbImage } from '../vision/image.js';
-import { clipBox } from './crop.js';
-import { nms } from './nms.js';
-import type { AnimalLabel, Detection, Detector } from './types.js';
+import { GlovesError } from '../../errors.js';
+import type { InferenceSession } from '../../inference/backend.js';
+import type { ModelManifest } from '../../models/manifest.js';
+import { defaultKernels, type PixelKernels } from '../../kernels/kernels.js';
+import { unmapBox } from '../../vision/preprocess.js';
+import type { RgbImage } from '../../vision/image.js';
+import { clipBox } from '../embedding/crop.js';
+import { nms } from '../../kernels/nms.js';
+import type { AnimalLabel, Detection, Detector } from '../types.js';
 import { decodeYolox, type RawCandidate } from './yolox.js';
 
 export interface DetectionOptions {
