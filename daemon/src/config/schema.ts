@@ -1,14 +1,21 @@
 /**
  * The single config schema: types, defaults, descriptions and validation all
  * come from here. `GlovesConfig` is derived from it, never written by hand.
- * Each section lives in its own file under ./sections, owned by one module.
- * (The HTTP API is on the roadmap; its section will be added with the server.)
+ * Each section lives beside the feature that owns it (camera/config.ts, ...);
+ * this file only composes them. Features take their own section's type, so
+ * config/ sits above them and nothing below imports it.
  */
 import { z } from 'zod';
 import { cameraSection } from '../camera/config.js';
-import { modelsSection, inferenceSection, detectionSection } from './sections/inference.js';
-import { gallerySection, mqttSection, deviceSection, trackingSection, logSection } from './sections/daemon.js';
-import { matchingSection } from './sections/matching.js';
+import { inferenceSection } from '../inference/config.js';
+import { logSection } from '../log/config.js';
+import { modelsSection } from '../models/config.js';
+import { mqttSection } from '../mqtt/config.js';
+import { detectionSection } from '../recognition/detection/config.js';
+import { gallerySection } from '../recognition/gallery/config.js';
+import { matchingSection } from '../recognition/matching/config.js';
+import { deviceSection } from './device.js';
+import { trackingSection } from '../tracking/config.js';
 
 export const configSchema = z.strictObject({
   device: deviceSection,

@@ -10,7 +10,7 @@
  *   fraction of the left-out pet's queries that get any name.
  * Decisions use the matcher's own functions and rule, as the daemon does.
  */
-import type { GlovesConfig } from '../config/schema.js';
+import type { RecognitionConfig } from '../recognition/config.js';
 import type { InferenceBackend } from '../inference/backend.js';
 import type { Logger } from '../log/logger.js';
 import { embedDataset, enrolmentIndices, listDataset, type EmbeddedPhoto } from './dataset.js';
@@ -83,7 +83,7 @@ export function summarize(outcomes: readonly QueryOutcome[]): { top1: number; fa
 export interface EvaluateDatasetOptions {
   datasetDir: string;
   shots: number;
-  config: GlovesConfig;
+  config: RecognitionConfig;
   backend: InferenceBackend;
   log: Logger;
   /** Only the first N pets (sorted by name), for quick runs. */

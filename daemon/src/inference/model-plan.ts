@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GlovesConfig } from '../config/schema.js';
+import type { ModelsConfig } from '../models/config.js';
+import type { InferenceConfig } from './config.js';
 import { GlovesError } from '../errors.js';
 import { findManifest, type ModelManifest } from '../models/manifest.js';
 import { loadNativeAddon, type NativeAddon } from '../native/addon.js';
@@ -25,12 +26,12 @@ export interface PlannedModel {
 const packagePath = (p: string): string => (isAbsolute(p) ? p : join(packageRoot(), p));
 
 /** The addon the inference config would use (null for onnxruntime or when not built). */
-export function inferenceAddon(config: GlovesConfig['inference']): NativeAddon | null {
+export function inferenceAddon(config: InferenceConfig): NativeAddon | null {
   return config.backend === 'onnxruntime' ? null : loadNativeAddon();
 }
 
 /** Throws what loading would (BACKEND_UNAVAILABLE, TRT_UNSUPPORTED_MODEL) for a model that is installed. */
-export function planModels(config: GlovesConfig, addon: NativeAddon | null = inferenceAddon(config.inference)): PlannedModel[] {
+export function planModels(config: { models: ModelsConfig; inference: InferenceConfig }, addon: NativeAddon | null = inferenceAddon(config.inference)): PlannedModel[] {
   const manifestDir = packagePath(config.models.manifestDir);
   const modelsDir = packagePath(config.models.dir);
   return (['detector', 'embedder'] as const).map((task) => {

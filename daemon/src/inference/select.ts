@@ -8,7 +8,7 @@
  * chooseModelBackend). Each model's backend and why is logged at load and
  * reported by `modelBackends` (gloves config check).
  */
-import type { GlovesConfig } from '../config/schema.js';
+import type { InferenceConfig } from './config.js';
 import type { Logger } from '../log/logger.js';
 import type { ModelManifest } from '../models/manifest.js';
 import type { InferenceBackend } from './backend.js';
@@ -19,13 +19,13 @@ import { chooseModelBackend, type ModelBackendChoice } from './tensorrt/policy.j
 import { chooseBackend, createTensorRtBackend, tensorrtUnavailable, type BuildHooks } from './tensorrt/backend.js';
 
 /** Which backend a model file gets under this config (throws what load would: BACKEND_UNAVAILABLE, TRT_UNSUPPORTED_MODEL, MODEL_LOAD_FAILED). */
-export function modelBackend(config: GlovesConfig['inference'], addon: NativeAddon | null, modelPath: string): ModelBackendChoice {
+export function modelBackend(config: InferenceConfig, addon: NativeAddon | null, modelPath: string): ModelBackendChoice {
   if (config.backend === 'onnxruntime') return { backend: 'onnxruntime', reason: 'configured' };
   const why = tensorrtUnavailable(addon);
   return chooseModelBackend(config.backend, why ? null : addon!.info(), classifyOnnxModel(modelPath), why ?? undefined);
 }
 
-export function createBackend(config: GlovesConfig['inference'], log: Logger, hooks: BuildHooks = {}): InferenceBackend {
+export function createBackend(config: InferenceConfig, log: Logger, hooks: BuildHooks = {}): InferenceBackend {
   const ort = createOnnxRuntimeBackend({ threads: config.threads });
   const choice = chooseBackend(config.backend, config.backend === 'onnxruntime' ? null : loadNativeAddon());
   if (choice.name === 'onnxruntime') {

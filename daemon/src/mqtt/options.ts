@@ -7,11 +7,12 @@
  */
 import { readFileSync } from 'node:fs';
 import type { IClientOptions } from 'mqtt';
-import type { GlovesConfig } from '../config/schema.js';
 import { GlovesError } from '../errors.js';
 import { topics, type TopicConfig } from './topics.js';
 
-export type MqttConfig = GlovesConfig['mqtt'];
+import type { MqttConfig } from './config.js';
+
+export type { MqttConfig };
 
 function readPem(path: string | undefined, key: 'ca' | 'cert' | 'key'): Buffer | undefined {
   if (path === undefined) return undefined;

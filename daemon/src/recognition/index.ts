@@ -6,7 +6,7 @@
  * Factories take explicit dependencies; openRecognizer() is the convenience that
  * wires them from config (verifying each model's sha256 first).
  */
-import type { GlovesConfig } from '../config/schema.js';
+import type { RecognitionConfig } from './config.js';
 import type { InferenceBackend } from '../inference/backend.js';
 import type { Logger } from '../log/logger.js';
 import type { ModelManifest } from '../models/manifest.js';
@@ -41,7 +41,7 @@ export interface Recognizer {
 }
 
 export interface OpenRecognizerOptions {
-  config: GlovesConfig;
+  config: RecognitionConfig;
   log: Logger;
   backend: InferenceBackend;
   /** Gallery directory; default config.gallery.dir. */

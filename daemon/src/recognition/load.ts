@@ -1,6 +1,6 @@
 /** Model loading from config, shared by openRecognizer(), eval and bench. */
 import { isAbsolute, join } from 'node:path';
-import type { GlovesConfig } from '../config/schema.js';
+import type { RecognitionConfig } from './config.js';
 import type { InferenceBackend } from '../inference/backend.js';
 import type { Logger } from '../log/logger.js';
 import { findManifest } from '../models/manifest.js';
@@ -14,12 +14,12 @@ export function packagePath(p: string): string {
   return isAbsolute(p) ? p : join(packageRoot(), p);
 }
 
-export function detectionOptions(config: GlovesConfig): DetectionOptions {
+export function detectionOptions(config: RecognitionConfig): DetectionOptions {
   return { minScore: config.detection.minScore, nmsIou: config.detection.nmsIou, labels: config.detection.labels };
 }
 
 /** Load and verify both models for the configured backend. */
-export async function loadModels(config: GlovesConfig, backend: InferenceBackend, log: Logger) {
+export async function loadModels(config: RecognitionConfig, backend: InferenceBackend, log: Logger) {
   const manifestDir = packagePath(config.models.manifestDir);
   const modelsDir = packagePath(config.models.dir);
   const dm = findManifest(manifestDir, config.models.detector);

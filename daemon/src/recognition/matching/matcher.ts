@@ -17,12 +17,12 @@
  *
  * The matcher follows the gallery: prototypes are rebuilt when its revision moves.
  */
-import type { GlovesConfig } from '../../config/schema.js';
+import type { MatchingSectionConfig } from './config.js';
 import type { GalleryView } from '../gallery/gallery.js';
 import { applyTransform, type PopulationStats } from './stats.js';
 import type { Matcher, MatchResult } from '../types.js';
 
-export type MatchingConfig = GlovesConfig['matching'];
+export type MatchingConfig = MatchingSectionConfig;
 
 /** Defaults when neither config nor statistics give a calibration. */
 const FALLBACK = { threshold: 0.8, margin: 0, slope: 20, offset: 0, spreadWeight: 0, defaultSpread: 0 };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Identity matching. Owned by the recognition module (daemon/src/recognition).
+ * The `matching` config section: identity matching.
  * Defaults were chosen by cross-validation across cats (see daemon/src/recognition/matching/matcher.ts).
  */
 export const matchingSection = z
@@ -26,3 +26,5 @@ export const matchingSection = z
     statsDir: z.string().default('models/stats').describe('Directory of population statistics, one file per embedder model id'),
   })
   .prefault({});
+
+export type MatchingSectionConfig = z.output<typeof matchingSection>;

@@ -1,0 +1,40 @@
+/** The `tracking` config section: tracks, voting, presence timing. */
+import { z } from 'zod';
+
+export const trackingSection = z
+  .strictObject({
+    iouMatch: z.number().min(0).max(1).default(0.3).describe('Minimum IoU to continue a track'),
+    maxMissedFrames: z.number().int().min(0).default(5).describe('Frames a track may go undetected'),
+    appearanceGate: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.8)
+      .describe('Minimum embedding cosine for a detection to continue a track (0: IoU only)'),
+    minVotes: z.number().int().min(1).default(3).describe('Frames of evidence before a track is named'),
+    minConfidence: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe('Unused since track evidence is summed as log-likelihood ratios (tracking/voting.ts); accepted so that existing configs stay valid'),
+    awayAfterSeconds: z.number().positive().default(60).describe('Seconds unseen before a pet is away'),
+    unknownCooldownSeconds: z
+      .number()
+      .min(0)
+      .default(60)
+      .describe('An unknown animal fires unknown_seen again only after this long without any unknown sighting'),
+    stateRefreshSeconds: z
+      .number()
+      .positive()
+      .default(10)
+      .describe('While a pet stays present, how often its retained state (last_seen) is refreshed'),
+    snapshotIntervalSeconds: z
+      .number()
+      .positive()
+      .default(2)
+      .describe('Minimum time between two snapshot publications of one pet'),
+  })
+  .prefault({});
+
+export type TrackingConfig = z.output<typeof trackingSection>;
