@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../daemon/src/config/load.js';
 import { MqttConnection } from '../../daemon/src/mqtt/connection.js';
-import { MqttBridge } from '../../daemon/src/mqtt/bridge.js';
+import { bridgeFor } from './support/bridge.js';
 import { Outbox } from '../../daemon/src/events/outbox.js';
 import type { PetEvent } from '../../daemon/src/events/types.js';
 import { createLogger, silentLogger } from '../../daemon/src/log/logger.js';
@@ -112,7 +112,7 @@ test('bridge: events while the disk is full are logged (OUTBOX_WRITE), still del
   const conn = new MqttConnection(cfg.mqtt, cfg.device.id, log);
   const outbox = new Outbox(dir, log);
   outbox.open();
-  const bridge = new MqttBridge(conn, outbox, { discovery: null, snapshotsDir: join(dir, 'snap'), states: () => ({}), onRemoved: () => {} }, log);
+  const bridge = bridgeFor(conn, outbox, { discovery: null, snapshotsDir: join(dir, 'snap'), states: () => ({}), onRemoved: () => {} }, log);
   bridge.setPets([], []);
   const ha = await record(broker.url, ['gloves/disk/events'], { clientId: 'ha-disk', clean: false });
   await bridge.start();

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../daemon/src/config/load.js';
 import { MqttConnection } from '../../daemon/src/mqtt/connection.js';
-import { MqttBridge } from '../../daemon/src/mqtt/bridge.js';
+import { bridgeFor } from './support/bridge.js';
 import { Outbox } from '../../daemon/src/events/outbox.js';
 import type { PetEvent } from '../../daemon/src/events/types.js';
 import { createLogger, silentLogger, type Logger } from '../../daemon/src/log/logger.js';
@@ -26,7 +26,7 @@ function setup(mqtt: Record<string, unknown>, log: Logger = silentLogger()) {
   const outbox = new Outbox(dir, log);
   outbox.open();
   const removed: string[] = [];
-  const bridge = new MqttBridge(conn, outbox, { discovery: { ...conn.topics, deviceName: 'Test', swVersion: '0.0.1' }, snapshotsDir: join(dir, 'snap'), states: () => ({ appy: away, birba: away }), onRemoved: (id) => removed.push(id) }, log);
+  const bridge = bridgeFor(conn, outbox, { discovery: { ...conn.topics, deviceName: 'Test', swVersion: '0.0.1' }, snapshotsDir: join(dir, 'snap'), states: () => ({ appy: away, birba: away }), onRemoved: (id) => removed.push(id) }, log);
   return { dir, cfg, conn, outbox, bridge, removed };
 }
 
@@ -150,7 +150,7 @@ test('events left in the outbox by a previous run are delivered at the next star
   again.open();
   const cfg = loadConfig({ overrides: { mqtt: { url: broker.url, username: 'gloves', password: 'secret' }, 'device.id': 'test1' } });
   const conn = new MqttConnection(cfg.mqtt, 'test1', silentLogger());
-  const bridge = new MqttBridge(conn, again, { discovery: null, snapshotsDir: s.dir, states: () => ({}), onRemoved: () => {} }, silentLogger());
+  const bridge = bridgeFor(conn, again, { discovery: null, snapshotsDir: s.dir, states: () => ({}), onRemoved: () => {} }, silentLogger());
   await bridge.start();
   await ha.until(() => ha.messages.length >= 2, 10_000, 'restored events');
   assert.equal(ha.json<PetEvent>('gloves/test1/events').map((e) => e.id), ['r1', 'r2']);

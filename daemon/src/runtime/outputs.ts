@@ -5,12 +5,10 @@
  * crop of each visit, at most every `snapshotIntervalMs` per pet).
  */
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
-import { writeFileAtomic } from '../util/atomic-file.js';
+import type { SnapshotStore } from '../events/snapshot-store.js';
 import type { PetEvent } from '../events/types.js';
 import type { MqttBridge } from '../mqtt/bridge.js';
-import { safeId } from '../mqtt/topics.js';
 import type { Presence, PresenceUpdate } from '../presence/presence.js';
 import type { PetStateStore, StoredPets } from '../presence/store.js';
 import type { PresenceEvent, Sighting } from '../presence/types.js';
@@ -21,7 +19,6 @@ export interface OutputsOptions {
   camera: string;
   stateRefreshMs: number;
   snapshotIntervalMs: number;
-  snapshotsDir: string;
 }
 
 export class Outputs {
@@ -29,16 +26,18 @@ export class Outputs {
   private readonly presence: Presence;
   private readonly bridge: MqttBridge;
   private readonly store: PetStateStore;
+  private readonly snapshotStore: SnapshotStore;
   private readonly log: Logger;
   /** Deleted pets whose retained topics are not cleared yet: kept in the state file until they are. */
   private readonly leftovers: StoredPets;
   private readonly lastStateMs = new Map<string, number>();
   private readonly snap = new Map<string, { best: number; lastMs: number; busy: boolean }>();
 
-  constructor(parts: { presence: Presence; bridge: MqttBridge; store: PetStateStore; leftovers: StoredPets }, opts: OutputsOptions, log: Logger) {
+  constructor(parts: { presence: Presence; bridge: MqttBridge; store: PetStateStore; snapshots: SnapshotStore; leftovers: StoredPets }, opts: OutputsOptions, log: Logger) {
     this.presence = parts.presence;
     this.bridge = parts.bridge;
     this.store = parts.store;
+    this.snapshotStore = parts.snapshots;
     this.leftovers = parts.leftovers;
     this.opts = opts;
     this.log = log;
@@ -72,7 +71,7 @@ export class Outputs {
       cur.busy = true;
       cropJpeg(image, s.box)
         .then((jpeg) => {
-          writeFileAtomic(join(this.opts.snapshotsDir, `${safeId(s.pet.petId)}.jpg`), jpeg);
+          this.snapshotStore.write(s.pet.petId, jpeg);
           this.bridge.publishSnapshot(s.pet.petId, jpeg);
         })
         .catch((err: unknown) => this.log.warn('snapshot failed', { pet: s.pet.petId, error: err as Error }))

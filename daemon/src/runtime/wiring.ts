@@ -9,10 +9,13 @@ import { join, resolve as resolvePath } from 'node:path';
 import { createFrameSource, drainCameraPipelines, type FrameSource } from '../camera/index.js';
 import type { GlovesConfig } from '../config/schema.js';
 import type { GlovesError } from '../errors.js';
+import { EventQueue } from '../events/event-queue.js';
 import { Outbox } from '../events/outbox.js';
+import { SnapshotStore } from '../events/snapshot-store.js';
 import type { Logger } from '../log/logger.js';
 import { MqttBridge } from '../mqtt/bridge.js';
 import { MqttConnection } from '../mqtt/connection.js';
+import { HomeAssistantDiscovery } from '../mqtt/ha-discovery.js';
 import { Presence } from '../presence/presence.js';
 import { PetStateStore, storedStates, type StoredPets } from '../presence/store.js';
 import type { SystemdNotifier } from '../systemd/notify.js';
@@ -67,12 +70,11 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
   const leftovers: StoredPets = {};
   const conn = new MqttConnection(c.mqtt, c.device.id, log.child('mqtt'));
   const discovery = c.mqtt.discovery ? { ...conn.topics, deviceName: c.device.name, swVersion: version(), configurationUrl: undefined } : null;
+  const snapshots = new SnapshotStore(snapshotsDir);
+  const queue = new EventQueue(outbox, log.child('outbox'));
   const bridge = new MqttBridge(
-    conn,
-    outbox,
+    { conn, queue, discovery: new HomeAssistantDiscovery(conn, discovery, log.child('mqtt')), snapshots },
     {
-      discovery,
-      snapshotsDir,
       states: () => presence.states(),
       onRemoved: (id) => outputs.forget(id),
       camera: () => ({ name: c.camera.name, state: camera.state() }),
@@ -80,8 +82,8 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
     log.child('mqtt'),
   );
   const outputs = new Outputs(
-    { presence, bridge, store, leftovers },
-    { camera: c.camera.name, stateRefreshMs: c.tracking.stateRefreshSeconds * 1000, snapshotIntervalMs: c.tracking.snapshotIntervalSeconds * 1000, snapshotsDir },
+    { presence, bridge, store, snapshots, leftovers },
+    { camera: c.camera.name, stateRefreshMs: c.tracking.stateRefreshSeconds * 1000, snapshotIntervalMs: c.tracking.snapshotIntervalSeconds * 1000 },
     log.child('presence'),
   );
 
