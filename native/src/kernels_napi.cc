@@ -3,6 +3,7 @@
 // which to use is TypeScript policy. Inputs are re-validated here so a wrong
 // call returns a coded error instead of touching memory it should not.
 #include "kernels_napi.h"
+#include "codes.h"
 
 #include <string>
 #include <vector>
@@ -28,7 +29,7 @@ struct PreprocessJob {
 // Parses and validates a job object; on failure throws a coded JS error and returns false.
 bool ParseJob(Napi::Env env, const Napi::Value& arg, PreprocessJob* job, Napi::Object* keep) {
   if (!arg.IsObject()) {
-    ThrowCoded(env, "NATIVE_BAD_ARGUMENT", "preprocess job must be an object");
+    ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "preprocess job must be an object");
     return false;
   }
   Napi::Object o = arg.As<Napi::Object>();
@@ -38,23 +39,23 @@ bool ParseJob(Napi::Env env, const Napi::Value& arg, PreprocessJob* job, Napi::O
   if (!GetTypedArray<uint8_t>(o.Get("data"), napi_uint8_array, &data) ||
       !GetTypedArray<float>(o.Get("out"), napi_float32_array, &out) ||
       !GetTypedArray<int32_t>(o.Get("slots"), napi_int32_array, &slots)) {
-    if (!env.IsExceptionPending()) ThrowCoded(env, "NATIVE_BAD_ARGUMENT", "data must be a Uint8Array, out a Float32Array, slots an Int32Array");
+    if (!env.IsExceptionPending()) ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "data must be a Uint8Array, out a Float32Array, slots an Int32Array");
     return false;
   }
   int64_t format, width, height;
   if (!GetInt(o, "format", 0, 3, &format) || !GetInt(o, "width", 1, 1 << 15, &width) || !GetInt(o, "height", 1, 1 << 15, &height)) {
-    if (!env.IsExceptionPending()) ThrowCoded(env, "IMAGE_INVALID", "format must be 0..3 and width/height positive integers");
+    if (!env.IsExceptionPending()) ThrowCoded(env, ::gloves::codes::kImageInvalid, "format must be 0..3 and width/height positive integers");
     return false;
   }
   double srcCh[3];
   if (!GetDoubles(o, "srcCh", 3, srcCh) || !GetDoubles(o, "mul", 3, job->norm.mul) || !GetDoubles(o, "add", 3, job->norm.add) ||
       !GetDoubles(o, "pad", 3, job->norm.pad)) {
-    if (!env.IsExceptionPending()) ThrowCoded(env, "NATIVE_BAD_ARGUMENT", "srcCh, mul, add and pad must be 3 finite numbers each");
+    if (!env.IsExceptionPending()) ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "srcCh, mul, add and pad must be 3 finite numbers each");
     return false;
   }
   for (int c = 0; c < 3; c++) {
     if (srcCh[c] != 0 && srcCh[c] != 1 && srcCh[c] != 2) {
-      ThrowCoded(env, "NATIVE_BAD_ARGUMENT", "srcCh entries must be 0, 1 or 2");
+      ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "srcCh entries must be 0, 1 or 2");
       return false;
     }
     job->norm.srcCh[c] = static_cast<int>(srcCh[c]);
@@ -66,7 +67,7 @@ bool ParseJob(Napi::Env env, const Napi::Value& arg, PreprocessJob* job, Napi::O
     return false;
   }
   if (slots.ElementLength() == 0 || slots.ElementLength() % kSlotFields != 0) {
-    ThrowCoded(env, "NATIVE_BAD_ARGUMENT", "slots must hold a positive multiple of 11 integers");
+    ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "slots must hold a positive multiple of 11 integers");
     return false;
   }
   job->out = out.Data();
@@ -74,7 +75,7 @@ bool ParseJob(Napi::Env env, const Napi::Value& arg, PreprocessJob* job, Napi::O
   const int32_t* s = slots.Data();
   for (size_t i = 0; i < slots.ElementLength(); i += kSlotFields) {
     if (s[i + 10] < 0) {
-      ThrowCoded(env, "BUFFER_TOO_SMALL", "negative output offset");
+      ThrowCoded(env, ::gloves::codes::kBufferTooSmall, "negative output offset");
       return false;
     }
     Slot slot{s[i], s[i + 1], s[i + 2], s[i + 3], s[i + 4], s[i + 5], s[i + 6], s[i + 7], s[i + 8], s[i + 9], static_cast<size_t>(s[i + 10])};
@@ -147,17 +148,17 @@ bool ParseNms(const Napi::CallbackInfo& info, NmsJob* job) {
   if (info.Length() < 4 || !GetTypedArray<double>(info[0], napi_float64_array, &boxes) ||
       !GetTypedArray<double>(info[1], napi_float64_array, &scores) || !GetTypedArray<int32_t>(info[2], napi_int32_array, &classes) ||
       !GetDouble(info[3], &job->iou)) {
-    ThrowCoded(env, "NATIVE_BAD_ARGUMENT", "nms(boxes: Float64Array, scores: Float64Array, classes: Int32Array, iou: number)");
+    ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "nms(boxes: Float64Array, scores: Float64Array, classes: Int32Array, iou: number)");
     return false;
   }
   const size_t n = scores.ElementLength();
   if (boxes.ElementLength() != 4 * n || classes.ElementLength() != n) {
-    ThrowCoded(env, "NMS_INVALID", "boxes must hold 4 numbers per score and classes one per score");
+    ThrowCoded(env, ::gloves::codes::kNmsInvalid, "boxes must hold 4 numbers per score and classes one per score");
     return false;
   }
   for (size_t i = 0; i < n; i++) {
     if (std::isnan(scores[i])) {
-      ThrowCoded(env, "NMS_INVALID", "scores must not be NaN");
+      ThrowCoded(env, ::gloves::codes::kNmsInvalid, "scores must not be NaN");
       return false;
     }
   }

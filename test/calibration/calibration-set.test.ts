@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { hasCode } from '../../daemon/src/errors.js';
+import { hasCode, type ErrorCode } from '../../daemon/src/errors.js';
 import { silentLogger } from '../../daemon/src/log/logger.js';
 import { buildCalibrationSet } from '../../calibration/src/calibset/build.js';
 import { readCalibrationSet, readSample } from '../../calibration/src/calibset/format.js';
@@ -19,7 +19,7 @@ const yolox = join(manifestsDir, 'yolox_nano_416_coco.json');
 const mnv2 = join(manifestsDir, 'mobilenetv2-12-int8_pooled.json');
 const quiet = (): void => {};
 
-async function expectCode(p: Promise<unknown>, code: string): Promise<void> {
+async function expectCode(p: Promise<unknown>, code: ErrorCode): Promise<void> {
   try {
     await p;
   } catch (e) {

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { hasCode } from '../../daemon/src/errors.js';
+import { hasCode, type ErrorCode } from '../../daemon/src/errors.js';
 import { loadModel, encodeModel, decodeModel } from '../../calibration/src/onnx/proto.js';
 import { assertSupportedOps, exposeTensors, inputShapes, parseShapeArg, resolveInputShapes, tensorNames } from '../../calibration/src/onnx/graph.js';
 import { createSession, runFloat } from '../../calibration/src/ort.js';
@@ -12,7 +12,7 @@ requireFixtures();
 const yolox = join(modelsDir, 'yolox_nano_416_coco.onnx');
 const mnv2 = join(modelsDir, 'mobilenetv2-12-int8_pooled.onnx');
 
-function throwsCode(fn: () => unknown, code: string): void {
+function throwsCode(fn: () => unknown, code: ErrorCode): void {
   try {
     fn();
   } catch (e) {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { hasCode } from '../../daemon/src/errors.js';
+import { hasCode, type ErrorCode } from '../../daemon/src/errors.js';
 import { silentLogger } from '../../daemon/src/log/logger.js';
 import { openGallery, GALLERY_FILE } from '../../daemon/src/recognition/gallery/gallery.js';
 import { createMatcher } from '../../daemon/src/recognition/matching/matcher.js';
@@ -20,7 +20,7 @@ const unit = (seed: number) => {
 };
 const photo = (seed: number) => ({ jpeg: new Uint8Array([1, 2, 3]), embedding: unit(seed), source: `s${seed}.jpg`, label: 'cat' as const, score: 0.9, box: [0, 0, 1, 1] as [number, number, number, number] });
 
-async function expectCode(fn: () => unknown, code: string) {
+async function expectCode(fn: () => unknown, code: ErrorCode) {
   try {
     await fn();
   } catch (e) {

@@ -11,7 +11,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { formatIssues } from '../util/zod-issues.js';
 import { configSchema, type GlovesConfig } from './schema.js';

@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { GlovesError } from '../errors.js';
+import { ERROR_CODES, GlovesError, isErrorCode, type ErrorCode } from '../errors.js';
 import { packageRoot } from '../util/paths.js';
 import { ImageError } from '../vision/image.js';
 
@@ -154,14 +154,16 @@ export interface NativeAddon {
   buildProgress?(): EngineBuildProgress[];
 }
 
-const IMAGE_CODES = new Set(['IMAGE_INVALID', 'SIZE_INVALID', 'REGION_INVALID', 'REGION_OUTSIDE', 'BUFFER_TOO_SMALL']);
+const IMAGE_CODES: ReadonlySet<string> = new Set(ERROR_CODES.vision);
 
 /** Map an error thrown by the addon (or its mock) to a GlovesError with the same stable code. */
-export function fromNative(err: unknown, fallbackCode = 'NATIVE_FAILED'): GlovesError {
+export function fromNative(err: unknown, fallbackCode: ErrorCode = 'NATIVE_FAILED'): GlovesError {
   if (err instanceof GlovesError) return err;
   const e = err as { code?: unknown; message?: unknown };
-  const code = typeof e?.code === 'string' ? e.code : fallbackCode;
-  const message = typeof e?.message === 'string' ? e.message : String(err);
+  // A code the tables do not know is a defect of the addon: keep its text in the message, not as a code.
+  const code = isErrorCode(e?.code) ? e.code : fallbackCode;
+  const text = typeof e?.message === 'string' ? e.message : String(err);
+  const message = isErrorCode(e?.code) || e?.code === undefined ? text : `${String(e.code)}: ${text}`;
   return IMAGE_CODES.has(code) ? new ImageError(code, message, { native: true }) : new GlovesError(code, message, { native: true });
 }
 

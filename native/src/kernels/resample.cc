@@ -1,4 +1,5 @@
 #include "resample.h"
+#include "codes.h"
 
 #include <string>
 
@@ -31,30 +32,30 @@ Error Fail(const char* code, std::string msg) { return Error{code, std::move(msg
 
 Error ValidateImage(const Image& img) {
   const int f = static_cast<int>(img.format);
-  if (f < 0 || f > 3) return Fail("IMAGE_INVALID", "unknown pixel format");
+  if (f < 0 || f > 3) return Fail(::gloves::codes::kImageInvalid, "unknown pixel format");
   if (img.width <= 0 || img.height <= 0 || img.width > kMaxSide || img.height > kMaxSide) {
-    return Fail("IMAGE_INVALID", "image size out of range");
+    return Fail(::gloves::codes::kImageInvalid, "image size out of range");
   }
   if (img.format == PixelFormat::kNV12 && (img.width % 2 != 0 || img.height % 2 != 0)) {
-    return Fail("IMAGE_INVALID", "NV12 needs even width and height");
+    return Fail(::gloves::codes::kImageInvalid, "NV12 needs even width and height");
   }
   if (img.data == nullptr || img.length != ExpectedBytes(img.format, img.width, img.height)) {
-    return Fail("IMAGE_INVALID", "image buffer length does not match format and size");
+    return Fail(::gloves::codes::kImageInvalid, "image buffer length does not match format and size");
   }
   return {};
 }
 
 Error ValidateSlot(const Image& img, const Slot& s, size_t outLength) {
-  if (s.outW <= 0 || s.outH <= 0 || s.outW > kMaxSide || s.outH > kMaxSide) return Fail("SIZE_INVALID", "output size out of range");
-  if (s.rw <= 0 || s.rh <= 0) return Fail("REGION_INVALID", "region must have a positive size");
+  if (s.outW <= 0 || s.outH <= 0 || s.outW > kMaxSide || s.outH > kMaxSide) return Fail(::gloves::codes::kSizeInvalid, "output size out of range");
+  if (s.rw <= 0 || s.rh <= 0) return Fail(::gloves::codes::kRegionInvalid, "region must have a positive size");
   if (s.rx < 0 || s.ry < 0 || s.rx > img.width - s.rw || s.ry > img.height - s.rh) {
-    return Fail("REGION_OUTSIDE", "region is outside the image");
+    return Fail(::gloves::codes::kRegionOutside, "region is outside the image");
   }
   if (s.cw <= 0 || s.ch <= 0 || s.padX < 0 || s.padY < 0 || s.cw > s.outW - s.padX || s.ch > s.outH - s.padY) {
-    return Fail("SIZE_INVALID", "content rectangle does not fit the output");
+    return Fail(::gloves::codes::kSizeInvalid, "content rectangle does not fit the output");
   }
   const size_t need = 3 * static_cast<size_t>(s.outW) * static_cast<size_t>(s.outH);
-  if (s.offset > outLength || need > outLength - s.offset) return Fail("BUFFER_TOO_SMALL", "output buffer too small for this slot");
+  if (s.offset > outLength || need > outLength - s.offset) return Fail(::gloves::codes::kBufferTooSmall, "output buffer too small for this slot");
   return {};
 }
 

@@ -1,4 +1,5 @@
 #include "builder.h"
+#include "codes.h"
 
 #include <NvOnnxParser.h>
 
@@ -186,9 +187,9 @@ BuildResult BuildEngine(const BuildRequest& req) {
     Registered reg(req.label.empty() ? req.onnxPath : req.label);
     return BuildUnguarded(req, log, &reg.state());
   } catch (const std::exception& e) {
-    return Fail(log, "TRT_BUILD_FAILED", std::string("TensorRT threw: ") + e.what());
+    return Fail(log, ::gloves::codes::kTrtBuildFailed, std::string("TensorRT threw: ") + e.what());
   } catch (...) {
-    return Fail(log, "TRT_BUILD_FAILED", "TensorRT threw an unknown exception");
+    return Fail(log, ::gloves::codes::kTrtBuildFailed, "TensorRT threw an unknown exception");
   }
 }
 
@@ -196,7 +197,7 @@ namespace {
 
 BuildResult BuildUnguarded(const BuildRequest& req, const LogCapture& log, BuildState* state) {
   std::unique_ptr<nvinfer1::IBuilder> builder(nvinfer1::createInferBuilder(Logger()));
-  if (!builder) return Fail(log, "TRT_BUILD_FAILED", "createInferBuilder failed (no usable GPU?)");
+  if (!builder) return Fail(log, ::gloves::codes::kTrtBuildFailed, "createInferBuilder failed (no usable GPU?)");
 
   uint32_t flags = 0;
 #if GLOVES_TRT_EXPLICIT_BATCH_FLAG
@@ -206,17 +207,17 @@ BuildResult BuildUnguarded(const BuildRequest& req, const LogCapture& log, Build
   // layers between Q/DQ pairs run in FP16, not FP32 (a strongly typed 10.x network
   // would keep the ONNX's float32 for them and forbids the precision flags).
   std::unique_ptr<nvinfer1::INetworkDefinition> network(builder->createNetworkV2(flags));
-  if (!network) return Fail(log, "TRT_BUILD_FAILED", "createNetworkV2 failed");
+  if (!network) return Fail(log, ::gloves::codes::kTrtBuildFailed, "createNetworkV2 failed");
   std::unique_ptr<nvonnxparser::IParser> parser(nvonnxparser::createParser(*network, Logger()));
-  if (!parser) return Fail(log, "TRT_BUILD_FAILED", "createParser failed");
+  if (!parser) return Fail(log, ::gloves::codes::kTrtBuildFailed, "createParser failed");
   if (!parser->parseFromFile(req.onnxPath.c_str(), static_cast<int>(nvinfer1::ILogger::Severity::kWARNING))) {
     std::string why;
     for (int32_t i = 0; i < parser->getNbErrors(); i++) why += (i ? "; " : "") + std::string(parser->getError(i)->desc());
-    return Fail(log, "TRT_PARSE_FAILED", "cannot parse ONNX " + req.onnxPath + ": " + why);
+    return Fail(log, ::gloves::codes::kTrtParseFailed, "cannot parse ONNX " + req.onnxPath + ": " + why);
   }
 
   std::unique_ptr<nvinfer1::IBuilderConfig> config(builder->createBuilderConfig());
-  if (!config) return Fail(log, "TRT_BUILD_FAILED", "createBuilderConfig failed");
+  if (!config) return Fail(log, ::gloves::codes::kTrtBuildFailed, "createBuilderConfig failed");
 #if GLOVES_TRT_MEMORY_POOL
   config->setMemoryPoolLimit(nvinfer1::MemoryPoolType::kWORKSPACE, static_cast<std::size_t>(req.workspaceBytes));
 #else
@@ -246,18 +247,18 @@ BuildResult BuildUnguarded(const BuildRequest& req, const LogCapture& log, Build
       config->setFlag(BuilderFlag::kFP16);
       break;
 #else
-      return Fail(log, "TRT_UNSUPPORTED", "this TensorRT has no FP16 builder flag: give a model with FP16 types");
+      return Fail(log, ::gloves::codes::kTrtUnsupported, "this TensorRT has no FP16 builder flag: give a model with FP16 types");
 #endif
     case Precision::kINT8:
       if (req.int8Mode == Int8Mode::kCalibrationCache) {
 #if GLOVES_TRT_IMPLICIT_INT8
-        if (req.calibrationCache.empty()) return Fail(log, "TRT_BUILD_FAILED", "INT8 from a calibration cache needs the cache");
+        if (req.calibrationCache.empty()) return Fail(log, ::gloves::codes::kTrtBuildFailed, "INT8 from a calibration cache needs the cache");
         calibrator = MakeCalibrator(req.calibrationAlgorithm, req.calibrationCache);
         config->setFlag(BuilderFlag::kINT8);
         config->setFlag(BuilderFlag::kFP16);  // layers without scales fall back to FP16, not FP32
         config->setInt8Calibrator(calibrator->calibrator());
 #else
-        return Fail(log, "TRT_UNSUPPORTED", "this TensorRT has no implicit INT8: give a Q/DQ model");
+        return Fail(log, ::gloves::codes::kTrtUnsupported, "this TensorRT has no implicit INT8: give a Q/DQ model");
 #endif
       } else if (req.int8Mode == Int8Mode::kQdq) {
 #if GLOVES_TRT_PRECISION_FLAGS
@@ -265,13 +266,13 @@ BuildResult BuildUnguarded(const BuildRequest& req, const LogCapture& log, Build
         config->setFlag(BuilderFlag::kFP16);  // and run the unquantized layers in FP16
 #endif
       } else {
-        return Fail(log, "TRT_BUILD_FAILED", "INT8 needs int8Mode calibration-cache or qdq");
+        return Fail(log, ::gloves::codes::kTrtBuildFailed, "INT8 needs int8Mode calibration-cache or qdq");
       }
       break;
   }
 
   if (req.dlaCore >= 0) {
-    if (req.dlaCore >= builder->getNbDLACores()) return Fail(log, "TRT_BUILD_FAILED", "DLA core " + std::to_string(req.dlaCore) + " does not exist");
+    if (req.dlaCore >= builder->getNbDLACores()) return Fail(log, ::gloves::codes::kTrtBuildFailed, "DLA core " + std::to_string(req.dlaCore) + " does not exist");
     config->setDefaultDeviceType(nvinfer1::DeviceType::kDLA);
     config->setDLACore(req.dlaCore);
     config->setFlag(BuilderFlag::kGPU_FALLBACK);
@@ -285,10 +286,10 @@ BuildResult BuildUnguarded(const BuildRequest& req, const LogCapture& log, Build
           !profile->setDimensions(p.name.c_str(), nvinfer1::OptProfileSelector::kMIN, mn) ||
           !profile->setDimensions(p.name.c_str(), nvinfer1::OptProfileSelector::kOPT, op) ||
           !profile->setDimensions(p.name.c_str(), nvinfer1::OptProfileSelector::kMAX, mx)) {
-        return Fail(log, "TRT_BUILD_FAILED", "invalid optimisation profile for input " + p.name);
+        return Fail(log, ::gloves::codes::kTrtBuildFailed, "invalid optimisation profile for input " + p.name);
       }
     }
-    if (config->addOptimizationProfile(profile) < 0) return Fail(log, "TRT_BUILD_FAILED", "addOptimizationProfile failed");
+    if (config->addOptimizationProfile(profile) < 0) return Fail(log, ::gloves::codes::kTrtBuildFailed, "addOptimizationProfile failed");
   }
 
   std::unique_ptr<nvinfer1::IHostMemory> plan(builder->buildSerializedNetwork(*network, *config));
@@ -297,7 +298,7 @@ BuildResult BuildUnguarded(const BuildRequest& req, const LogCapture& log, Build
     return Fail(log, kCalibrationCacheRejected, "TensorRT did not accept the calibration cache and asked for calibration data");
   }
 #endif
-  if (!plan || plan->size() == 0) return Fail(log, "TRT_BUILD_FAILED", "buildSerializedNetwork failed");
+  if (!plan || plan->size() == 0) return Fail(log, ::gloves::codes::kTrtBuildFailed, "buildSerializedNetwork failed");
   BuildResult r;
   const auto* bytes = static_cast<const uint8_t*>(plan->data());
   r.engine.assign(bytes, bytes + plan->size());

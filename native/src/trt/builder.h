@@ -3,6 +3,7 @@
 // No N-API here; runs on a worker thread.
 #pragma once
 #include <cstdint>
+#include "codes.h"
 #include <string>
 #include <vector>
 
@@ -42,7 +43,7 @@ struct BuildResult {
 
 // Error codes of BuildEngine besides TRT_BUILD_FAILED / TRT_PARSE_FAILED / TRT_UNSUPPORTED:
 // the calibration cache was not used and TensorRT asked the calibrator for data.
-constexpr const char* kCalibrationCacheRejected = "TRT_CALIBRATION_CACHE_REJECTED";
+constexpr const char* kCalibrationCacheRejected = ::gloves::codes::kTrtCalibrationCacheRejected;
 
 BuildResult BuildEngine(const BuildRequest& req);
 

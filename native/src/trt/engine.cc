@@ -1,4 +1,5 @@
 #include "engine.h"
+#include "codes.h"
 
 #include <cstring>
 #include <exception>
@@ -34,7 +35,7 @@ bool ToDims(const std::vector<int64_t>& v, nvinfer1::Dims* d) {
 
 bool Cuda(cudaError_t e, const char* what, EngineError* err) {
   if (e == cudaSuccess) return true;
-  *err = {"TRT_RUN_FAILED", std::string(what) + ": " + cudaGetErrorString(e)};
+  *err = {::gloves::codes::kTrtRunFailed, std::string(what) + ": " + cudaGetErrorString(e)};
   return false;
 }
 
@@ -128,7 +129,7 @@ std::unique_ptr<Engine> Engine::LoadUnguarded(const uint8_t* blob, size_t size, 
   }
 #endif
   for (const TensorInfo& t : e->tensors_) {
-    if (t.dtype != "float32") return failed("TRT_UNSUPPORTED", "tensor " + t.name + " is " + t.dtype + "; only float32 I/O is supported");
+    if (t.dtype != "float32") return failed(::gloves::codes::kTrtUnsupported, "tensor " + t.name + " is " + t.dtype + "; only float32 I/O is supported");
   }
   return e;
 }
@@ -182,7 +183,7 @@ bool Engine::StageInput(const std::string& name, const std::vector<int64_t>& dim
     if (!b.input) break;
     const size_t n = Volume(dims);
     if (n == 0 || n != count) {
-      *err = {"TRT_RUN_FAILED", "input " + name + ": dims do not match the data length"};
+      *err = {::gloves::codes::kTrtRunFailed, "input " + name + ": dims do not match the data length"};
       return false;
     }
     if (n * sizeof(float) <= b.capacity) {
@@ -195,7 +196,7 @@ bool Engine::StageInput(const std::string& name, const std::vector<int64_t>& dim
     b.staged = true;
     return true;
   }
-  *err = {"TRT_RUN_FAILED", "engine has no input named " + name};
+  *err = {::gloves::codes::kTrtRunFailed, "engine has no input named " + name};
   return false;
 }
 
@@ -205,9 +206,9 @@ bool Engine::Execute(EngineError* err) {
     LogCapture log;
     ok = ExecuteStaged(err, log);
   } catch (const std::exception& e) {
-    *err = {"TRT_RUN_FAILED", std::string("TensorRT threw: ") + e.what()};
+    *err = {::gloves::codes::kTrtRunFailed, std::string("TensorRT threw: ") + e.what()};
   } catch (...) {
-    *err = {"TRT_RUN_FAILED", "TensorRT threw an unknown exception"};
+    *err = {::gloves::codes::kTrtRunFailed, "TensorRT threw an unknown exception"};
   }
   // A failed run must not leave stale inputs behind.
   for (Buffer& b : buffers_) {
@@ -224,7 +225,7 @@ bool Engine::ExecuteStaged(EngineError* err, const LogCapture& log) {
   for (Buffer& b : buffers_) {
     if (!b.input) continue;
     if (!b.staged) {
-      *err = {"TRT_RUN_FAILED", "input " + b.name + " was not given"};
+      *err = {::gloves::codes::kTrtRunFailed, "input " + b.name + " was not given"};
       return false;
     }
     nvinfer1::Dims d{};
@@ -235,7 +236,7 @@ bool Engine::ExecuteStaged(EngineError* err, const LogCapture& log) {
     const bool ok = context_->setBindingDimensions(b.binding, d);
 #endif
     if (!ok) {
-      *err = {"TRT_RUN_FAILED", "input " + b.name + ": shape outside the engine's profile: " + log.Problems()};
+      *err = {::gloves::codes::kTrtRunFailed, "input " + b.name + ": shape outside the engine's profile: " + log.Problems()};
       return false;
     }
     const size_t bytes = Volume(b.dims) * sizeof(float);
@@ -255,7 +256,7 @@ bool Engine::ExecuteStaged(EngineError* err, const LogCapture& log) {
 #endif
     const size_t n = Volume(b.dims);
     if (n == 0) {
-      *err = {"TRT_RUN_FAILED", "output " + b.name + " has no static shape after setting the inputs"};
+      *err = {::gloves::codes::kTrtRunFailed, "output " + b.name + " has no static shape after setting the inputs"};
       return false;
     }
     if (!Reserve(b, n * sizeof(float), err)) return false;
@@ -263,7 +264,7 @@ bool Engine::ExecuteStaged(EngineError* err, const LogCapture& log) {
   for (Buffer& b : buffers_) {
 #if GLOVES_TRT_NAMED_TENSORS
     if (!context_->setTensorAddress(b.name.c_str(), b.device)) {
-      *err = {"TRT_RUN_FAILED", "setTensorAddress failed for " + b.name};
+      *err = {::gloves::codes::kTrtRunFailed, "setTensorAddress failed for " + b.name};
       return false;
     }
 #else
@@ -276,7 +277,7 @@ bool Engine::ExecuteStaged(EngineError* err, const LogCapture& log) {
   const bool queued = context_->enqueueV2(bindings.data(), stream_, nullptr);
 #endif
   if (!queued) {
-    *err = {"TRT_RUN_FAILED", "enqueue failed: " + log.Problems()};
+    *err = {::gloves::codes::kTrtRunFailed, "enqueue failed: " + log.Problems()};
     return false;
   }
   for (Buffer& b : buffers_) {

@@ -6,6 +6,7 @@
 // worker thread only (never on the main thread while growing a buffer).
 #pragma once
 #include <cuda_runtime_api.h>
+#include "codes.h"
 
 #include <cstdint>
 #include <memory>
@@ -33,8 +34,8 @@ struct EngineError {
 // refused the bytes (the cached file is stale or corrupt: delete and rebuild);
 // kEngineLoadFailed for everything else (out of memory, no stream, DLA core),
 // where a rebuild of several minutes would not help.
-constexpr const char* kEngineInvalid = "TRT_DESERIALIZE_FAILED";
-constexpr const char* kEngineLoadFailed = "TRT_LOAD_FAILED";
+constexpr const char* kEngineInvalid = ::gloves::codes::kTrtDeserializeFailed;
+constexpr const char* kEngineLoadFailed = ::gloves::codes::kTrtLoadFailed;
 
 // Once per process, before the first CUDA context: blocking sync (waiting for
 // the GPU does not spin a CPU core) and mapped host memory. Thread-safe.

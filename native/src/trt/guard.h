@@ -12,6 +12,7 @@
 // buffer, so the handlers themselves cannot throw.
 #pragma once
 #include <napi.h>
+#include "codes.h"
 
 #include <cstdio>
 #include <exception>
@@ -22,7 +23,7 @@
 
 namespace gloves {
 
-constexpr const char* kTrtInternal = "TRT_INTERNAL";
+constexpr const char* kTrtInternal = ::gloves::codes::kTrtInternal;
 
 // Records what was caught, without allocating.
 struct CaughtException {

@@ -4,6 +4,7 @@
 // Every function N-API can call goes through guard.h (GuardedJs/GuardedWorker):
 // a C++ exception anywhere here becomes a TRT_INTERNAL error, never a crash.
 #include "trt_napi.h"
+#include "codes.h"
 
 #include <cstring>
 #include <initializer_list>
@@ -99,7 +100,7 @@ Napi::Value QueueWorker(Napi::Env env, GuardedWorker* w) {
 
 Napi::Value BuildEngineJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsObject()) return ThrowCoded(env, "NATIVE_BAD_ARGUMENT", "buildEngine(options)");
+  if (info.Length() < 1 || !info[0].IsObject()) return ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "buildEngine(options)");
   Napi::Object o = info[0].As<Napi::Object>();
   BuildRequest req;
   Napi::Value path = o.Get("onnxPath");
@@ -111,7 +112,7 @@ Napi::Value BuildEngineJs(const Napi::CallbackInfo& info) {
   Napi::Value label = o.Get("label");
   if (!path.IsString() || precision < 0 || int8Mode < 0 || algorithm < 0 || !(label.IsUndefined() || label.IsString()) ||
       !GetInt(o, "dlaCore", -1, 64, &dla) || !GetInt(o, "workspaceBytes", 1 << 20, int64_t{1} << 40, &workspace)) {
-    return ThrowCoded(env, "NATIVE_BAD_ARGUMENT",
+    return ThrowCoded(env, ::gloves::codes::kNativeBadArgument,
                       "onnxPath, precision fp32|fp16|int8, int8Mode none|calibration-cache|qdq, calibrationAlgorithm "
                       "EntropyCalibration2|EntropyCalibration|MinMaxCalibration, label, dlaCore -1..64, workspaceBytes");
   }
@@ -125,13 +126,13 @@ Napi::Value BuildEngineJs(const Napi::CallbackInfo& info) {
   Napi::Value cache = o.Get("calibrationCache");
   if (cache.IsTypedArray()) {
     Napi::Uint8Array c;
-    if (!GetTypedArray<uint8_t>(cache, napi_uint8_array, &c)) return ThrowCoded(env, "NATIVE_BAD_ARGUMENT", "calibrationCache must be a Uint8Array");
+    if (!GetTypedArray<uint8_t>(cache, napi_uint8_array, &c)) return ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "calibrationCache must be a Uint8Array");
     req.calibrationCache.assign(reinterpret_cast<const char*>(c.Data()), c.ByteLength());
   }
   Napi::Value timing = o.Get("timingCache");
   if (timing.IsTypedArray()) {
     Napi::Uint8Array t;
-    if (!GetTypedArray<uint8_t>(timing, napi_uint8_array, &t)) return ThrowCoded(env, "NATIVE_BAD_ARGUMENT", "timingCache must be a Uint8Array");
+    if (!GetTypedArray<uint8_t>(timing, napi_uint8_array, &t)) return ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "timingCache must be a Uint8Array");
     req.timingCache.assign(reinterpret_cast<const char*>(t.Data()), t.ByteLength());
   }
   Napi::Value profiles = o.Get("profiles");
@@ -139,11 +140,11 @@ Napi::Value BuildEngineJs(const Napi::CallbackInfo& info) {
     Napi::Array a = profiles.As<Napi::Array>();
     for (uint32_t i = 0; i < a.Length(); i++) {
       Napi::Value pv = a.Get(i);
-      if (!pv.IsObject()) return ThrowCoded(env, "NATIVE_BAD_ARGUMENT", "profiles must be objects");
+      if (!pv.IsObject()) return ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "profiles must be objects");
       Napi::Object p = pv.As<Napi::Object>();
       Profile prof;
       if (!p.Get("name").IsString() || !GetDims(p.Get("min"), &prof.min) || !GetDims(p.Get("opt"), &prof.opt) || !GetDims(p.Get("max"), &prof.max)) {
-        return ThrowCoded(env, "NATIVE_BAD_ARGUMENT", "profile needs name and min/opt/max dims");
+        return ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "profile needs name and min/opt/max dims");
       }
       prof.name = p.Get("name").As<Napi::String>().Utf8Value();
       req.profiles.push_back(std::move(prof));
@@ -197,7 +198,7 @@ EngineHandle* Unwrap(Napi::Env env, napi_value self) {
 // Always constructs an empty handle; loadEngine fills it in.
 Napi::Value EngineCtorJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info.IsConstructCall()) return ThrowCoded(env, "NATIVE_BAD_ARGUMENT", "use new TensorRtEngine()");
+  if (!info.IsConstructCall()) return ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "use new TensorRtEngine()");
   auto handle = std::make_unique<EngineHandle>();
   if (napi_wrap(env, info.This(), handle.get(), DeleteEngineHandle, nullptr, nullptr) != napi_ok) {
     return ThrowCoded(env, kTrtInternal, "could not wrap the engine object");
@@ -210,11 +211,11 @@ Napi::Value EngineCtorJs(const Napi::CallbackInfo& info) {
 EngineHandle* LiveHandle(const Napi::CallbackInfo& info) {
   EngineHandle* h = Unwrap(info.Env(), info.This());
   if (h == nullptr) {
-    ThrowCoded(info.Env(), "NATIVE_BAD_ARGUMENT", "not a TensorRtEngine");
+    ThrowCoded(info.Env(), ::gloves::codes::kNativeBadArgument, "not a TensorRtEngine");
     return nullptr;
   }
   if (!h->engine || h->disposeRequested) {
-    ThrowCoded(info.Env(), "ENGINE_DISPOSED", "engine was disposed");
+    ThrowCoded(info.Env(), ::gloves::codes::kEngineDisposed, "engine was disposed");
     return nullptr;
   }
   return h;
@@ -241,7 +242,7 @@ Napi::Value DescribeJs(const Napi::CallbackInfo& info) {
 
 Napi::Value DisposeJs(const Napi::CallbackInfo& info) {
   EngineHandle* h = Unwrap(info.Env(), info.This());
-  if (h == nullptr) return ThrowCoded(info.Env(), "NATIVE_BAD_ARGUMENT", "not a TensorRtEngine");
+  if (h == nullptr) return ThrowCoded(info.Env(), ::gloves::codes::kNativeBadArgument, "not a TensorRtEngine");
   if (h->busy) h->disposeRequested = true;
   else h->engine.reset();
   return info.Env().Undefined();
@@ -292,20 +293,20 @@ Napi::Value RunJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   EngineHandle* h = LiveHandle(info);
   if (h == nullptr) return env.Undefined();
-  if (h->busy) return ThrowCoded(env, "ENGINE_BUSY", "engine is already running; serialise calls");
-  if (info.Length() < 1 || !info[0].IsArray()) return ThrowCoded(env, "NATIVE_BAD_ARGUMENT", "run(inputs: {name, dims, data}[])");
+  if (h->busy) return ThrowCoded(env, ::gloves::codes::kEngineBusy, "engine is already running; serialise calls");
+  if (info.Length() < 1 || !info[0].IsArray()) return ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "run(inputs: {name, dims, data}[])");
   Engine* engine = h->engine.get();
   engine->ClearStaged();
   Napi::Array inputs = info[0].As<Napi::Array>();
   for (uint32_t i = 0; i < inputs.Length(); i++) {
     Napi::Value v = inputs.Get(i);
-    if (!v.IsObject()) return ThrowCoded(env, "NATIVE_BAD_ARGUMENT", "inputs must be objects");
+    if (!v.IsObject()) return ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "inputs must be objects");
     Napi::Object t = v.As<Napi::Object>();
     std::vector<int64_t> dims;
     Napi::Float32Array data;
     if (!t.Get("name").IsString() || !GetDims(t.Get("dims"), &dims) || !GetTypedArray<float>(t.Get("data"), napi_float32_array, &data)) {
       engine->ClearStaged();
-      return ThrowCoded(env, "NATIVE_BAD_ARGUMENT", "input needs name, dims and a Float32Array");
+      return ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "input needs name, dims and a Float32Array");
     }
     EngineError err;
     if (!engine->StageInput(t.Get("name").As<Napi::String>().Utf8Value(), dims, data.Data(), data.ElementLength(), &err)) {
@@ -361,7 +362,7 @@ Napi::Value LoadEngineJs(const Napi::CallbackInfo& info) {
   double dla;
   if (info.Length() < 2 || !GetTypedArray<uint8_t>(info[0], napi_uint8_array, &blob) || !GetDouble(info[1], &dla) || dla < -1 || dla > 64 ||
       dla != static_cast<double>(static_cast<int>(dla)) || blob.ByteLength() == 0) {
-    return ThrowCoded(env, "NATIVE_BAD_ARGUMENT", "loadEngine(engine: non-empty Uint8Array, dlaCore: -1..64)");
+    return ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "loadEngine(engine: non-empty Uint8Array, dlaCore: -1..64)");
   }
   return QueueWorker(env, new LoadWorker(env, blob, static_cast<int>(dla)));
 }

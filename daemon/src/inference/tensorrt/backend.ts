@@ -17,7 +17,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { GlovesError } from '../../errors.js';
+import { GlovesError, type ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
 import type { ModelManifest } from '../../models/manifest.js';
 import { sha256File } from '../../models/install.js';
@@ -61,7 +61,7 @@ export interface TensorRtOptions extends BuildHooks {
   calibrationDir?: string | null;
 }
 
-const fail = (code: string, message: string, details: Record<string, unknown> = {}, cause?: unknown): GlovesError =>
+const fail = (code: ErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown): GlovesError =>
   new GlovesError(code, message, details, cause === undefined ? undefined : { cause });
 
 const mmss = (ms: number): string => `${Math.floor(ms / 60000)}:${String(Math.floor((ms % 60000) / 1000)).padStart(2, '0')}`;

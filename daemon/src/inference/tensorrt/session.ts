@@ -5,12 +5,12 @@
  * dimension and the outputs are joined again, so callers see onnxruntime's
  * "any batch size" contract.
  */
-import { GlovesError } from '../../errors.js';
+import { GlovesError, type ErrorCode } from '../../errors.js';
 import type { ModelManifest } from '../../models/manifest.js';
 import { fromNative, type NativeEngine, type NativeTensor } from '../../native/addon.js';
 import type { InferenceSession, Tensor } from '../backend.js';
 
-const fail = (code: string, message: string, details: Record<string, unknown> = {}, cause?: unknown): GlovesError =>
+const fail = (code: ErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown): GlovesError =>
   new GlovesError(code, message, details, cause === undefined ? undefined : { cause });
 
 const batched = (shape: readonly (number | string)[]): boolean => typeof shape[0] === 'string';
