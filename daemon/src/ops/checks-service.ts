@@ -99,7 +99,7 @@ export function checkModels(config: GlovesConfig): { check: CheckResult; models:
 /** Loads each model on its backend (per model under `auto`); reports TensorRT, CUDA and compute capability where present. */
 export async function checkInference(config: GlovesConfig, models: VerifiedModels, log: Logger): Promise<CheckResult> {
   let facts = 'native addon not built';
-  let reason = 'configured';
+  let reason: string;
   try {
     const addon = config.inference.backend === 'onnxruntime' ? null : loadNativeAddon();
     const info = addon?.info();

@@ -26,7 +26,11 @@ export class Recorder {
   eventIds(topic: string): string[] {
     const seen = new Set<string>();
     const out: string[] = [];
-    for (const e of this.json<{ id: string }>(topic)) if (!seen.has(e.id)) (seen.add(e.id), out.push(e.id));
+    for (const e of this.json<{ id: string }>(topic)) {
+      if (seen.has(e.id)) continue;
+      seen.add(e.id);
+      out.push(e.id);
+    }
     return out;
   }
 
