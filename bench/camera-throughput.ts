@@ -19,7 +19,17 @@ const clip = join(root, '.fixtures', 'video', 'cat_chair_640x338.mp4');
 const secIdx = process.argv.indexOf('--seconds');
 const seconds = secIdx > 0 ? Number(process.argv[secIdx + 1]) : 3;
 
-interface Result { uri: string; width: number; height: number; frames: number; dropped: number; seconds: number; fps: number; cpuPercent: number; startMs: number }
+interface Result {
+  uri: string;
+  width: number;
+  height: number;
+  frames: number;
+  dropped: number;
+  seconds: number;
+  fps: number;
+  cpuPercent: number;
+  startMs: number;
+}
 
 async function measure(uri: string, width: number, height: number): Promise<Result> {
   const src = createFrameSource(
@@ -44,8 +54,12 @@ async function measure(uri: string, width: number, height: number): Promise<Resu
   await src.stop();
   return {
     uri: uri.startsWith('file://') ? 'file://.fixtures/video/cat_chair_640x338.mp4' : uri,
-    width, height, frames, dropped,
-    seconds: round(elapsed), fps: round(frames / elapsed),
+    width,
+    height,
+    frames,
+    dropped,
+    seconds: round(elapsed),
+    fps: round(frames / elapsed),
     cpuPercent: round(((cpu.user + cpu.system) / 1e6 / elapsed) * 100),
     startMs: round(startMs),
   };
@@ -57,7 +71,24 @@ function round(x: number): number {
 
 const results: Result[] = [];
 for (const uri of ['test://smpte', `file://${clip}`]) {
-  for (const [w, h] of [[640, 360], [416, 416]] as const) results.push(await measure(uri, w, h));
+  for (const [w, h] of [
+    [640, 360],
+    [416, 416],
+  ] as const)
+    results.push(await measure(uri, w, h));
 }
 drainCameraPipelines();
-console.log(JSON.stringify({ bench: 'camera-throughput', node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, secondsPerCase: seconds, results }, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      bench: 'camera-throughput',
+      node: process.version,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? null,
+      secondsPerCase: seconds,
+      results,
+    },
+    null,
+    2,
+  ),
+);

@@ -24,4 +24,11 @@ const t0 = performance.now();
 const items = await embedDataset(listDataset(dataset), models.detector, models.embedder, log);
 await Promise.all([models.detector.dispose(), models.embedder.dispose()]);
 writeFileSync(out, saveEmbeddedCache(embedderModelId(models.embedderManifest), items));
-console.log(JSON.stringify({ out, photos: items.length, embedded: items.filter((i) => i.embedding).length, seconds: Math.round((performance.now() - t0) / 100) / 10 }));
+console.log(
+  JSON.stringify({
+    out,
+    photos: items.length,
+    embedded: items.filter((i) => i.embedding).length,
+    seconds: Math.round((performance.now() - t0) / 100) / 10,
+  }),
+);

@@ -8,7 +8,15 @@ import { join } from 'node:path';
 import { loadConfig } from '../daemon/src/config/load.js';
 import { createBackend } from '../daemon/src/inference/select.js';
 import { silentLogger } from '../daemon/src/log/logger.js';
-import { createMatcher, loadModels, loadStats, embedderModelId, packagePath, postprocessDetections, inputSize } from '../daemon/src/recognition/index.js';
+import {
+  createMatcher,
+  loadModels,
+  loadStats,
+  embedderModelId,
+  packagePath,
+  postprocessDetections,
+  inputSize,
+} from '../daemon/src/recognition/index.js';
 import type { GalleryView } from '../daemon/src/recognition/gallery/gallery.js';
 import { decodeImageFile } from '../daemon/src/vision/decode.js';
 import { preprocess } from '../daemon/src/vision/preprocess.js';
@@ -26,11 +34,35 @@ const dSession = await backend.load(dm, join(packagePath(config.models.dir), dm.
 const stats = loadStats(packagePath(config.matching.statsDir), embedderModelId(models.embedderManifest));
 
 const catsDir = packagePath('.fixtures/cats');
-const files = readdirSync(catsDir).filter((d) => !d.endsWith('.json')).sort().flatMap((c) => readdirSync(join(catsDir, c)).sort().map((f) => join(catsDir, c, f)));
-const pick = Array.from({ length: Math.min(n, files.length) }, (_, i) => files[Math.floor((i * files.length) / Math.min(n, files.length))]!);
+const files = readdirSync(catsDir)
+  .filter((d) => !d.endsWith('.json'))
+  .sort()
+  .flatMap((c) =>
+    readdirSync(join(catsDir, c))
+      .sort()
+      .map((f) => join(catsDir, c, f)),
+  );
+const pick = Array.from(
+  { length: Math.min(n, files.length) },
+  (_, i) => files[Math.floor((i * files.length) / Math.min(n, files.length))]!,
+);
 
 // A 15-pet gallery of random unit vectors: matching cost depends on size, not content.
-const pets = Array.from({ length: 15 }, (_, p) => ({ id: `p${p}`, name: `p${p}`, createdAt: '', photos: Array.from({ length: 3 }, (_, k) => ({ id: `${p}${k}`, crop: '', source: '', label: 'cat' as const, score: 1, box: [0, 0, 1, 1] as [number, number, number, number], addedAt: '', embedding: new Float32Array(1280).map(() => Math.random()) })) }));
+const pets = Array.from({ length: 15 }, (_, p) => ({
+  id: `p${p}`,
+  name: `p${p}`,
+  createdAt: '',
+  photos: Array.from({ length: 3 }, (_, k) => ({
+    id: `${p}${k}`,
+    crop: '',
+    source: '',
+    label: 'cat' as const,
+    score: 1,
+    box: [0, 0, 1, 1] as [number, number, number, number],
+    addedAt: '',
+    embedding: new Float32Array(1280).map(() => Math.random()),
+  })),
+}));
 const gallery: GalleryView = { embedderModelId: models.embedder.modelId, revision: 1, pets: () => pets };
 const matcher = createMatcher(gallery, config.matching, stats);
 
@@ -40,7 +72,10 @@ const now = () => performance.now();
 for (const f of pick.slice(0, 3)) {
   const img = await decodeImageFile(f);
   const d = await models.detector.detect(img);
-  await models.embedder.embed(img, d.map((x) => x.box));
+  await models.embedder.embed(
+    img,
+    d.map((x) => x.box),
+  );
 }
 const t0 = now();
 let animals = 0;
@@ -52,9 +87,16 @@ for (const f of pick) {
   const c = now();
   const out = await dSession.run({ [dm.inputs[0]!.name]: { dims: [1, 3, h, w], data: tensor } });
   const o = out[dm.outputs[0]!.name]!;
-  const dets = postprocessDetections(dm, o.data, o.dims, transform, img, { minScore: config.detection.minScore, nmsIou: config.detection.nmsIou, labels: config.detection.labels });
+  const dets = postprocessDetections(dm, o.data, o.dims, transform, img, {
+    minScore: config.detection.minScore,
+    nmsIou: config.detection.nmsIou,
+    labels: config.detection.labels,
+  });
   const d = now();
-  const embs = await models.embedder.embed(img, dets.map((x) => x.box));
+  const embs = await models.embedder.embed(
+    img,
+    dets.map((x) => x.box),
+  );
   const e = now();
   for (const v of embs) matcher.match(v);
   const g = now();

@@ -21,17 +21,19 @@ for (const v of variants.length ? variants : [{}]) {
   const t0 = performance.now();
   const cv = crossValidate(items, embedderModelId, folds, opts);
   const seq = evaluateSequences(cv, seqL);
-  console.log(JSON.stringify({
-    variant: v,
-    folds,
-    top1: cv.top1,
-    false_accept: cv.false_accept,
-    predicted_false_accept: cv.predicted_false_accept,
-    curve: cv.curve.map((c) => [c.max_false_accept, c.top1]),
-    eer: cv.eer,
-    spreadWeights: cv.folds.map((f) => f.rule.spreadWeight),
-    thresholds: cv.folds.map((f) => f.rule.threshold),
-    sequences: seq,
-    seconds: Math.round((performance.now() - t0) / 100) / 10,
-  }));
+  console.log(
+    JSON.stringify({
+      variant: v,
+      folds,
+      top1: cv.top1,
+      false_accept: cv.false_accept,
+      predicted_false_accept: cv.predicted_false_accept,
+      curve: cv.curve.map((c) => [c.max_false_accept, c.top1]),
+      eer: cv.eer,
+      spreadWeights: cv.folds.map((f) => f.rule.spreadWeight),
+      thresholds: cv.folds.map((f) => f.rule.threshold),
+      sequences: seq,
+      seconds: Math.round((performance.now() - t0) / 100) / 10,
+    }),
+  );
 }

@@ -31,8 +31,21 @@ const broker = await startMosquitto({});
 await enrolClipCat(gallery, dir);
 const camera = source === 'clip' ? { uri: `file://${catClip}`, loop: true } : { uri: 'test://smpte', fps: 60 };
 const file = join(dir, 'config.json');
-writeFileSync(file, JSON.stringify({ camera, device: { id: 'soak', stateDir: join(dir, 'state') }, gallery: { dir: gallery }, mqtt: { url: broker.url }, log: { summarySeconds: 5 } }));
-const child = spawn(process.execPath, [cliPath, 'run', '--config', file], { cwd: repoRoot, env: { ...process.env, UV_THREADPOOL_SIZE: '16' }, stdio: ['ignore', 'pipe', 'pipe'] });
+writeFileSync(
+  file,
+  JSON.stringify({
+    camera,
+    device: { id: 'soak', stateDir: join(dir, 'state') },
+    gallery: { dir: gallery },
+    mqtt: { url: broker.url },
+    log: { summarySeconds: 5 },
+  }),
+);
+const child = spawn(process.execPath, [cliPath, 'run', '--config', file], {
+  cwd: repoRoot,
+  env: { ...process.env, UV_THREADPOOL_SIZE: '16' },
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
 let out = '';
 child.stdout.on('data', (d: Buffer) => (out += d.toString()));
 child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -47,7 +60,7 @@ const t0 = Date.now();
 const curve: { t_s: number; frames: number; rss_mb: number }[] = [{ t_s: 0, frames: frames(), rss_mb: Math.round(rssMb()) }];
 let peak = rssMb();
 while (Date.now() - t0 < seconds * 1000) {
-  const next = t0 + (curve.length * every * 1000);
+  const next = t0 + curve.length * every * 1000;
   while (Date.now() < next) {
     await new Promise((r) => setTimeout(r, 1000));
     peak = Math.max(peak, rssMb());

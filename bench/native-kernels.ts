@@ -86,7 +86,10 @@ async function compare(nativeFn: () => unknown, tsFn: () => unknown, perCall = 1
 // A real photo scaled to a 640x360 frame.
 const photo = await decodeImageFile(join(root, '.fixtures', 'multi', 'two_cats_window.jpg'));
 const sharp = (await import('sharp')).default;
-const raw = await sharp(photo.data, { raw: { width: photo.width, height: photo.height, channels: 3 } }).resize(640, 360, { fit: 'fill' }).raw().toBuffer();
+const raw = await sharp(photo.data, { raw: { width: photo.width, height: photo.height, channels: 3 } })
+  .resize(640, 360, { fit: 'fill' })
+  .raw()
+  .toBuffer();
 const frame: PixelImage = { format: 'RGB', width: 640, height: 360, data: new Uint8Array(raw) };
 const rgb = { width: 640, height: 360, data: frame.data };
 const nv12 = rgbToNv12(rgb);
@@ -141,12 +144,21 @@ const detect = await compare(
 await session.dispose();
 
 const rename = (c: Awaited<ReturnType<typeof compare>>, unit: string) =>
-  Object.fromEntries(Object.entries(c).map(([k, v]) => [k.replace('PerS', unit).replace('PerOp', unit === 'Fps' ? 'PerFrame' : 'PerCrop'), v]));
+  Object.fromEntries(
+    Object.entries(c).map(([k, v]) => [k.replace('PerS', unit).replace('PerOp', unit === 'Fps' ? 'PerFrame' : 'PerCrop'), v]),
+  );
 
 console.log(
   JSON.stringify(
     {
-      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, secondsPerSlice: seconds, rounds, addonInfo: { hasTensorRT: addon.info().hasTensorRT } },
+      machine: {
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model,
+        node: process.version,
+        secondsPerSlice: seconds,
+        rounds,
+        addonInfo: { hasTensorRT: addon.info().hasTensorRT },
+      },
       letterbox_640x360_rgb_to_416x416_reused_tensor: rename(letterboxReused, 'Fps'),
       letterbox_640x360_rgb_to_416x416_fresh_tensor: rename(letterboxFresh, 'Fps'),
       letterbox_kernel_only_raw_addon_vs_reference_fn: rename(letterboxKernelOnly, 'Fps'),
@@ -154,7 +166,12 @@ console.log(
       crops_8x_to_224x224_fresh_batch: rename(cropsFresh, 'CropsPerS'),
       crops_8x_to_224x224_reused_batch: rename(cropsReused, 'CropsPerS'),
       detect_end_to_end_recognition_detector_onnxruntime_1thread: {
-        ...Object.fromEntries(Object.entries(detect).map(([k, v]) => [k.replace('native', 'withAddon').replace('typescript', 'withoutAddon').replace('PerS', 'Fps').replace('PerOp', 'PerFrame'), v])),
+        ...Object.fromEntries(
+          Object.entries(detect).map(([k, v]) => [
+            k.replace('native', 'withAddon').replace('typescript', 'withoutAddon').replace('PerS', 'Fps').replace('PerOp', 'PerFrame'),
+            v,
+          ]),
+        ),
         detections,
       },
     },

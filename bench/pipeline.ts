@@ -60,14 +60,26 @@ const shots: string[] = [];
 for (let f = await grab.next(), i = 0; f && shots.length < 3; f = await grab.next(), i++) {
   if (f.index < 60 || f.index % 60 !== 0) continue;
   const p = join(dir, `enrol_${f.index}.jpg`);
-  await sharp(Buffer.from(f.image.data), { raw: { width: W, height: H, channels: 3 } }).jpeg().toFile(p);
+  await sharp(Buffer.from(f.image.data), { raw: { width: W, height: H, channels: 3 } })
+    .jpeg()
+    .toFile(p);
   shots.push(p);
 }
 await grab.stop();
 {
   const config = loadConfig({ overrides: { 'inference.threads': threads } });
-  const rec = await openRecognizer({ config, log, backend: createBackend(config.inference, log), galleryDir: gallery, gallery: { create: true } });
-  const { pet } = await enrolPhotos({ detector: rec.detector, embedder: rec.embedder, gallery: rec.gallery, cropMargin: config.detection.cropMargin, log }, 'Chair cat', shots);
+  const rec = await openRecognizer({
+    config,
+    log,
+    backend: createBackend(config.inference, log),
+    galleryDir: gallery,
+    gallery: { create: true },
+  });
+  const { pet } = await enrolPhotos(
+    { detector: rec.detector, embedder: rec.embedder, gallery: rec.gallery, cropMargin: config.detection.cropMargin, log },
+    'Chair cat',
+    shots,
+  );
   await rec.dispose();
   if (!pet) throw new Error('bench: no frame of the clip could be enrolled');
 }
@@ -135,7 +147,12 @@ console.log(
       frames_with_cat_named: named,
       pipeline_fps: Math.round((processed / elapsed) * 100) / 100,
       stage_ms: Object.fromEntries(Object.entries(stage).map(([k, v]) => [k, { p50: q(v, 0.5), p99: q(v, 0.99) }])),
-      camera_to_mqtt_ms: { samples: latencies.length, p50: q(latencies, 0.5), p99: q(latencies, 0.99), max: latencies.length ? Math.max(...latencies) : null },
+      camera_to_mqtt_ms: {
+        samples: latencies.length,
+        p50: q(latencies, 0.5),
+        p99: q(latencies, 0.99),
+        max: latencies.length ? Math.max(...latencies) : null,
+      },
       events: daemon.counters.events,
       machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg_1m: Math.round(loadavg()[0]! * 100) / 100 },
     },

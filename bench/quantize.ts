@@ -28,7 +28,15 @@ import { resolveModel } from '../calibration/src/models.js';
 import { createSession, runFloat, type OrtSession } from '../calibration/src/ort.js';
 import type { CalibrationMethod } from '../calibration/src/ranges/calibrators.js';
 
-const { values } = parseArgs({ options: { size: { type: 'string' }, method: { type: 'string' }, threads: { type: 'string' }, runs: { type: 'string' }, keep: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    size: { type: 'string' },
+    method: { type: 'string' },
+    threads: { type: 'string' },
+    runs: { type: 'string' },
+    keep: { type: 'string' },
+  },
+});
 const size = Number(values.size ?? 64);
 const method = (values.method ?? 'entropy') as CalibrationMethod;
 const threads = Number(values.threads ?? 2);
@@ -44,7 +52,10 @@ const mnv2 = join(root, 'models', 'mobilenetv2-12-int8_pooled.json');
 async function prepareData(): Promise<{ pool: string; heldOut: string; split: { calibrationCats: string[]; heldOutCats: string[] } }> {
   const pool = join(tmp, 'pool');
   const heldOut = join(tmp, 'held-out');
-  const cats = readdirSync(join(fixtures, 'cats'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const cats = readdirSync(join(fixtures, 'cats'), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
   const calibrationCats = cats.filter((_, i) => i % 2 === 0);
   const heldOutCats = cats.filter((_, i) => i % 2 === 1);
   for (const c of cats) {
@@ -56,11 +67,25 @@ async function prepareData(): Promise<{ pool: string; heldOut: string; split: { 
   for (const f of readdirSync(join(fixtures, 'negatives')).sort()) symlinkSync(join(fixtures, 'negatives', f), join(pool, 'negatives', f));
   symlinkSync(join(fixtures, 'negatives'), join(heldOut, 'negatives'));
   log('capturing clip frames');
-  const clip = await captureFrames({ uri: `file://${join(fixtures, 'video', 'cat_chair_640x338.mp4')}`, outDir: join(pool, 'clip'), frames: 40, everySeconds: 0.22, log: silentLogger() });
+  const clip = await captureFrames({
+    uri: `file://${join(fixtures, 'video', 'cat_chair_640x338.mp4')}`,
+    outDir: join(pool, 'clip'),
+    frames: 40,
+    everySeconds: 0.22,
+    log: silentLogger(),
+  });
   // Night/IR stand-ins: grey, darker, flatter copies of every 4th clip frame and one photo per calibration cat.
   mkdirSync(join(pool, 'night'), { recursive: true });
-  const sources = [...clip.filter((_, i) => i % 4 === 0), ...calibrationCats.map((c) => join(pool, 'cats', c, readdirSync(join(pool, 'cats', c)).sort()[0]!))];
-  for (const [k, f] of sources.entries()) await sharp(f).greyscale().linear(0.7, 10).jpeg({ quality: 90 }).toFile(join(pool, 'night', `night-${String(k).padStart(2, '0')}.jpg`));
+  const sources = [
+    ...clip.filter((_, i) => i % 4 === 0),
+    ...calibrationCats.map((c) => join(pool, 'cats', c, readdirSync(join(pool, 'cats', c)).sort()[0]!)),
+  ];
+  for (const [k, f] of sources.entries())
+    await sharp(f)
+      .greyscale()
+      .linear(0.7, 10)
+      .jpeg({ quality: 90 })
+      .toFile(join(pool, 'night', `night-${String(k).padStart(2, '0')}.jpg`));
   return { pool, heldOut, split: { calibrationCats, heldOutCats } };
 }
 
@@ -90,13 +115,47 @@ const { pool, heldOut, split } = await prepareData();
 result.data = { pool: 'calibration cats + negatives + clip frames + night copies', split };
 
 log('YOLOX: calibration set, quantize');
-await buildCalibrationSet({ framesDir: pool, modelManifest: yolox, detectorManifest: yolox, size, outDir: join(tmp, 'cal-yolox'), progress: log });
-const qy = await runQuantize({ modelManifest: yolox, calibrationDir: join(tmp, 'cal-yolox'), method, outDir: join(tmp, 'q-yolox'), trtVersion: '10.3.0', qdq: { layout: 'conv-in', activationType: 'int8' }, sensitivityTarget: 0.1, threads, progress: log });
-const evalArgs = { reference: yolox, maxDrop: 0.01, minAgreement: 0.95, minCosine: 0.95, shots: 3, threads, log: silentLogger(), progress: log };
+await buildCalibrationSet({
+  framesDir: pool,
+  modelManifest: yolox,
+  detectorManifest: yolox,
+  size,
+  outDir: join(tmp, 'cal-yolox'),
+  progress: log,
+});
+const qy = await runQuantize({
+  modelManifest: yolox,
+  calibrationDir: join(tmp, 'cal-yolox'),
+  method,
+  outDir: join(tmp, 'q-yolox'),
+  trtVersion: '10.3.0',
+  qdq: { layout: 'conv-in', activationType: 'int8' },
+  sensitivityTarget: 0.1,
+  threads,
+  progress: log,
+});
+const evalArgs = {
+  reference: yolox,
+  maxDrop: 0.01,
+  minAgreement: 0.95,
+  minCosine: 0.95,
+  shots: 3,
+  threads,
+  log: silentLogger(),
+  progress: log,
+};
 const all = await runEvaluate({ ...evalArgs, candidate: qy.manifestPath, dataset: fixtures });
 mkdirSync(join(tmp, 'q-yolox-held-out'), { recursive: true });
-for (const ext of ['onnx', 'json']) symlinkSync(join(tmp, 'q-yolox', `yolox_nano_416_coco-int8-qdq.${ext}`), join(tmp, 'q-yolox-held-out', `yolox_nano_416_coco-int8-qdq.${ext}`));
-const held = await runEvaluate({ ...evalArgs, candidate: join(tmp, 'q-yolox-held-out', 'yolox_nano_416_coco-int8-qdq.json'), dataset: heldOut });
+for (const ext of ['onnx', 'json'])
+  symlinkSync(
+    join(tmp, 'q-yolox', `yolox_nano_416_coco-int8-qdq.${ext}`),
+    join(tmp, 'q-yolox-held-out', `yolox_nano_416_coco-int8-qdq.${ext}`),
+  );
+const held = await runEvaluate({
+  ...evalArgs,
+  candidate: join(tmp, 'q-yolox-held-out', 'yolox_nano_416_coco-int8-qdq.json'),
+  dataset: heldOut,
+});
 result.yolox = {
   quantizeReport: qy.reportPath,
   allPhotos: gateOf(all.report),
@@ -105,19 +164,44 @@ result.yolox = {
 };
 
 log('MobileNetV2: calibration set (animal crops), quantize');
-await buildCalibrationSet({ framesDir: pool, modelManifest: mnv2, detectorManifest: yolox, size, outDir: join(tmp, 'cal-mnv2'), shape: { input: [1, 3, 224, 224] }, progress: log });
+await buildCalibrationSet({
+  framesDir: pool,
+  modelManifest: mnv2,
+  detectorManifest: yolox,
+  size,
+  outDir: join(tmp, 'cal-mnv2'),
+  shape: { input: [1, 3, 224, 224] },
+  progress: log,
+});
 // Two QDQ forms: int8 symmetric on conv inputs (what TensorRT takes), and uint8 `fused` (what onnxruntime's CPU kernels fuse).
-const variants = { int8ConvIn: { layout: 'conv-in', activationType: 'int8' }, uint8Fused: { layout: 'fused', activationType: 'uint8', quantizeBias: true } } as const;
+const variants = {
+  int8ConvIn: { layout: 'conv-in', activationType: 'int8' },
+  uint8Fused: { layout: 'fused', activationType: 'uint8', quantizeBias: true },
+} as const;
 const embedder: Record<string, unknown> = {};
 const qdqFiles: Record<string, string> = {};
 for (const [key, qdq] of Object.entries(variants)) {
   const outDir = join(tmp, `q-mnv2-${key}`);
-  const q = await runQuantize({ modelManifest: mnv2, calibrationDir: join(tmp, 'cal-mnv2'), method, outDir, trtVersion: '10.3.0', qdq, sensitivityTarget: 0.1, threads, progress: log });
+  const q = await runQuantize({
+    modelManifest: mnv2,
+    calibrationDir: join(tmp, 'cal-mnv2'),
+    method,
+    outDir,
+    trtVersion: '10.3.0',
+    qdq,
+    sensitivityTarget: 0.1,
+    threads,
+    progress: log,
+  });
   const e = await runEvaluate({ ...evalArgs, reference: mnv2, candidate: q.manifestPath, dataset: join(fixtures, 'cats') });
   embedder[key] = { qdq, quantizeReport: q.reportPath, gate: gateOf(e.report) };
   qdqFiles[key] = q.modelPath;
 }
 const fp32File = join(tmp, 'q-mnv2-int8ConvIn', 'mobilenetv2-12-int8_pooled-fp32.onnx');
-result.mobilenetv2 = { reference: 'the original QOperator int8 model', ...embedder, speed: await speed({ qoperator: resolveModel(mnv2).file, fp32: fp32File, ...qdqFiles }, [1, 3, 224, 224], 'input') };
+result.mobilenetv2 = {
+  reference: 'the original QOperator int8 model',
+  ...embedder,
+  speed: await speed({ qoperator: resolveModel(mnv2).file, fp32: fp32File, ...qdqFiles }, [1, 3, 224, 224], 'input'),
+};
 result.out = tmp;
 process.stdout.write(JSON.stringify(result, null, 2) + '\n');

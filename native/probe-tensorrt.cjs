@@ -18,10 +18,22 @@ const first = (envName, candidates, files) => {
 function probe() {
   if (process.env.GLOVES_TENSORRT === '0') return {};
   const cudaHome = process.env.CUDA_HOME || '/usr/local/cuda';
-  const trtInclude = first('TRT_INCLUDE_DIR', [`/usr/include/${arch}`, '/usr/local/tensorrt/include', '/usr/include'], ['NvInfer.h', 'NvOnnxParser.h']);
+  const trtInclude = first(
+    'TRT_INCLUDE_DIR',
+    [`/usr/include/${arch}`, '/usr/local/tensorrt/include', '/usr/include'],
+    ['NvInfer.h', 'NvOnnxParser.h'],
+  );
   const trtLib = first('TRT_LIB_DIR', [`/usr/lib/${arch}`, '/usr/local/tensorrt/lib', '/usr/lib'], ['libnvinfer.so', 'libnvonnxparser.so']);
   const cudaInclude = first('CUDA_INCLUDE_DIR', [path.join(cudaHome, 'include'), '/usr/include'], ['cuda_runtime_api.h']);
-  const cudaLib = first('CUDA_LIB_DIR', [path.join(cudaHome, 'lib64'), path.join(cudaHome, 'targets', `${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux`, 'lib'), `/usr/lib/${arch}`], ['libcudart.so']);
+  const cudaLib = first(
+    'CUDA_LIB_DIR',
+    [
+      path.join(cudaHome, 'lib64'),
+      path.join(cudaHome, 'targets', `${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux`, 'lib'),
+      `/usr/lib/${arch}`,
+    ],
+    ['libcudart.so'],
+  );
   if (!trtInclude || !trtLib || !cudaInclude || !cudaLib) return {};
   return { 'trt-include': trtInclude, 'trt-lib': trtLib, 'cuda-include': cudaInclude, 'cuda-lib': cudaLib };
 }

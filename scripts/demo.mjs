@@ -25,7 +25,10 @@ const cat = (name, n) => join(fx, 'cats', name, `${String(n).padStart(2, '0')}.j
 
 function gloves(args, { allowFail = false } = {}) {
   process.stdout.write(`\n$ gloves ${args.map((a) => a.replace(root, '')).join(' ')}\n`);
-  const r = spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit', env: { ...process.env, GLOVES_LOG_LEVEL: 'warn', UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16' } });
+  const r = spawnSync(process.execPath, [cli, ...args], {
+    stdio: 'inherit',
+    env: { ...process.env, GLOVES_LOG_LEVEL: 'warn', UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16' },
+  });
   if (r.status !== 0 && !allowFail) {
     console.error(`demo step failed (exit ${r.status})`);
     process.exit(1);
@@ -41,7 +44,16 @@ gloves(['enroll', '--gallery', gallery, '--name', 'Koshka', cat('koshka', 1), ca
 gloves(['enroll', '--gallery', gallery, '--name', 'Roxy', cat('roxy', 1), cat('roxy', 5), cat('roxy', 9), cat('roxy', 13)]);
 
 console.log('\n== 3. identify: other photos of Koshka and Roxy, a cat that is not enrolled (Leo), and a bus');
-gloves(['identify', '--gallery', gallery, '--json', cat('koshka', 6), cat('roxy', 16), cat('leo', 10), join(fx, 'negatives/hpc203_bus.jpg')]);
+gloves([
+  'identify',
+  '--gallery',
+  gallery,
+  '--json',
+  cat('koshka', 6),
+  cat('roxy', 16),
+  cat('leo', 10),
+  join(fx, 'negatives/hpc203_bus.jpg'),
+]);
 
 console.log('\n== 4. the daemon on a slideshow, publishing to a private Mosquitto');
 await daemonDemo();
@@ -61,8 +73,19 @@ async function daemonDemo() {
   // Koshka, an empty room, Roxy, a stranger, a bus: each slide shown for a few frames.
   const blank = join(work, 'blank.jpg');
   const sharp = (await import('sharp')).default;
-  await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 40, g: 40, b: 40 } } }).jpeg().toFile(blank);
-  const plan = [[cat('koshka', 6), 6], [cat('koshka', 12), 6], [blank, 8], [cat('roxy', 11), 6], [cat('roxy', 16), 6], [cat('leo', 10), 6], [cat('leo', 16), 6], [join(fx, 'negatives/hpc203_bus.jpg'), 6]];
+  await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 40, g: 40, b: 40 } } })
+    .jpeg()
+    .toFile(blank);
+  const plan = [
+    [cat('koshka', 6), 6],
+    [cat('koshka', 12), 6],
+    [blank, 8],
+    [cat('roxy', 11), 6],
+    [cat('roxy', 16), 6],
+    [cat('leo', 10), 6],
+    [cat('leo', 16), 6],
+    [join(fx, 'negatives/hpc203_bus.jpg'), 6],
+  ];
   let n = 0;
   for (const [f, copies] of plan) for (let i = 0; i < copies; i++) copyFileSync(f, join(slides, `${String(n++).padStart(3, '0')}.jpg`));
   const port = await freePort();
@@ -89,8 +112,14 @@ async function daemonDemo() {
   });
   await sub.subscribeAsync(['gloves/#', 'homeassistant/#']);
   const cfg = join(work, 'gloves.yaml');
-  writeFileSync(cfg, `device:\n  id: demo\n  stateDir: ${join(work, 'state')}\ncamera:\n  slideshowFps: 2\n  width: 640\n  height: 480\ntracking:\n  minVotes: 2\n  awayAfterSeconds: 2\n`);
-  const status = gloves(['run', '--config', cfg, '--camera', `file://${slides}`, '--mqtt', `mqtt://127.0.0.1:${port}`, '--gallery', gallery, '--exit-at-end'], { allowFail: true });
+  writeFileSync(
+    cfg,
+    `device:\n  id: demo\n  stateDir: ${join(work, 'state')}\ncamera:\n  slideshowFps: 2\n  width: 640\n  height: 480\ntracking:\n  minVotes: 2\n  awayAfterSeconds: 2\n`,
+  );
+  const status = gloves(
+    ['run', '--config', cfg, '--camera', `file://${slides}`, '--mqtt', `mqtt://127.0.0.1:${port}`, '--gallery', gallery, '--exit-at-end'],
+    { allowFail: true },
+  );
   await new Promise((r) => setTimeout(r, 500));
   await sub.endAsync();
   broker.kill('SIGTERM');

@@ -74,7 +74,8 @@ if (filters.length === 0 || process.env.GLOVES_TEST_BUILD === '1') {
     ['typecheck tests (tsc -p tsconfig.test.json)', [bin('typescript', 'bin', 'tsc'), '-p', 'tsconfig.test.json', '--noEmit']],
     ['lint (eslint .)', [bin('eslint', 'bin', 'eslint.js'), '.']],
   ];
-  if (existsSync(join(root, '.format-pending'))) process.stdout.write('\n### format check (prettier --check .): skipped, .format-pending exists\n');
+  if (existsSync(join(root, '.format-pending')))
+    process.stdout.write('\n### format check (prettier --check .): skipped, .format-pending exists\n');
   else steps.push(['format check (prettier --check .)', [bin('prettier', 'bin', 'prettier.cjs'), '--check', '.']]);
   for (const [name, args] of steps) {
     process.stdout.write(`\n### ${name}\n`);
@@ -82,7 +83,16 @@ if (filters.length === 0 || process.env.GLOVES_TEST_BUILD === '1') {
     const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
     process.stdout.write(r.stdout + r.stderr);
     const ok = r.status === 0;
-    results.push({ file: join(root, name), passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0, code: r.status, signal: null, timedOut: false, seconds: (Date.now() - started) / 1000 });
+    results.push({
+      file: join(root, name),
+      passed: ok ? 1 : 0,
+      failed: ok ? 0 : 1,
+      skipped: 0,
+      code: r.status,
+      signal: null,
+      timedOut: false,
+      seconds: (Date.now() - started) / 1000,
+    });
   }
 }
 for (const f of files) {
@@ -93,7 +103,9 @@ for (const f of files) {
 process.stdout.write('\n=== per file ===\n');
 for (const r of results) {
   const why = r.timedOut ? ` (TIMED OUT after ${timeoutS}s)` : r.code !== 0 ? ` (exit ${r.code ?? r.signal})` : '';
-  process.stdout.write(`${r.failed ? 'FAIL' : 'ok  '} ${relative(root, r.file)}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped, ${r.seconds.toFixed(1)}s${why}\n`);
+  process.stdout.write(
+    `${r.failed ? 'FAIL' : 'ok  '} ${relative(root, r.file)}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped, ${r.seconds.toFixed(1)}s${why}\n`,
+  );
 }
 const passed = results.reduce((a, r) => a + r.passed, 0);
 const failed = results.reduce((a, r) => a + r.failed, 0) + (files.length === 0 ? 1 : 0);

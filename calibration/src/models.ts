@@ -20,10 +20,17 @@ export function resolveModel(manifestPath: string): ResolvedModel {
   const manifest = readManifest(manifestPath);
   const candidates = [join(dirname(resolve(manifestPath)), manifest.file), join(packageRoot(), '.models', manifest.file)];
   const file = candidates.find((f) => existsSync(f));
-  if (!file) throw new ModelError('MODEL_NOT_FOUND', `model file ${manifest.file} for ${manifest.name} is in none of ${candidates.join(', ')}`, { model: manifest.name });
+  if (!file)
+    throw new ModelError('MODEL_NOT_FOUND', `model file ${manifest.file} for ${manifest.name} is in none of ${candidates.join(', ')}`, {
+      model: manifest.name,
+    });
   const got = sha256File(file);
   if (got !== manifest.sha256) {
-    throw new ModelError('SHA256_MISMATCH', `model file ${file} has sha256 ${got}, but manifest ${manifest.name} expects ${manifest.sha256}`, { file, expected: manifest.sha256, actual: got });
+    throw new ModelError(
+      'SHA256_MISMATCH',
+      `model file ${file} has sha256 ${got}, but manifest ${manifest.name} expects ${manifest.sha256}`,
+      { file, expected: manifest.sha256, actual: got },
+    );
   }
   return { manifest, manifestPath: resolve(manifestPath), file };
 }

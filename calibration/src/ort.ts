@@ -23,7 +23,9 @@ export async function createSession(model: Uint8Array | string, opts: OrtOptions
     logSeverityLevel: 3,
   };
   try {
-    return typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
+    return typeof model === 'string'
+      ? await ort.InferenceSession.create(model, options)
+      : await ort.InferenceSession.create(model, options);
   } catch (err) {
     throw new TrainerError('MODEL_LOAD_FAILED', `onnxruntime cannot load the model: ${(err as Error).message}`, {}, { cause: err });
   }
@@ -35,7 +37,11 @@ export interface FloatTensor {
 }
 
 /** Run with float32 inputs; returns only float32 outputs (others, e.g. int64 shapes, are dropped). */
-export async function runFloat(session: OrtSession, inputs: Record<string, FloatTensor>, outputs?: readonly string[]): Promise<Record<string, FloatTensor>> {
+export async function runFloat(
+  session: OrtSession,
+  inputs: Record<string, FloatTensor>,
+  outputs?: readonly string[],
+): Promise<Record<string, FloatTensor>> {
   const feeds: Record<string, ort.Tensor> = {};
   for (const [k, v] of Object.entries(inputs)) feeds[k] = new ort.Tensor('float32', v.data, v.dims);
   let res: ort.InferenceSession.OnnxValueMapType;

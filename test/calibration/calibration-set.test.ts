@@ -30,7 +30,13 @@ async function expectCode(p: Promise<unknown>, code: ErrorCode): Promise<void> {
 }
 
 test('capture saves JPEG frames from the cat clip through the daemon camera code', async () => {
-  const saved = await captureFrames({ uri: `file://${catClip}`, outDir: join(frames, 'clip'), frames: 4, everySeconds: 1, log: silentLogger() });
+  const saved = await captureFrames({
+    uri: `file://${catClip}`,
+    outDir: join(frames, 'clip'),
+    frames: 4,
+    everySeconds: 1,
+    log: silentLogger(),
+  });
   assert.is(saved.length, 4);
   const meta = await sharp(saved[0]!).metadata();
   assert.is(meta.format, 'jpeg');
@@ -39,7 +45,9 @@ test('capture saves JPEG frames from the cat clip through the daemon camera code
 test('frames: shared photos (every 4th), negatives, grey "IR night" copies and clip frames', async () => {
   const cats = readdirSync(catsDir).sort();
   for (const c of cats) {
-    const photos = readdirSync(join(catsDir, c)).sort().filter((_, i) => i % 4 === 0);
+    const photos = readdirSync(join(catsDir, c))
+      .sort()
+      .filter((_, i) => i % 4 === 0);
     mkdirSync(join(frames, 'day', c), { recursive: true });
     for (const p of photos) copyFileSync(join(catsDir, c, p), join(frames, 'day', c, p));
   }
@@ -48,18 +56,47 @@ test('frames: shared photos (every 4th), negatives, grey "IR night" copies and c
   mkdirSync(join(frames, 'night'), { recursive: true });
   for (const c of cats.slice(0, 4)) {
     const p = readdirSync(join(catsDir, c)).sort()[1]!;
-    await sharp(join(catsDir, c, p)).grayscale().toColourspace('srgb').jpeg().toFile(join(frames, 'night', `${c}.jpg`));
+    await sharp(join(catsDir, c, p))
+      .grayscale()
+      .toColourspace('srgb')
+      .jpeg()
+      .toFile(join(frames, 'night', `${c}.jpg`));
   }
   assert.ok(existsSync(join(frames, 'night', `${cats[0]}.jpg`)));
 });
 
 test('selection is deterministic, covers every stratum and beats the first N on coverage', async () => {
-  const a = await buildCalibrationSet({ framesDir: frames, modelManifest: yolox, detectorManifest: yolox, size: 12, outDir: join(tmp, 'set-a'), progress: quiet });
-  const b = await buildCalibrationSet({ framesDir: frames, modelManifest: yolox, detectorManifest: yolox, size: 12, outDir: join(tmp, 'set-b'), progress: quiet });
-  assert.equal(a.set.samples.map((s) => s.source), b.set.samples.map((s) => s.source));
-  const d = a.set.diversity as { strataInSource: Record<string, number>; strataInSet: Record<string, number>; coverageRadius: number; coverageRadiusFirstN: number; meanNearestNeighbour: number; meanNearestNeighbourFirstN: number };
+  const a = await buildCalibrationSet({
+    framesDir: frames,
+    modelManifest: yolox,
+    detectorManifest: yolox,
+    size: 12,
+    outDir: join(tmp, 'set-a'),
+    progress: quiet,
+  });
+  const b = await buildCalibrationSet({
+    framesDir: frames,
+    modelManifest: yolox,
+    detectorManifest: yolox,
+    size: 12,
+    outDir: join(tmp, 'set-b'),
+    progress: quiet,
+  });
+  assert.equal(
+    a.set.samples.map((s) => s.source),
+    b.set.samples.map((s) => s.source),
+  );
+  const d = a.set.diversity as {
+    strataInSource: Record<string, number>;
+    strataInSet: Record<string, number>;
+    coverageRadius: number;
+    coverageRadiusFirstN: number;
+    meanNearestNeighbour: number;
+    meanNearestNeighbourFirstN: number;
+  };
   assert.equal(Object.keys(d.strataInSet).sort(), Object.keys(d.strataInSource).sort());
-  for (const s of ['animal/day', 'empty/day', 'animal/night']) assert.ok((d.strataInSet[s] ?? 0) >= 1, `${s} not covered: ${JSON.stringify(d.strataInSet)}`);
+  for (const s of ['animal/day', 'empty/day', 'animal/night'])
+    assert.ok((d.strataInSet[s] ?? 0) >= 1, `${s} not covered: ${JSON.stringify(d.strataInSet)}`);
   assert.ok(d.coverageRadius < d.coverageRadiusFirstN, `k-center ${d.coverageRadius} vs first-N ${d.coverageRadiusFirstN}`);
   assert.ok(d.meanNearestNeighbour > d.meanNearestNeighbourFirstN);
   assert.ok(a.set.samples.some((s) => s.source.startsWith('clip')) || a.set.samples.some((s) => s.source.startsWith('negatives')));
@@ -76,16 +113,45 @@ test('selection is deterministic, covers every stratum and beats the first N on 
 
 test('bad input: empty frames directory is FRAMES_EMPTY', async () => {
   mkdirSync(join(tmp, 'empty'));
-  await expectCode(buildCalibrationSet({ framesDir: join(tmp, 'empty'), modelManifest: yolox, detectorManifest: yolox, size: 4, outDir: join(tmp, 'x'), progress: quiet }), 'FRAMES_EMPTY');
+  await expectCode(
+    buildCalibrationSet({
+      framesDir: join(tmp, 'empty'),
+      modelManifest: yolox,
+      detectorManifest: yolox,
+      size: 4,
+      outDir: join(tmp, 'x'),
+      progress: quiet,
+    }),
+    'FRAMES_EMPTY',
+  );
 });
 
 test('bad input: an embedder with a dynamic batch and no --shape is DYNAMIC_SHAPE', async () => {
-  await expectCode(buildCalibrationSet({ framesDir: frames, modelManifest: mnv2, detectorManifest: yolox, size: 4, outDir: join(tmp, 'y'), progress: quiet }), 'DYNAMIC_SHAPE');
+  await expectCode(
+    buildCalibrationSet({
+      framesDir: frames,
+      modelManifest: mnv2,
+      detectorManifest: yolox,
+      size: 4,
+      outDir: join(tmp, 'y'),
+      progress: quiet,
+    }),
+    'DYNAMIC_SHAPE',
+  );
 });
 
 test('bad input: quantize refuses a calibration set made for another model', async () => {
   await expectCode(
-    runQuantize({ modelManifest: mnv2, calibrationDir: join(tmp, 'set-a'), method: 'entropy', outDir: join(tmp, 'q'), trtVersion: '10.3.0', qdq: {}, sensitivityTarget: 0, progress: quiet }),
+    runQuantize({
+      modelManifest: mnv2,
+      calibrationDir: join(tmp, 'set-a'),
+      method: 'entropy',
+      outDir: join(tmp, 'q'),
+      trtVersion: '10.3.0',
+      qdq: {},
+      sensitivityTarget: 0,
+      progress: quiet,
+    }),
     'CALIBRATION_MODEL_MISMATCH',
   );
   assert.not.ok(existsSync(join(tmp, 'q')));

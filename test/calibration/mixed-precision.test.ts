@@ -28,7 +28,10 @@ test('float-keeping policy: keeps the previous count when doubling gains less th
   const t = table({ 1: 0.3, 2: 0.2, 4: 0.19, 8: 0.01 });
   const d = await chooseFloatCount(t.fn, 0.8, 10, 0.1);
   assert.equal([d.n, d.error], [2, 0.2]);
-  assert.equal(d.steps.map((s) => s.float), [0, 1, 2, 4]);
+  assert.equal(
+    d.steps.map((s) => s.float),
+    [0, 1, 2, 4],
+  );
 });
 
 test('float-keeping policy: nothing kept when already within target; never above the limit', async () => {
@@ -58,19 +61,34 @@ test('synthetic graph: the search keeps the outlier-channel activation (only it)
   const feeds = xs.map((x) => ({ x: { dims: [1, 3, 8, 8], data: x } }));
   const stats = await collectRanges(m, () => feeds, feeds.length);
   const candidates = new Map<string, RangeCandidate[]>(
-    [...stats].map(([n, s]) => [n, (['entropy', 'percentile', 'mse'] as const).map((method) => ({ method, range: { amax: rangeAmax(s, method), minmax: s.minmax } }))]),
+    [...stats].map(([n, s]) => [
+      n,
+      (['entropy', 'percentile', 'mse'] as const).map((method) => ({ method, range: { amax: rangeAmax(s, method), minmax: s.minmax } })),
+    ]),
   );
-  const res = await searchMixedPrecision(m, m, candidates, feeds.slice(0, 4), { qdq: { layout: 'conv-in' }, target: 0.02, maxExcludedFraction: 0.5 });
-  assert.equal(res.perTensor.map((p) => p.name), ['r1', 'x']);
+  const res = await searchMixedPrecision(m, m, candidates, feeds.slice(0, 4), {
+    qdq: { layout: 'conv-in' },
+    target: 0.02,
+    maxExcludedFraction: 0.5,
+  });
+  assert.equal(
+    res.perTensor.map((p) => p.name),
+    ['r1', 'x'],
+  );
   assert.equal(res.excluded, ['r1']);
   assert.ok(res.errorAll > 0.1, `all-int8 error ${res.errorAll}`);
   assert.ok(res.errorFinal < 0.02 && res.errorFinal < res.errorAll / 5, `final ${res.errorFinal} vs all ${res.errorAll}`);
-  const keep = new Map([...res.chosen].filter(([n]) => !res.excluded.includes(n)).map(([n, c]) => [n, c.range] as [string, ActivationRange]));
+  const keep = new Map(
+    [...res.chosen].filter(([n]) => !res.excluded.includes(n)).map(([n, c]) => [n, c.range] as [string, ActivationRange]),
+  );
   const q = cloneModel(m);
   assert.is(quantizeQdq(q, keep, { layout: 'conv-in' }).activations, 1);
   const ref = await outputsOf(encodeModel(m), xs.slice(4), [1, 3, 8, 8]);
   const got = await outputsOf(encodeModel(q), xs.slice(4), [1, 3, 8, 8]);
-  const err = relativeL2(ref.map((o) => [o]), got.map((o) => [o]));
+  const err = relativeL2(
+    ref.map((o) => [o]),
+    got.map((o) => [o]),
+  );
   assert.ok(err < 0.02, `held-out relative error ${err}`);
 });
 
@@ -96,7 +114,8 @@ test('bias correction: with a large input mean it removes the output mean shift 
   const ref = await outputsOf(encodeModel(m), xs, [1, 2, 4, 4]);
   const meanErr = async (bytes: Uint8Array) => {
     const got = await outputsOf(bytes, xs, [1, 2, 4, 4]);
-    let s = 0, n = 0;
+    let s = 0,
+      n = 0;
     got.forEach((g, k) => g.forEach((v, i) => ((s += v - ref[k]![i]!), n++)));
     return Math.abs(s / n);
   };

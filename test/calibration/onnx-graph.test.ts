@@ -3,7 +3,14 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { hasCode, type ErrorCode } from '../../daemon/src/errors.js';
 import { loadModel, encodeModel, decodeModel } from '../../calibration/src/onnx/proto.js';
-import { assertSupportedOps, exposeTensors, inputShapes, parseShapeArg, resolveInputShapes, tensorNames } from '../../calibration/src/onnx/graph.js';
+import {
+  assertSupportedOps,
+  exposeTensors,
+  inputShapes,
+  parseShapeArg,
+  resolveInputShapes,
+  tensorNames,
+} from '../../calibration/src/onnx/graph.js';
 import { createSession, runFloat } from '../../calibration/src/ort.js';
 import { modelsDir, requireFixtures } from '../helpers/paths.js';
 import { tinyConvModel } from './synthetic.js';

@@ -71,7 +71,8 @@ test('tiny model: ranges -> QDQ model loads and runs in onnxruntime and stays cl
       for (const x of xs.slice(0, 3)) {
         const ref = (await run(encodeModel(m), x)).y!.data;
         const got = (await run(bytes, x)).y!.data;
-        let num = 0, den = 0;
+        let num = 0,
+          den = 0;
         for (let i = 0; i < ref.length; i++) {
           num += (got[i]! - ref[i]!) ** 2;
           den += ref[i]! ** 2;
@@ -97,7 +98,11 @@ test('YOLOX: every tensor name in the calibration cache exists in the ONNX graph
   const xs = Array.from({ length: 2 }, () => Float32Array.from({ length: 3 * 416 * 416 }, () => Math.floor(r() * 256)));
   const stats = await collectRanges(fp32, () => xs.map((x) => ({ images: { dims: [1, 3, 416, 416], data: x } })), xs.length);
   const amax = chooseRanges(stats, 'entropy');
-  const cache = writeCalibrationCache([...amax].filter(([, a]) => a > 0).map(([name, a]) => ({ name, amax: a })), '8.6.1', cacheAlgorithm('entropy'));
+  const cache = writeCalibrationCache(
+    [...amax].filter(([, a]) => a > 0).map(([name, a]) => ({ name, amax: a })),
+    '8.6.1',
+    cacheAlgorithm('entropy'),
+  );
   const parsed = parseCalibrationCache(cache);
   assert.is(parsed.version, 8601);
   const names = new Set(tensorNames(model));
@@ -118,13 +123,22 @@ test('QOperator MobileNetV2 -> FP32: no QLinear ops left, outputs keep names, po
   const rep = dequantizeQOperator(f);
   assert.is(rep.converted.QLinearConv, 52);
   const ops = opCounts(f);
-  assert.not.ok(Object.keys(ops).some((o) => o.startsWith('QLinear') || o === 'QuantizeLinear' || o === 'DequantizeLinear'), JSON.stringify(ops));
-  assert.equal(graphOf(f).output.map((o) => o.name), ['output', 'pooled']);
+  assert.not.ok(
+    Object.keys(ops).some((o) => o.startsWith('QLinear') || o === 'QuantizeLinear' || o === 'DequantizeLinear'),
+    JSON.stringify(ops),
+  );
+  assert.equal(
+    graphOf(f).output.map((o) => o.name),
+    ['output', 'pooled'],
+  );
   const r = rng(5);
   const x = Float32Array.from({ length: 3 * 224 * 224 }, () => r() * 4 - 2);
-  const a = (await run(new Uint8Array(await import('node:fs').then((fs) => fs.readFileSync(file))), x, 'input', [1, 3, 224, 224])).pooled!.data;
+  const a = (await run(new Uint8Array(await import('node:fs').then((fs) => fs.readFileSync(file))), x, 'input', [1, 3, 224, 224])).pooled!
+    .data;
   const b = (await run(encodeModel(f), x, 'input', [1, 3, 224, 224])).pooled!.data;
-  let dot = 0, na = 0, nb = 0;
+  let dot = 0,
+    na = 0,
+    nb = 0;
   for (let i = 0; i < a.length; i++) {
     dot += a[i]! * b[i]!;
     na += a[i]! ** 2;

@@ -32,7 +32,12 @@ export function uniform(n: number, seed: number, lo: number, hi: number): Float3
 function vi(name: string, dims: (number | string)[]): ValueInfoProto {
   return onnx.ValueInfoProto.create({
     name,
-    type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+    type: {
+      tensorType: {
+        elemType: DataType.FLOAT,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
   });
 }
 
@@ -46,7 +51,16 @@ export function tinyConvModel(opts: { batch?: number | string; extraOp?: { op: s
   const b1 = Float32Array.from({ length: 4 }, () => r() * 0.1);
   const w2 = Float32Array.from({ length: 2 * 4 }, () => (r() - 0.5) * 2);
   const nodes: NodeProto[] = [
-    { opType: 'Conv', name: 'conv1', input: ['x', 'w1', 'b1'], output: ['c1'], attribute: [{ name: 'pads', type: 7, ints: [1, 1, 1, 1] }, { name: 'kernel_shape', type: 7, ints: [3, 3] }] },
+    {
+      opType: 'Conv',
+      name: 'conv1',
+      input: ['x', 'w1', 'b1'],
+      output: ['c1'],
+      attribute: [
+        { name: 'pads', type: 7, ints: [1, 1, 1, 1] },
+        { name: 'kernel_shape', type: 7, ints: [3, 3] },
+      ],
+    },
     { opType: 'Relu', name: 'relu1', input: ['c1'], output: ['r1'] },
     { opType: 'Conv', name: 'conv2', input: ['r1', 'w2'], output: ['y'] },
   ];

@@ -1,7 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hasCode } from '../../daemon/src/errors.js';
-import { cacheAlgorithm, hexScale, nvTensorrtVersion, parseCalibrationCache, scaleHex, writeCalibrationCache } from '../../calibration/src/trt/cache.js';
+import {
+  cacheAlgorithm,
+  hexScale,
+  nvTensorrtVersion,
+  parseCalibrationCache,
+  scaleHex,
+  writeCalibrationCache,
+} from '../../calibration/src/trt/cache.js';
 
 test('1/127 encodes as 3c010204 (big-endian float32 bits)', () => {
   assert.is(scaleHex(1 / 127), '3c010204');
@@ -26,7 +33,14 @@ test('NV_TENSORRT_VERSION per major', () => {
 });
 
 test('cache text: header carries version and algorithm; amax/127 per line', () => {
-  const text = writeCalibrationCache([{ name: 'images', amax: 1 }, { name: 'conv_1', amax: 127 }], '10.3.0', cacheAlgorithm('entropy'));
+  const text = writeCalibrationCache(
+    [
+      { name: 'images', amax: 1 },
+      { name: 'conv_1', amax: 127 },
+    ],
+    '10.3.0',
+    cacheAlgorithm('entropy'),
+  );
   assert.is(text, 'TRT-100300-EntropyCalibration2\nimages: 3c010204\nconv_1: 3f800000\n');
   const mm = writeCalibrationCache([{ name: 'a', amax: 1 }], '8.2.1', cacheAlgorithm('minmax'));
   assert.ok(mm.startsWith('TRT-8201-MinMaxCalibration\n'));
@@ -38,7 +52,14 @@ test('cache text: header carries version and algorithm; amax/127 per line', () =
 
 test("names containing ':' are refused with TENSOR_NAME_INVALID", () => {
   try {
-    writeCalibrationCache([{ name: 'ok', amax: 1 }, { name: 'bad:name', amax: 1 }], '10.3.0', 'EntropyCalibration2');
+    writeCalibrationCache(
+      [
+        { name: 'ok', amax: 1 },
+        { name: 'bad:name', amax: 1 },
+      ],
+      '10.3.0',
+      'EntropyCalibration2',
+    );
     assert.unreachable();
   } catch (e) {
     assert.ok(hasCode(e, 'TENSOR_NAME_INVALID'));

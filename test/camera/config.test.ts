@@ -22,9 +22,16 @@ test('a bad URI is a config error on camera.uri, reported with the other problem
   const r = cameraSection.safeParse({ uri: 'webcam://0', width: 3 });
   assert.not.ok(r.success);
   const issues = r.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  assert.ok(issues.some((l) => l.startsWith('uri: invalid camera URI "webcam://0"')), issues.join('\n'));
-  assert.ok(issues.some((l) => l.startsWith('width: ')), issues.join('\n'));
-  for (const ok of ['file:///x.mp4', 'rtsp://cam/s', 'v4l2:///dev/video0', 'csi://0', 'test://ball']) assert.ok(cameraSection.safeParse({ uri: ok }).success, ok);
+  assert.ok(
+    issues.some((l) => l.startsWith('uri: invalid camera URI "webcam://0"')),
+    issues.join('\n'),
+  );
+  assert.ok(
+    issues.some((l) => l.startsWith('width: ')),
+    issues.join('\n'),
+  );
+  for (const ok of ['file:///x.mp4', 'rtsp://cam/s', 'v4l2:///dev/video0', 'csi://0', 'test://ball'])
+    assert.ok(cameraSection.safeParse({ uri: ok }).success, ok);
 });
 
 test.run();

@@ -24,7 +24,10 @@ const launched: string[] = [];
 
 function jetsonOnCpu(launch: string): string {
   return launch
-    .replace(/nvarguscamerasrc sensor-id=\d+ ! video\/x-raw\(memory:NVMM\)/, 'videotestsrc is-live=true pattern=ball ! video/x-raw,width=1280,height=720,framerate=30/1')
+    .replace(
+      /nvarguscamerasrc sensor-id=\d+ ! video\/x-raw\(memory:NVMM\)/,
+      'videotestsrc is-live=true pattern=ball ! video/x-raw,width=1280,height=720,framerate=30/1',
+    )
     .replace('nvv4l2decoder', 'avdec_h264')
     .replace('nvvidconv', 'videoscale ! videoconvert');
 }
@@ -42,7 +45,11 @@ const fakeJetsonGst = (): GstModule => {
 };
 
 test('csi:// on a (stand-in) Jetson streams frames of the configured size', async () => {
-  const src = createFrameSource(opts('csi://0', { width: 320, height: 180, fps: 15, realtime: true }), { log, platform: JETSON_PLATFORM, gst: fakeJetsonGst });
+  const src = createFrameSource(opts('csi://0', { width: 320, height: 180, fps: 15, realtime: true }), {
+    log,
+    platform: JETSON_PLATFORM,
+    gst: fakeJetsonGst,
+  });
   await within(10000, src.start(), 'start');
   for (let i = 0; i < 5; i++) {
     const f = await within(5000, src.next(), 'frame');
@@ -50,11 +57,18 @@ test('csi:// on a (stand-in) Jetson streams frames of the configured size', asyn
   }
   await src.stop();
   assert.ok(launched.at(-1)!.startsWith('nvarguscamerasrc sensor-id=0 ! '), 'the Jetson string was built');
-  assert.is(launched.at(-1), buildPipeline({ kind: 'csi', sensorId: 0 }, { width: 320, height: 180, fps: 15, realtime: true }, JETSON_PLATFORM));
+  assert.is(
+    launched.at(-1),
+    buildPipeline({ kind: 'csi', sensorId: 0 }, { width: 320, height: 180, fps: 15, realtime: true }, JETSON_PLATFORM),
+  );
 });
 
 test('a file on a (stand-in) Jetson decodes through the nvvidconv tail', async () => {
-  const src = createFrameSource(opts(`file://${catClip}`, { width: 200, height: 100 }), { log, platform: JETSON_PLATFORM, gst: fakeJetsonGst });
+  const src = createFrameSource(opts(`file://${catClip}`, { width: 200, height: 100 }), {
+    log,
+    platform: JETSON_PLATFORM,
+    gst: fakeJetsonGst,
+  });
   await src.start();
   let n = 0;
   while (await src.next()) n++;
@@ -65,18 +79,35 @@ test('a file on a (stand-in) Jetson decodes through the nvvidconv tail', async (
 
 test('a live source that stalls without an error reconnects', async () => {
   // Each buffer sleeps 1.2 s in the streaming thread: frames arrive, then nothing for longer than the stall timeout.
-  const launch = 'videotestsrc is-live=true ! video/x-raw,width=64,height=48,framerate=30/1 ! identity sleep-time=1200000 ! videoconvert ! video/x-raw,format=RGB ! appsink name=sink sync=false';
+  const launch =
+    'videotestsrc is-live=true ! video/x-raw,width=64,height=48,framerate=30/1 ! identity sleep-time=1200000 ! videoconvert ! video/x-raw,format=RGB ! appsink name=sink sync=false';
   const emitter = new SourceEmitter(log);
   const src = new GstFrameSource(
-    { kind: 'test', launch, width: 64, height: 48, loop: false, live: true, reconnect: { initialMs: 50, maxMs: 100 }, startTimeoutMs: 5000, stallTimeoutMs: 400 },
-    emitter, log, new PipelinePool(100),
+    {
+      kind: 'test',
+      launch,
+      width: 64,
+      height: 48,
+      loop: false,
+      live: true,
+      reconnect: { initialMs: 50, maxMs: 100 },
+      startTimeoutMs: 5000,
+      stallTimeoutMs: 400,
+    },
+    emitter,
+    log,
+    new PipelinePool(100),
   );
   const errors: { code: string; stallMs: unknown }[] = [];
   emitter.on('reconnecting', ({ error }) => errors.push({ code: error.code, stallMs: error.context.stallMs }));
   await within(5000, src.start(), 'start');
-  await within(8000, (async () => {
-    while (errors.length === 0) await new Promise((r) => setTimeout(r, 50));
-  })(), 'stall detected');
+  await within(
+    8000,
+    (async () => {
+      while (errors.length === 0) await new Promise((r) => setTimeout(r, 50));
+    })(),
+    'stall detected',
+  );
   await src.stop();
   assert.is(errors[0]!.code, 'SOURCE_FAILED');
   assert.type(errors[0]!.stallMs, 'number');

@@ -72,15 +72,27 @@ test('a v4l2 device that does not exist is SOURCE_NOT_FOUND', async () => {
 
 function rawSource(launch: string, over: Partial<GstSourceConfig> = {}): GstFrameSource {
   const cfg: GstSourceConfig = {
-    kind: 'v4l2', launch, width: 64, height: 48, loop: false, live: true,
-    reconnect: { initialMs: 50, maxMs: 200 }, startTimeoutMs: 10000, stallTimeoutMs: 10000, ...over,
+    kind: 'v4l2',
+    launch,
+    width: 64,
+    height: 48,
+    loop: false,
+    live: true,
+    reconnect: { initialMs: 50, maxMs: 200 },
+    startTimeoutMs: 10000,
+    stallTimeoutMs: 10000,
+    ...over,
   };
   return new GstFrameSource(cfg, new SourceEmitter(log), log, new PipelinePool(200));
 }
 
 test('the addon loses the v4l2 NULL->READY error: "null without EOS" is SOURCE_FAILED within seconds', async () => {
   // Past the pre-check, straight into the pipeline (a device unplugged between check and open).
-  const launch = buildPipeline({ kind: 'v4l2', device: '/dev/video63' }, { width: 64, height: 48, fps: 10, realtime: true }, GENERIC_PLATFORM);
+  const launch = buildPipeline(
+    { kind: 'v4l2', device: '/dev/video63' },
+    { width: 64, height: 48, fps: 10, realtime: true },
+    GENERIC_PLATFORM,
+  );
   const src = rawSource(launch);
   const t0 = performance.now();
   const err = await within(8000, rejection(src.start()), 'v4l2 start');
@@ -97,9 +109,14 @@ test('an unknown element is PIPELINE_INVALID', async () => {
 
 test('no first frame in time is SOURCE_TIMEOUT', async () => {
   // A live pattern at one frame per 5 s: its first frame waits for the clock.
-  const slow = rawSource('videotestsrc is-live=true ! video/x-raw,width=64,height=48,framerate=1/5 ! videoconvert ! video/x-raw,format=RGB ! appsink name=sink', {
-    kind: 'test', live: false, startTimeoutMs: 300,
-  });
+  const slow = rawSource(
+    'videotestsrc is-live=true ! video/x-raw,width=64,height=48,framerate=1/5 ! videoconvert ! video/x-raw,format=RGB ! appsink name=sink',
+    {
+      kind: 'test',
+      live: false,
+      startTimeoutMs: 300,
+    },
+  );
   const t0 = performance.now();
   assert.is((await within(5000, rejection(slow.start()), 'timeout')).code, 'SOURCE_TIMEOUT');
   assert.ok(performance.now() - t0 < 2500);
@@ -119,9 +136,13 @@ test('stop() during start rejects start with SOURCE_STOPPED; stop is idempotent'
 
 test('a live source reconnects with backoff after its stream ends', async () => {
   // A "camera" that sends 3 frames then EOS: each end is a failure to recover from.
-  const src = rawSource('videotestsrc num-buffers=3 is-live=true ! video/x-raw,width=64,height=48,framerate=50/1 ! videoconvert ! video/x-raw,format=RGB ! appsink name=sink', {
-    kind: 'test', live: true,
-  });
+  const src = rawSource(
+    'videotestsrc num-buffers=3 is-live=true ! video/x-raw,width=64,height=48,framerate=50/1 ! videoconvert ! video/x-raw,format=RGB ! appsink name=sink',
+    {
+      kind: 'test',
+      live: true,
+    },
+  );
   const emitter = (src as unknown as { emitter: SourceEmitter }).emitter;
   const attempts: number[] = [];
   const delays: number[] = [];
@@ -141,25 +162,38 @@ test('a live source reconnects with backoff after its stream ends', async () => 
   }
   await src.stop();
   assert.ok(attempts.length >= 3, `reconnect attempts ${attempts.length}`);
-  assert.ok(attempts.every((a) => a === 1), 'attempt resets after frames flow again');
+  assert.ok(
+    attempts.every((a) => a === 1),
+    'attempt resets after frames flow again',
+  );
   assert.ok(delays.every((d) => d === 50));
   assert.ok(reconnected >= 3);
   assert.ok(src.stats().reconnects >= 3);
 });
 
 test('backoff grows and is capped while a live source keeps failing', async () => {
-  const launch = buildPipeline({ kind: 'v4l2', device: '/dev/video63' }, { width: 64, height: 48, fps: 10, realtime: true }, GENERIC_PLATFORM);
+  const launch = buildPipeline(
+    { kind: 'v4l2', device: '/dev/video63' },
+    { width: 64, height: 48, fps: 10, realtime: true },
+    GENERIC_PLATFORM,
+  );
   // Start on a working pipeline, then make every reconnect fail by swapping the launch string.
-  const cfg = { launch: 'videotestsrc num-buffers=1 ! video/x-raw,width=64,height=48 ! videoconvert ! video/x-raw,format=RGB ! appsink name=sink' };
+  const cfg = {
+    launch: 'videotestsrc num-buffers=1 ! video/x-raw,width=64,height=48 ! videoconvert ! video/x-raw,format=RGB ! appsink name=sink',
+  };
   const src = rawSource(cfg.launch, { kind: 'v4l2', live: true, reconnect: { initialMs: 20, maxMs: 80 }, endGraceMs: 50 });
   const delays: number[] = [];
   (src as unknown as { emitter: SourceEmitter }).emitter.on('reconnecting', ({ delayMs }) => delays.push(delayMs));
   await src.start();
   (src as unknown as { cfg: GstSourceConfig }).cfg.launch = launch;
   // Fresh pool entry for the failing launch: every attempt fails on NULL->READY.
-  await within(8000, (async () => {
-    while (delays.length < 5) await new Promise((r) => setTimeout(r, 20));
-  })(), 'five reconnect attempts');
+  await within(
+    8000,
+    (async () => {
+      while (delays.length < 5) await new Promise((r) => setTimeout(r, 20));
+    })(),
+    'five reconnect attempts',
+  );
   await src.stop();
   assert.equal(delays.slice(0, 5), [20, 40, 80, 80, 80]);
   assert.is(src.stats().state, 'stopped');

@@ -25,7 +25,11 @@ async function readAll(src: FrameSource, max = Infinity): Promise<Frame[]> {
 test.after(() => drainCameraPipelines());
 
 test('test:// delivers the requested frames at the configured size', async () => {
-  for (const [width, height] of [[320, 240], [66, 50], [416, 416]] as const) {
+  for (const [width, height] of [
+    [320, 240],
+    [66, 50],
+    [416, 416],
+  ] as const) {
     const src = createFrameSource(opts('test://ball', { width, height }), { log });
     await within(10000, src.start(), 'start');
     const frames = await within(10000, readAll(src, 40), 'read');
@@ -36,7 +40,11 @@ test('test:// delivers the requested frames at the configured size', async () =>
       assert.is(f.image.height, height);
       assert.is(f.image.data.length, width * height * 3, 'packed RGB, no row padding');
     }
-    assert.equal(frames.map((f) => f.index), [...Array(40).keys()], 'fast consumer: no gaps');
+    assert.equal(
+      frames.map((f) => f.index),
+      [...Array(40).keys()],
+      'fast consumer: no gaps',
+    );
     for (let i = 1; i < frames.length; i++) assert.ok(frames[i]!.timestampMs >= frames[i - 1]!.timestampMs, 'monotonic');
     assert.is(await src.next(), null, 'null after stop');
   }
@@ -127,10 +135,19 @@ test('a directory of photos of different sizes plays as a slideshow at the confi
     const cat = readdirSync(catsDir)[0]!;
     const photos = readdirSync(join(catsDir, cat)).slice(0, 5);
     for (const p of photos) copyFileSync(join(catsDir, cat, p), join(dir, p));
-    await sharp({ create: { width: 300, height: 200, channels: 4, background: { r: 0, g: 0, b: 255, alpha: 0.5 } } }).png().toFile(join(dir, 'z1.png'));
-    await sharp({ create: { width: 50, height: 400, channels: 3, background: { r: 90, g: 90, b: 90 } } }).grayscale().jpeg().toFile(join(dir, 'z2.jpg'));
+    await sharp({ create: { width: 300, height: 200, channels: 4, background: { r: 0, g: 0, b: 255, alpha: 0.5 } } })
+      .png()
+      .toFile(join(dir, 'z1.png'));
+    await sharp({ create: { width: 50, height: 400, channels: 3, background: { r: 90, g: 90, b: 90 } } })
+      .grayscale()
+      .jpeg()
+      .toFile(join(dir, 'z2.jpg'));
     writeFileSync(join(dir, 'notes.txt'), 'not an image');
-    const sizes = await Promise.all(readdirSync(dir).filter((f) => !f.endsWith('.txt')).map(async (f) => (await sharp(join(dir, f)).metadata()).width));
+    const sizes = await Promise.all(
+      readdirSync(dir)
+        .filter((f) => !f.endsWith('.txt'))
+        .map(async (f) => (await sharp(join(dir, f)).metadata()).width),
+    );
     assert.ok(new Set(sizes).size >= 3, 'inputs really differ in size');
 
     const src = createFrameSource(opts(`file://${dir}`, { width: 200, height: 150, realtime: true, slideshowFps: 25 }), { log });
@@ -153,7 +170,11 @@ test('start/stop/start on one source and restart after end', async () => {
   for (let i = 0; i < 3; i++) {
     await src.start();
     const frames = await readAll(src, 5);
-    assert.equal(frames.map((f) => f.index), [0, 1, 2, 3, 4], `run ${i} starts at the first frame`);
+    assert.equal(
+      frames.map((f) => f.index),
+      [0, 1, 2, 3, 4],
+      `run ${i} starts at the first frame`,
+    );
     await src.stop();
     await src.stop();
     assert.is(src.stats().state, 'stopped');

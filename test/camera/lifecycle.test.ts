@@ -17,12 +17,21 @@ import { log, opts, within } from './helpers.js';
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-interface Exit { code: number | null; signal: NodeJS.Signals | null; afterTermMs: number; out: string }
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  afterTermMs: number;
+  out: string;
+}
 
 /** Spawn, wait for `ready` on stdout/stderr, SIGTERM, and time the exit. */
 function termAfterReady(cmd: string[], ready: RegExp): Promise<Exit> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, cmd, { cwd: repoRoot, env: { ...process.env, UV_THREADPOOL_SIZE: '16' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, cmd, {
+      cwd: repoRoot,
+      env: { ...process.env, UV_THREADPOOL_SIZE: '16' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let termAt = 0;
     const kill = setTimeout(() => {

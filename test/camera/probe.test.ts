@@ -8,7 +8,12 @@ import { catClip, cliPath, repoRoot } from '../helpers/paths.js';
 function probe(...args: string[]): { code: number | null; stdout: string; stderr: string; ms: number } {
   assert.ok(existsSync(cliPath), 'build dist first: npx tsc -p tsconfig.json');
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, [cliPath, 'probe', ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 60000, env: { ...process.env, GLOVES_LOG_LEVEL: 'warn' } });
+  const r = spawnSync(process.execPath, [cliPath, 'probe', ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 60000,
+    env: { ...process.env, GLOVES_LOG_LEVEL: 'warn' },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0 };
 }
 

@@ -13,7 +13,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SourceEmitter } from '../../daemon/src/camera/emitter.js';
 import { buildPipeline, GENERIC_PLATFORM } from '../../daemon/src/camera/index.js';
-import { childFailure, frameBytes, launchArgv, ProcessFrameSource, type ProcessSourceConfig } from '../../daemon/src/camera/process-source.js';
+import {
+  childFailure,
+  frameBytes,
+  launchArgv,
+  ProcessFrameSource,
+  type ProcessSourceConfig,
+} from '../../daemon/src/camera/process-source.js';
 import { log, rejection, within } from './helpers.js';
 
 test('launchArgv splits on spaces outside quotes and keeps escapes', () => {
@@ -23,7 +29,10 @@ test('launchArgv splits on spaces outside quotes and keeps escapes', () => {
 });
 
 test('childFailure names the ERROR line and how the child ended', () => {
-  assert.is(childFailure('Setting...\nERROR: from element /GstPipeline:pipeline0/GstV4l2Src:v4l2src0: Device gone\nmore\n', 1, null), 'exited with code 1: ERROR: from element /GstPipeline:pipeline0/GstV4l2Src:v4l2src0: Device gone');
+  assert.is(
+    childFailure('Setting...\nERROR: from element /GstPipeline:pipeline0/GstV4l2Src:v4l2src0: Device gone\nmore\n', 1, null),
+    'exited with code 1: ERROR: from element /GstPipeline:pipeline0/GstV4l2Src:v4l2src0: Device gone',
+  );
   assert.is(childFailure('', null, 'SIGKILL'), 'killed by SIGKILL');
   assert.is(childFailure('', 0, null), 'stream ended');
 });
@@ -34,7 +43,11 @@ test('frameBytes pads RGB rows to 4 bytes like GStreamer', () => {
 });
 
 test('live pipelines end in a leaky queue and fdsink when built for a child', () => {
-  const launch = buildPipeline({ kind: 'rtsp', url: 'rtsp://cam/s' }, { width: 64, height: 48, fps: 10, realtime: true, sink: 'fdsink' }, GENERIC_PLATFORM);
+  const launch = buildPipeline(
+    { kind: 'rtsp', url: 'rtsp://cam/s' },
+    { width: 64, height: 48, fps: 10, realtime: true, sink: 'fdsink' },
+    GENERIC_PLATFORM,
+  );
   assert.ok(launch.endsWith('queue leaky=downstream max-size-buffers=1 ! fdsink fd=1 sync=false'), launch);
 });
 
@@ -45,7 +58,16 @@ const testLaunch = (extra = ''): string =>
 
 function source(over: Partial<ProcessSourceConfig>): { src: ProcessFrameSource; emitter: SourceEmitter } {
   const emitter = new SourceEmitter(log);
-  const cfg: ProcessSourceConfig = { kind: 'v4l2', launch: testLaunch(), width: W, height: H, reconnect: { initialMs: 50, maxMs: 200 }, startTimeoutMs: 10_000, stallTimeoutMs: 1500, ...over };
+  const cfg: ProcessSourceConfig = {
+    kind: 'v4l2',
+    launch: testLaunch(),
+    width: W,
+    height: H,
+    reconnect: { initialMs: 50, maxMs: 200 },
+    startTimeoutMs: 10_000,
+    stallTimeoutMs: 1500,
+    ...over,
+  };
   return { src: new ProcessFrameSource(cfg, emitter, log), emitter };
 }
 

@@ -8,7 +8,10 @@ import sharp from 'sharp';
 import { createFrameSource } from '../../daemon/src/camera/index.js';
 import { log, opts, rejection, within } from './helpers.js';
 
-const grey = () => sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 90, g: 90, b: 90 } } }).jpeg().toBuffer();
+const grey = () =>
+  sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 90, g: 90, b: 90 } } })
+    .jpeg()
+    .toBuffer();
 
 test('skipped images are counted in stats and reported as non-fatal; the source still ends cleanly (lastError null)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gloves-skip-'));
@@ -26,7 +29,10 @@ test('skipped images are counted in stats and reported as non-fatal; the source 
   assert.is(src.stats().skipped, 2);
   assert.is(src.stats().state, 'ended');
   assert.is(src.lastError, null, 'a skip is not the error that ended the source');
-  assert.equal(errors.map((e) => e.fatal), [false, false]);
+  assert.equal(
+    errors.map((e) => e.fatal),
+    [false, false],
+  );
   await src.stop();
 });
 

@@ -35,7 +35,10 @@ test('config check reports every problem and exits 1', () => {
 });
 
 test('an invalid GLOVES_LOG_LEVEL is a clear error, not silently verbose', () => {
-  const r = spawnSync(process.execPath, [cliPath, 'config', 'check'], { encoding: 'utf8', env: { ...process.env, GLOVES_LOG_LEVEL: 'verbose' } });
+  const r = spawnSync(process.execPath, [cliPath, 'config', 'check'], {
+    encoding: 'utf8',
+    env: { ...process.env, GLOVES_LOG_LEVEL: 'verbose' },
+  });
   assert.is(r.status, 1);
   assert.match(r.stderr, /error \[CONFIG_INVALID\]: GLOVES_LOG_LEVEL="verbose"/);
 });

@@ -21,7 +21,13 @@ requireFixtures();
 function ctx(argv: string[], env: NodeJS.ProcessEnv) {
   const out: string[] = [];
   const err: string[] = [];
-  const c: CommandContext = { argv, env: { PATH: process.env.PATH, ...env }, stdout: (l) => out.push(l), stderr: (l) => err.push(l), log: silentLogger() };
+  const c: CommandContext = {
+    argv,
+    env: { PATH: process.env.PATH, ...env },
+    stdout: (l) => out.push(l),
+    stderr: (l) => err.push(l),
+    log: silentLogger(),
+  };
   return { c, out, err };
 }
 

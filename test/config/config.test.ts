@@ -81,17 +81,36 @@ test('several errors are reported together as path: message', () => {
   const p = problemsOf(() => loadConfig({ file: f, env: { GLOVES_CAMERA__HEIGHT: 'tall', GLOVES_NOPE__X: '1' } }));
   const joined = p.join('\n');
   // env problems are found before schema validation, so both kinds must appear in one report
-  assert.ok(p.some((l) => l.startsWith('camera.height: cannot parse GLOVES_CAMERA__HEIGHT')), joined);
-  assert.ok(p.some((l) => l.startsWith('nope.x: unknown key')), joined);
+  assert.ok(
+    p.some((l) => l.startsWith('camera.height: cannot parse GLOVES_CAMERA__HEIGHT')),
+    joined,
+  );
+  assert.ok(
+    p.some((l) => l.startsWith('nope.x: unknown key')),
+    joined,
+  );
   assert.ok(p.length >= 2, joined);
 });
 
 test('schema errors list every bad path at once', () => {
-  const f = tmpFile('bad.yaml', 'camera:\n  fps: -1\n  width: big\n  colour: red\nmqtt:\n  protocolVersion: 7\nbogus: 1\ndevice:\n  id: "no spaces"\n');
+  const f = tmpFile(
+    'bad.yaml',
+    'camera:\n  fps: -1\n  width: big\n  colour: red\nmqtt:\n  protocolVersion: 7\nbogus: 1\ndevice:\n  id: "no spaces"\n',
+  );
   const p = problemsOf(() => loadConfig({ file: f }));
   const joined = p.join('\n');
-  for (const prefix of ['camera.fps: ', 'camera.width: ', 'camera.colour: unknown key', 'mqtt.protocolVersion: ', 'bogus: unknown key', 'device.id: only letters']) {
-    assert.ok(p.some((l) => l.startsWith(prefix)), `missing ${prefix} in\n${joined}`);
+  for (const prefix of [
+    'camera.fps: ',
+    'camera.width: ',
+    'camera.colour: unknown key',
+    'mqtt.protocolVersion: ',
+    'bogus: unknown key',
+    'device.id: only letters',
+  ]) {
+    assert.ok(
+      p.some((l) => l.startsWith(prefix)),
+      `missing ${prefix} in\n${joined}`,
+    );
   }
 });
 

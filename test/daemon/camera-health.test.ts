@@ -31,7 +31,10 @@ test('nobody goes away while the camera is blind, and the blind time does not co
   p.sighted(62_000); // 60 s blind: last seen moves to 61 s
   assert.not.ok(p.isBlind);
   assert.equal(p.tick(65_999, 'x').events, []);
-  assert.equal(p.tick(66_000, 'y').events.map((e) => e.type), ['left']);
+  assert.equal(
+    p.tick(66_000, 'y').events.map((e) => e.type),
+    ['left'],
+  );
   p.sighted(70_000);
   assert.equal(p.tick(80_000, 'z').events, [], 'sighted() without blind() changes nothing');
 });

@@ -54,7 +54,11 @@ function run(id: string): { d: RunningDaemon; base: string } {
   return { d: startDaemon(['--config', file]), base: `gloves/${id}` };
 }
 
-const count = (d: RunningDaemon, re: RegExp): number => d.output().split('\n').filter((l) => re.test(l)).length;
+const count = (d: RunningDaemon, re: RegExp): number =>
+  d
+    .output()
+    .split('\n')
+    .filter((l) => re.test(l)).length;
 
 async function waitCount(d: RunningDaemon, re: RegExp, n: number, ms: number): Promise<void> {
   const end = Date.now() + ms;
@@ -78,14 +82,19 @@ async function sigtermWithin(d: RunningDaemon, ms: number): Promise<number> {
   return took;
 }
 
-const cameraState = (sub: Recorder, base: string): string | undefined => sub.json<{ state: string }>(`${base}/cameras/camera/state`).at(-1)?.state;
+const cameraState = (sub: Recorder, base: string): string | undefined =>
+  sub.json<{ state: string }>(`${base}/cameras/camera/state`).at(-1)?.state;
 
 test('a lost camera is noticed, nobody goes away while it is blind, frames resume when it returns, SIGTERM during the loss', async () => {
   const { d, base } = run('loss');
   const sub = await record(broker.url, [`${base}/#`]);
   try {
     await d.waitForLine(/INFO gloves: ready/, 60_000);
-    await sub.until(() => sub.json<{ type: string }>(`${base}/events`).some((e) => e.type === 'seen'), 60_000, 'a seen event for the clip cat');
+    await sub.until(
+      () => sub.json<{ type: string }>(`${base}/events`).some((e) => e.type === 'seen'),
+      60_000,
+      'a seen event for the clip cat',
+    );
     await sub.until(() => cameraState(sub, base) === 'online', 10_000, 'camera online');
 
     const lostAt = Date.now();
@@ -104,7 +113,11 @@ test('a lost camera is noticed, nobody goes away while it is blind, frames resum
     await d.waitForLine(/INFO gloves: camera back/, 20_000);
     await sub.until(() => cameraState(sub, base) === 'online', 5000, 'camera online again');
     const stateTopic = `${base}/pets/chair_cat/state`;
-    await sub.until(() => sub.json<{ last_seen: string }>(stateTopic).some((s) => Date.parse(s.last_seen) > backAt), 20_000, 'a pet state seen after the camera returned');
+    await sub.until(
+      () => sub.json<{ last_seen: string }>(stateTopic).some((s) => Date.parse(s.last_seen) > backAt),
+      20_000,
+      'a pet state seen after the camera returned',
+    );
     const types = sub.json<{ type: string }>(`${base}/events`).map((e) => e.type);
     assert.not.ok(types.includes('left'), `events: ${types.join(',')}`);
 
@@ -150,7 +163,10 @@ function rssMb(pid: number): number {
 
 function cameraChildren(pid: number): number {
   try {
-    return execFileSync('pgrep', ['-P', String(pid), '-x', 'gst-launch-1.0'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).length;
+    return execFileSync('pgrep', ['-P', String(pid), '-x', 'gst-launch-1.0'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean).length;
   } catch {
     return 0; // pgrep exits 1 when nothing matches
   }

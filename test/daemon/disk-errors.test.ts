@@ -20,7 +20,17 @@ import { writeFileAtomic } from '../../daemon/src/util/atomic-file.js';
 import { startMosquitto, type Broker } from '../helpers/mosquitto.js';
 import { record } from './support/subscriber.js';
 
-const ev = (id: string): PetEvent => ({ id, type: 'seen', pet: 'Appy', pet_id: 'appy', camera: 'c', ts: new Date().toISOString(), confidence: 0.9, box: [1, 2, 3, 4], track: 1 });
+const ev = (id: string): PetEvent => ({
+  id,
+  type: 'seen',
+  pet: 'Appy',
+  pet_id: 'appy',
+  camera: 'c',
+  ts: new Date().toISOString(),
+  confidence: 0.9,
+  box: [1, 2, 3, 4],
+  track: 1,
+});
 
 const unhandled: unknown[] = [];
 process.on('unhandledRejection', (e) => unhandled.push(e));
@@ -100,7 +110,11 @@ test('outbox: a failed append stores nothing and the next one works; a failed ac
   assert.equal(tmpFiles(dir), []);
   const again = new Outbox(dir, silentLogger());
   again.open();
-  assert.equal(again.pending().map((e) => [e.seq, e.event.id]), [[2, 'e2']], 'e1 not redelivered: its ack was saved by the next append');
+  assert.equal(
+    again.pending().map((e) => [e.seq, e.event.id]),
+    [[2, 'e2']],
+    'e1 not redelivered: its ack was saved by the next append',
+  );
   again.close();
 });
 
@@ -108,11 +122,18 @@ test('bridge: events while the disk is full are logged (OUTBOX_WRITE), still del
   const dir = join(mnt, 'outbox2');
   const lines: string[] = [];
   const log = createLogger('t', { sink: (l) => lines.push(l) });
-  const cfg = loadConfig({ overrides: { mqtt: { url: broker.url, reconnectSeconds: 0.3, connectTimeoutSeconds: 5 }, 'device.id': 'disk' } });
+  const cfg = loadConfig({
+    overrides: { mqtt: { url: broker.url, reconnectSeconds: 0.3, connectTimeoutSeconds: 5 }, 'device.id': 'disk' },
+  });
   const conn = new MqttConnection(cfg.mqtt, cfg.device.id, log);
   const outbox = new Outbox(dir, log);
   outbox.open();
-  const bridge = bridgeFor(conn, outbox, { discovery: null, snapshotsDir: join(dir, 'snap'), states: () => ({}), onRemoved: () => {} }, log);
+  const bridge = bridgeFor(
+    conn,
+    outbox,
+    { discovery: null, snapshotsDir: join(dir, 'snap'), states: () => ({}), onRemoved: () => {} },
+    log,
+  );
   bridge.setPets([], []);
   const ha = await record(broker.url, ['gloves/disk/events'], { clientId: 'ha-disk', clean: false });
   await bridge.start();
@@ -136,7 +157,11 @@ test('bridge: events while the disk is full are logged (OUTBOX_WRITE), still del
   assert.is(bridge.pendingCount, 1);
   unfill();
   for (let i = 0; i < 40 && outbox.pending().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
-  assert.equal(outbox.pending().map((e) => e.event.id), ['d4'], 'retried and stored without a new event');
+  assert.equal(
+    outbox.pending().map((e) => e.event.id),
+    ['d4'],
+    'retried and stored without a new event',
+  );
   assert.ok(lines.some((l) => l.includes('outbox writable again')));
   await broker.restart();
   await ha.until(() => ha.eventIds('gloves/disk/events').length === 4, 20_000, 'd4 after the broker came back');

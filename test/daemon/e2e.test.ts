@@ -81,10 +81,20 @@ function checkSequence(evs: PetEvent[]): void {
   const aLeft = idx(`left:${ids.a}`);
   const bSeen = idx(`seen:${ids.b}`);
   const unknown = idx('unknown_seen:-');
-  assert.ok(aSeen >= 0 && aLeft > aSeen && bSeen > aLeft && unknown > bSeen, `sequence A seen, A left, B seen, unknown_seen; got ${desc.join(', ')}`);
-  assert.equal(desc.filter((d) => d.startsWith('seen:')), [`seen:${ids.a}`, `seen:${ids.b}`], 'no seen for the stranger or anyone else');
+  assert.ok(
+    aSeen >= 0 && aLeft > aSeen && bSeen > aLeft && unknown > bSeen,
+    `sequence A seen, A left, B seen, unknown_seen; got ${desc.join(', ')}`,
+  );
+  assert.equal(
+    desc.filter((d) => d.startsWith('seen:')),
+    [`seen:${ids.a}`, `seen:${ids.b}`],
+    'no seen for the stranger or anyone else',
+  );
   assert.is(desc.filter((d) => d === 'unknown_seen:-').length, 1);
-  assert.ok(desc.every((d) => [`seen:${ids.a}`, `left:${ids.a}`, `seen:${ids.b}`, `left:${ids.b}`, 'unknown_seen:-'].includes(d)), desc.join(', '));
+  assert.ok(
+    desc.every((d) => [`seen:${ids.a}`, `left:${ids.a}`, `seen:${ids.b}`, `left:${ids.b}`, 'unknown_seen:-'].includes(d)),
+    desc.join(', '),
+  );
   for (const e of evs) {
     assert.is(e.camera, 'hallway');
     assert.ok(!Number.isNaN(Date.parse(e.ts)) && e.ts.endsWith('Z'), e.ts);
@@ -98,10 +108,12 @@ function checkSequence(evs: PetEvent[]): void {
 }
 
 // uvu reports nothing when a before-hook throws: print the reason.
-test.before(() => setup().catch((err: unknown) => {
-  console.error('setup failed:', err);
-  throw err;
-}));
+test.before(() =>
+  setup().catch((err: unknown) => {
+    console.error('setup failed:', err);
+    throw err;
+  }),
+);
 
 async function setup(): Promise<void> {
   requireFixtures();
@@ -146,7 +158,12 @@ test('gloves run: events, retained states, snapshots, discovery, and offline on 
     // Discovery: 4 entities per enrolled pet, retained, announced before the first event.
     const firstEvent = sub.messages.findIndex((m) => m.topic === `${BASE}/events`);
     for (const id of [ids.a, ids.b]) {
-      for (const [comp, ent] of [['binary_sensor', 'presence'], ['sensor', 'last_seen'], ['sensor', 'camera'], ['event', 'event']] as const) {
+      for (const [comp, ent] of [
+        ['binary_sensor', 'presence'],
+        ['sensor', 'last_seen'],
+        ['sensor', 'camera'],
+        ['event', 'event'],
+      ] as const) {
         const topic = `homeassistant/${comp}/gloves_${DEVICE}/${id}_${ent}/config`;
         const i = sub.messages.findIndex((m) => m.topic === topic);
         assert.ok(i >= 0 && i < firstEvent, `${topic} announced at startup`);
@@ -162,7 +179,13 @@ test('gloves run: events, retained states, snapshots, discovery, and offline on 
     }
     // Retained states and snapshots, as a late subscriber (HA after a restart) sees them.
     const late = await record(broker.url, [`${BASE}/#`], { username: 'ha', password: 'ha' });
-    await late.until(() => [ids.a, ids.b].every((id) => late.last(`${BASE}/pets/${id}/state`) && late.last(`${BASE}/pets/${id}/snapshot`)) && !!late.last(`${BASE}/status`), 10_000, 'retained');
+    await late.until(
+      () =>
+        [ids.a, ids.b].every((id) => late.last(`${BASE}/pets/${id}/state`) && late.last(`${BASE}/pets/${id}/snapshot`)) &&
+        !!late.last(`${BASE}/status`),
+      10_000,
+      'retained',
+    );
     for (const id of [ids.a, ids.b]) {
       const st = late.last(`${BASE}/pets/${id}/state`)!;
       assert.ok(st.retain);
@@ -175,21 +198,38 @@ test('gloves run: events, retained states, snapshots, discovery, and offline on 
       assert.ok(snap.retain && snap.payload[0] === 0xff && snap.payload[1] === 0xd8, 'JPEG snapshot');
     }
     assert.is(late.text(`${BASE}/status`).at(-1), 'online');
-    assert.ok(late.messages.every((m) => m.topic !== `${BASE}/events`), 'events are never retained');
+    assert.ok(
+      late.messages.every((m) => m.topic !== `${BASE}/events`),
+      'events are never retained',
+    );
     await late.close();
 
     const n = sub.messages.length;
     d.child.kill('SIGKILL');
     await d.exited();
-    await sub.until(() => sub.messages.slice(n).some((m) => m.topic === `${BASE}/status` && m.payload.toString() === 'offline'), 15_000, 'last will offline');
+    await sub.until(
+      () => sub.messages.slice(n).some((m) => m.topic === `${BASE}/status` && m.payload.toString() === 'offline'),
+      15_000,
+      'last will offline',
+    );
 
     // Restart: the retained states come back from disk even if the broker lost them.
     for (const id of [ids.a, ids.b]) await sub.client.publishAsync(`${BASE}/pets/${id}/state`, '', { qos: 1, retain: true });
     const m = sub.messages.length;
     const again = startDaemon(['--config', config(dir)]);
     try {
-      await sub.until(() => [ids.a, ids.b].every((id) => sub.messages.slice(m).some((x) => x.topic === `${BASE}/pets/${id}/state` && x.payload.length > 0)), 120_000, 'states restored after restart');
-      const restored = JSON.parse(sub.messages.slice(m).find((x) => x.topic === `${BASE}/pets/${ids.a}/state` && x.payload.length > 0)!.payload.toString());
+      await sub.until(
+        () =>
+          [ids.a, ids.b].every((id) => sub.messages.slice(m).some((x) => x.topic === `${BASE}/pets/${id}/state` && x.payload.length > 0)),
+        120_000,
+        'states restored after restart',
+      );
+      const restored = JSON.parse(
+        sub.messages
+          .slice(m)
+          .find((x) => x.topic === `${BASE}/pets/${ids.a}/state` && x.payload.length > 0)!
+          .payload.toString(),
+      );
       assert.is(restored.state, 'away');
       assert.is(restored.camera, 'hallway');
       assert.ok(restored.last_seen);
@@ -197,7 +237,10 @@ test('gloves run: events, retained states, snapshots, discovery, and offline on 
       again.child.kill('SIGTERM');
       const ex = await again.exited();
       assert.is(ex.code, 0, again.output().slice(-3000));
-      assert.ok(sub.messages.slice(k).some((x) => x.topic === `${BASE}/status` && x.payload.toString() === 'offline'), 'offline on clean stop');
+      assert.ok(
+        sub.messages.slice(k).some((x) => x.topic === `${BASE}/status` && x.payload.toString() === 'offline'),
+        'offline on clean stop',
+      );
       assert.equal(events(sub).length, evs.length, 'a restart creates no new events and no redelivery under new ids');
     } finally {
       again.child.kill('SIGKILL');
@@ -221,7 +264,13 @@ test('broker stopped mid-run and restarted: no event lost or duplicated', async 
     await broker.restart();
     await d.waitForLine(/camera source ended/, 180_000);
     await sub.until(() => events(sub).some((e) => e.type === 'left' && e.pet_id === ids.b), 30_000, 'B left');
-    console.log('events:', events(sub).map((e) => `${e.type}:${e.pet ?? '-'}`).join(', '), `(${sub.text(`${BASE}/events`).length} deliveries)`);
+    console.log(
+      'events:',
+      events(sub)
+        .map((e) => `${e.type}:${e.pet ?? '-'}`)
+        .join(', '),
+      `(${sub.text(`${BASE}/events`).length} deliveries)`,
+    );
     checkSequence(events(sub));
     // Redeliveries (QoS 1) must carry identical payloads: same id, same event.
     const byId = new Map<string, string>();

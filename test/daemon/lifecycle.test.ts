@@ -27,7 +27,18 @@ test('components start in order and stop in reverse', async () => {
   await lc.start();
   assert.equal(lc.running(), ['camera', 'recognition', 'tracking', 'presence', 'mqtt']);
   assert.equal(await lc.stop(), []);
-  assert.equal(log, ['start camera', 'start recognition', 'start tracking', 'start presence', 'start mqtt', 'stop mqtt', 'stop presence', 'stop tracking', 'stop recognition', 'stop camera']);
+  assert.equal(log, [
+    'start camera',
+    'start recognition',
+    'start tracking',
+    'start presence',
+    'start mqtt',
+    'stop mqtt',
+    'stop presence',
+    'stop tracking',
+    'stop recognition',
+    'stop camera',
+  ]);
 });
 
 test('a failing component is reported, the started ones are stopped, its code is kept', async () => {
@@ -58,7 +69,9 @@ test('stop during start: waits for the component being started, starts nothing m
   const log: string[] = [];
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
-  const cs = comps(log).map((c) => (c.name === 'recognition' ? { ...c, start: async () => void (await gate, log.push('start recognition')) } : c));
+  const cs = comps(log).map((c) =>
+    c.name === 'recognition' ? { ...c, start: async () => void (await gate, log.push('start recognition')) } : c,
+  );
   const lc = new Lifecycle(cs, createLogger('t', { level: 'silent' }));
   const starting = lc.start();
   await new Promise((r) => setTimeout(r, 20)); // camera started, recognition in flight
@@ -98,16 +111,28 @@ test('topic builders and id sanitising', () => {
 test('discovery payloads: four entities, one device, availability, origin, unique ids; removal is empty payloads', () => {
   const ctx = { baseTopic: 'gloves', deviceId: 'hall', discoveryPrefix: 'homeassistant', deviceName: 'Hall', swVersion: '1.2.3' };
   const msgs = announcePet(ctx, { petId: 'mia', name: 'Mia' });
-  assert.equal(msgs.map((m) => m.topic), [
-    'homeassistant/binary_sensor/gloves_hall/mia_presence/config',
-    'homeassistant/sensor/gloves_hall/mia_last_seen/config',
-    'homeassistant/sensor/gloves_hall/mia_camera/config',
-    'homeassistant/event/gloves_hall/mia_event/config',
-  ]);
+  assert.equal(
+    msgs.map((m) => m.topic),
+    [
+      'homeassistant/binary_sensor/gloves_hall/mia_presence/config',
+      'homeassistant/sensor/gloves_hall/mia_last_seen/config',
+      'homeassistant/sensor/gloves_hall/mia_camera/config',
+      'homeassistant/event/gloves_hall/mia_event/config',
+    ],
+  );
   const cfgs = msgs.map((m) => JSON.parse(m.payload) as Record<string, any>);
-  assert.equal(cfgs.map((c) => c.unique_id), ['gloves_hall_mia_presence', 'gloves_hall_mia_last_seen', 'gloves_hall_mia_camera', 'gloves_hall_mia_event']);
+  assert.equal(
+    cfgs.map((c) => c.unique_id),
+    ['gloves_hall_mia_presence', 'gloves_hall_mia_last_seen', 'gloves_hall_mia_camera', 'gloves_hall_mia_event'],
+  );
   for (const c of cfgs) {
-    assert.equal(c.device, { identifiers: ['gloves_hall_mia'], name: 'Mia', manufacturer: 'Gloves', model: 'Pet identity (Hall)', sw_version: '1.2.3' });
+    assert.equal(c.device, {
+      identifiers: ['gloves_hall_mia'],
+      name: 'Mia',
+      manufacturer: 'Gloves',
+      model: 'Pet identity (Hall)',
+      sw_version: '1.2.3',
+    });
     assert.equal(c.origin, { name: 'Gloves', sw_version: '1.2.3' });
     assert.equal(c.availability, [{ topic: 'gloves/hall/status', payload_available: 'online', payload_not_available: 'offline' }]);
   }
@@ -116,7 +141,10 @@ test('discovery payloads: four entities, one device, availability, origin, uniqu
   assert.is(cfgs[1]!.device_class, 'timestamp');
   assert.is(cfgs[3]!.state_topic, 'gloves/hall/events');
   assert.match(cfgs[3]!.value_template, /value_json.pet_id == "mia"/);
-  assert.equal(removePet(ctx, 'mia').map((m) => [m.topic, m.payload]), msgs.map((m) => [m.topic, '']));
+  assert.equal(
+    removePet(ctx, 'mia').map((m) => [m.topic, m.payload]),
+    msgs.map((m) => [m.topic, '']),
+  );
   const withUrl = JSON.parse(announcePet({ ...ctx, configurationUrl: 'http://x:1/' }, { petId: 'mia', name: 'Mia' })[0]!.payload);
   assert.is(withUrl.device.configuration_url, 'http://x:1/');
 });

@@ -40,7 +40,13 @@ interface Sample {
 
 async function soak(id: string, camera: Record<string, unknown>): Promise<Sample[]> {
   const file = join(dir, `${id}.json`);
-  const config = { camera, device: { id, stateDir: join(dir, `state-${id}`) }, gallery: { dir: gallery }, mqtt: { url: broker.url }, log: { summarySeconds: 1 } };
+  const config = {
+    camera,
+    device: { id, stateDir: join(dir, `state-${id}`) },
+    gallery: { dir: gallery },
+    mqtt: { url: broker.url },
+    log: { summarySeconds: 1 },
+  };
   writeFileSync(file, JSON.stringify(config));
   const d = startDaemon(['--config', file]);
   const samples: Sample[] = [];

@@ -20,12 +20,17 @@ test('classification: auth, protocol, client id and ban are fatal; unavailable, 
   const c = (code: number) => classifyConnectError(Object.assign(new Error('Connection refused'), { code }), 'mqtt://b');
   for (const code of [4, 5, 134, 135, 140]) assert.equal([code, c(code).fatal, c(code).error.code], [code, true, 'MQTT_AUTH']);
   for (const code of [1, 2, 132, 133, 138]) assert.equal([code, c(code).fatal, c(code).error.code], [code, true, 'MQTT_REFUSED']);
-  for (const code of [3, 136, 137, 159, 128, 151]) assert.equal([code, c(code).fatal, c(code).error.code], [code, false, 'MQTT_BROKER_UNAVAILABLE']);
+  for (const code of [3, 136, 137, 159, 128, 151])
+    assert.equal([code, c(code).fatal, c(code).error.code], [code, false, 'MQTT_BROKER_UNAVAILABLE']);
   assert.is(c(3).error.context.reason, 3);
 });
 
 /** Answers the first `refusals` connections with a refusing CONNACK, then forwards to the real broker. */
-function busyFront(brokerPort: number, refusals: number, connack: Buffer): Promise<{ server: Server; port: number; refused: () => number }> {
+function busyFront(
+  brokerPort: number,
+  refusals: number,
+  connack: Buffer,
+): Promise<{ server: Server; port: number; refused: () => number }> {
   let refused = 0;
   const server = createServer((sock) => {
     if (refused < refusals) {
@@ -39,7 +44,9 @@ function busyFront(brokerPort: number, refusals: number, connack: Buffer): Promi
     up.on('error', () => sock.destroy());
     sock.on('error', () => up.destroy());
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port, refused: () => refused })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port, refused: () => refused })),
+  );
 }
 
 let broker: Broker;
@@ -57,7 +64,12 @@ for (const [protocolVersion, connack, rc] of [
   test(`MQTT ${protocolVersion === 4 ? '3.1.1' : '5'}: CONNACK ${rc} at startup is retried until the broker accepts, and logged`, async () => {
     const front = await busyFront(broker.port, 3, connack);
     const lines: string[] = [];
-    const cfg = loadConfig({ overrides: { mqtt: { url: `mqtt://127.0.0.1:${front.port}`, protocolVersion, reconnectSeconds: 0.2, connectTimeoutSeconds: 20 }, 'device.id': `busy${protocolVersion}` } });
+    const cfg = loadConfig({
+      overrides: {
+        mqtt: { url: `mqtt://127.0.0.1:${front.port}`, protocolVersion, reconnectSeconds: 0.2, connectTimeoutSeconds: 20 },
+        'device.id': `busy${protocolVersion}`,
+      },
+    });
     const conn = new MqttConnection(cfg.mqtt, cfg.device.id, createLogger('t', { sink: (l) => lines.push(l) }));
     const sub = await record(broker.url, [`gloves/busy${protocolVersion}/status`]);
     try {
@@ -80,7 +92,9 @@ for (const [protocolVersion, connack, rc] of [
 
 test('a broker that keeps refusing for now: MQTT_BROKER_UNAVAILABLE after connectTimeoutSeconds, not at once', async () => {
   const front = await busyFront(broker.port, 1_000_000, Buffer.from([0x20, 0x02, 0x00, 0x03]));
-  const cfg = loadConfig({ overrides: { mqtt: { url: `mqtt://127.0.0.1:${front.port}`, reconnectSeconds: 0.2, connectTimeoutSeconds: 1.5 } } });
+  const cfg = loadConfig({
+    overrides: { mqtt: { url: `mqtt://127.0.0.1:${front.port}`, reconnectSeconds: 0.2, connectTimeoutSeconds: 1.5 } },
+  });
   const conn = new MqttConnection(cfg.mqtt, cfg.device.id, createLogger('t', { level: 'silent' }));
   const t0 = Date.now();
   try {
@@ -97,7 +111,9 @@ test('a broker that keeps refusing for now: MQTT_BROKER_UNAVAILABLE after connec
 
 test('client id rejected (CONNACK 2) stays a fast, fatal MQTT_REFUSED', async () => {
   const front = await busyFront(broker.port, 1_000_000, Buffer.from([0x20, 0x02, 0x00, 0x02]));
-  const cfg = loadConfig({ overrides: { mqtt: { url: `mqtt://127.0.0.1:${front.port}`, reconnectSeconds: 0.2, connectTimeoutSeconds: 10 } } });
+  const cfg = loadConfig({
+    overrides: { mqtt: { url: `mqtt://127.0.0.1:${front.port}`, reconnectSeconds: 0.2, connectTimeoutSeconds: 10 } },
+  });
   const conn = new MqttConnection(cfg.mqtt, cfg.device.id, createLogger('t', { level: 'silent' }));
   const t0 = Date.now();
   try {

@@ -15,9 +15,22 @@ import { startMosquitto, type Broker } from '../helpers/mosquitto.js';
 import { record } from './support/subscriber.js';
 import { GlovesError } from '../../daemon/src/errors.js';
 
-const pets = [{ petId: 'appy', name: 'Appy' }, { petId: 'birba', name: 'Birba' }];
+const pets = [
+  { petId: 'appy', name: 'Appy' },
+  { petId: 'birba', name: 'Birba' },
+];
 const away: PetState = { state: 'away', last_seen: null, camera: null, confidence: null };
-const ev = (id: string, pet = pets[0]!): PetEvent => ({ id, type: 'seen', pet: pet.name, pet_id: pet.petId, camera: 'porch', ts: new Date().toISOString(), confidence: 0.9, box: [1, 2, 3, 4], track: 1 });
+const ev = (id: string, pet = pets[0]!): PetEvent => ({
+  id,
+  type: 'seen',
+  pet: pet.name,
+  pet_id: pet.petId,
+  camera: 'porch',
+  ts: new Date().toISOString(),
+  confidence: 0.9,
+  box: [1, 2, 3, 4],
+  track: 1,
+});
 
 function setup(mqtt: Record<string, unknown>, log: Logger = silentLogger()) {
   const dir = mkdtempSync(join(tmpdir(), 'gloves-mqtt-'));
@@ -26,7 +39,17 @@ function setup(mqtt: Record<string, unknown>, log: Logger = silentLogger()) {
   const outbox = new Outbox(dir, log);
   outbox.open();
   const removed: string[] = [];
-  const bridge = bridgeFor(conn, outbox, { discovery: { ...conn.topics, deviceName: 'Test', swVersion: '0.0.1' }, snapshotsDir: join(dir, 'snap'), states: () => ({ appy: away, birba: away }), onRemoved: (id) => removed.push(id) }, log);
+  const bridge = bridgeFor(
+    conn,
+    outbox,
+    {
+      discovery: { ...conn.topics, deviceName: 'Test', swVersion: '0.0.1' },
+      snapshotsDir: join(dir, 'snap'),
+      states: () => ({ appy: away, birba: away }),
+      onRemoved: (id) => removed.push(id),
+    },
+    log,
+  );
   return { dir, cfg, conn, outbox, bridge, removed };
 }
 
@@ -49,10 +72,12 @@ async function expectStartError(mqtt: Record<string, unknown>, code: string): Pr
 
 let broker: Broker;
 // uvu reports nothing when a before-hook throws: print the reason.
-test.before(() => startBroker().catch((err: unknown) => {
-  console.error('setup failed:', err);
-  throw err;
-}));
+test.before(() =>
+  startBroker().catch((err: unknown) => {
+    console.error('setup failed:', err);
+    throw err;
+  }),
+);
 
 async function startBroker(): Promise<void> {
   broker = await startMosquitto({ users: { gloves: 'secret', ha: 'ha' }, tls: true, persistence: true });
@@ -68,10 +93,19 @@ test('startup announces discovery for every pet, retained states and online stat
   s.bridge.setPets(pets, ['oldcat']);
   await s.bridge.start();
   const cfgTopic = 'homeassistant/binary_sensor/gloves_test1/appy_presence/config';
-  await ha.until(() => ha.text('gloves/test1/pets/birba/state').length > 0 && ha.text(cfgTopic).length > 0 && s.removed.length > 0, 10_000, 'announcement');
+  await ha.until(
+    () => ha.text('gloves/test1/pets/birba/state').length > 0 && ha.text(cfgTopic).length > 0 && s.removed.length > 0,
+    10_000,
+    'announcement',
+  );
   assert.equal(ha.text('gloves/test1/status'), ['online']);
   for (const p of pets) {
-    for (const [comp, ent] of [['binary_sensor', 'presence'], ['sensor', 'last_seen'], ['sensor', 'camera'], ['event', 'event']]) {
+    for (const [comp, ent] of [
+      ['binary_sensor', 'presence'],
+      ['sensor', 'last_seen'],
+      ['sensor', 'camera'],
+      ['event', 'event'],
+    ]) {
       const m = ha.last(`homeassistant/${comp}/gloves_test1/${p.petId}_${ent}/config`);
       assert.ok(m, `${comp} ${ent} of ${p.petId}`);
       const c = JSON.parse(m!.payload.toString());
@@ -93,7 +127,10 @@ test('startup announces discovery for every pet, retained states and online stat
   await ha.until(() => ha.text(cfgTopic).length > before, 10_000, 're-announcement on homeassistant/status online');
   await ha.client.publishAsync('homeassistant/status', '{"garbage": true}', { qos: 1 });
   await new Promise((r) => setTimeout(r, 500));
-  assert.ok(lines.some((l) => l.startsWith('WARN') && l.includes('malformed Home Assistant status')), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => l.startsWith('WARN') && l.includes('malformed Home Assistant status')),
+    lines.join('\n'),
+  );
 
   await s.bridge.stop();
   await ha.until(() => ha.text('gloves/test1/status').at(-1) === 'offline', 5000, 'offline on clean stop');
@@ -120,7 +157,11 @@ test('events: QoS 1, not retained, in order; queued on disk while the broker is 
   await broker.stop();
   await new Promise((r) => setTimeout(r, 300));
   for (let i = 3; i <= 6; i++) s.bridge.enqueue(ev(`e${i}`));
-  assert.equal(s.outbox.pending().map((e) => e.event.id), ['e3', 'e4', 'e5', 'e6'], 'on disk while the broker is down');
+  assert.equal(
+    s.outbox.pending().map((e) => e.event.id),
+    ['e3', 'e4', 'e5', 'e6'],
+    'on disk while the broker is down',
+  );
   await broker.restart();
   await ha.until(() => ha.eventIds('gloves/test1/events').length >= 6, 20_000, 'events after restart');
   await new Promise((r) => setTimeout(r, 500));
@@ -153,7 +194,10 @@ test('events left in the outbox by a previous run are delivered at the next star
   const bridge = bridgeFor(conn, again, { discovery: null, snapshotsDir: s.dir, states: () => ({}), onRemoved: () => {} }, silentLogger());
   await bridge.start();
   await ha.until(() => ha.messages.length >= 2, 10_000, 'restored events');
-  assert.equal(ha.json<PetEvent>('gloves/test1/events').map((e) => e.id), ['r1', 'r2']);
+  assert.equal(
+    ha.json<PetEvent>('gloves/test1/events').map((e) => e.id),
+    ['r1', 'r2'],
+  );
   await bridge.stop();
   again.close();
   await ha.close();

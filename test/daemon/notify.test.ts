@@ -55,7 +55,10 @@ test('abstract-namespace socket (@name) works too', async () => {
 });
 
 test('WATCHDOG_PID of another process disables the watchdog pings', () => {
-  const n = new SystemdNotifier({ NOTIFY_SOCKET: '/nonexistent', WATCHDOG_USEC: '1000000', WATCHDOG_PID: String(process.pid + 1) }, silentLogger());
+  const n = new SystemdNotifier(
+    { NOTIFY_SOCKET: '/nonexistent', WATCHDOG_USEC: '1000000', WATCHDOG_PID: String(process.pid + 1) },
+    silentLogger(),
+  );
   assert.is(n.watchdogIntervalMs, null);
 });
 

@@ -7,7 +7,17 @@ import { Outbox, parseOutboxLog } from '../../daemon/src/events/outbox.js';
 import type { PetEvent } from '../../daemon/src/events/types.js';
 import { createLogger, silentLogger } from '../../daemon/src/log/logger.js';
 
-const ev = (id: string): PetEvent => ({ id, type: 'seen', pet: 'Appy', pet_id: 'a', camera: 'c', ts: '2024-01-01T00:00:00.000Z', confidence: 0.9, box: [1, 2, 3, 4], track: 1 });
+const ev = (id: string): PetEvent => ({
+  id,
+  type: 'seen',
+  pet: 'Appy',
+  pet_id: 'a',
+  camera: 'c',
+  ts: '2024-01-01T00:00:00.000Z',
+  confidence: 0.9,
+  box: [1, 2, 3, 4],
+  track: 1,
+});
 const dir = () => mkdtempSync(join(tmpdir(), 'gloves-outbox-'));
 
 test('events are pending in order until acked, and survive a reopen with the same ids', () => {
@@ -21,9 +31,18 @@ test('events are pending in order until acked, and survive a reopen with the sam
   o.close();
   const o2 = new Outbox(d, silentLogger());
   o2.open();
-  assert.equal(o2.pending().map((e) => [e.seq, e.event.id]), [[2, 'e2'], [3, 'e3']]);
+  assert.equal(
+    o2.pending().map((e) => [e.seq, e.event.id]),
+    [
+      [2, 'e2'],
+      [3, 'e3'],
+    ],
+  );
   o2.append(ev('e4'));
-  assert.equal(o2.pending().map((e) => e.seq), [2, 3, 4]);
+  assert.equal(
+    o2.pending().map((e) => e.seq),
+    [2, 3, 4],
+  );
   o2.close();
 });
 
@@ -54,7 +73,10 @@ test('after everything is acked the log is compacted and seqs keep growing', () 
   o.close();
   const o2 = new Outbox(d, silentLogger());
   o2.open();
-  assert.equal(o2.pending().map((e) => e.event.id), ['e3']);
+  assert.equal(
+    o2.pending().map((e) => e.event.id),
+    ['e3'],
+  );
   assert.is(o2.append(ev('e4')).seq, 4);
   o2.close();
 });
@@ -85,13 +107,25 @@ test('a torn last line is dropped with a warning and appends continue cleanly', 
   const lines: string[] = [];
   const o2 = new Outbox(d, createLogger('t', { sink: (l) => lines.push(l) }));
   o2.open();
-  assert.ok(lines.some((l) => l.startsWith('WARN') && l.includes('torn')), lines.join('\n'));
-  assert.equal(o2.pending().map((e) => e.event.id), ['e1']);
+  assert.ok(
+    lines.some((l) => l.startsWith('WARN') && l.includes('torn')),
+    lines.join('\n'),
+  );
+  assert.equal(
+    o2.pending().map((e) => e.event.id),
+    ['e1'],
+  );
   o2.append(ev('e2b'));
   o2.close();
   const o3 = new Outbox(d, silentLogger());
   o3.open();
-  assert.equal(o3.pending().map((e) => [e.seq, e.event.id]), [[1, 'e1'], [2, 'e2b']]);
+  assert.equal(
+    o3.pending().map((e) => [e.seq, e.event.id]),
+    [
+      [1, 'e1'],
+      [2, 'e2b'],
+    ],
+  );
   o3.close();
 });
 
@@ -99,7 +133,10 @@ test('parseOutboxLog reports a corrupt middle line as bad, not as torn', () => {
   const r = parseOutboxLog('{"seq":1,"event":{"id":"a"}}\nnot json\n{"seq":2,"event":{"id":"b"}}\n');
   assert.is(r.bad, 1);
   assert.is(r.tornTail, false);
-  assert.equal(r.entries.map((e) => e.seq), [1, 2]);
+  assert.equal(
+    r.entries.map((e) => e.seq),
+    [1, 2],
+  );
 });
 
 test.run();

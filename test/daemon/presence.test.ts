@@ -18,7 +18,10 @@ test('seen once per visit, left after awayAfter unseen, state follows', () => {
   p.restore([A, B], {}, 0);
   assert.equal(p.state('a'), { state: 'away', last_seen: null, camera: null, confidence: null });
   const u1 = p.observe(1000, 't1', [{ pet: A, confidence: 0.91234, box, track: 1 }], []);
-  assert.equal(u1.events.map((e) => [e.type, e.pet?.petId, e.confidence, e.ts]), [['seen', 'a', 0.912, 't1']]);
+  assert.equal(
+    u1.events.map((e) => [e.type, e.pet?.petId, e.confidence, e.ts]),
+    [['seen', 'a', 0.912, 't1']],
+  );
   assert.equal(u1.transitions, ['a']);
   // A new track of the same pet within the visit: no second seen.
   const u2 = p.observe(3000, 't2', [{ pet: A, confidence: 0.8, box, track: 2 }], []);
@@ -28,7 +31,10 @@ test('seen once per visit, left after awayAfter unseen, state follows', () => {
   assert.equal(p.state('a'), { state: 'present', last_seen: 't2', camera: 'porch', confidence: 0.8 });
   assert.equal(p.tick(7999, 't3').events, []);
   const left = p.tick(8000, 't4');
-  assert.equal(left.events.map((e) => [e.type, e.pet?.petId, e.track, e.ts]), [['left', 'a', 2, 't4']]);
+  assert.equal(
+    left.events.map((e) => [e.type, e.pet?.petId, e.track, e.ts]),
+    [['left', 'a', 2, 't4']],
+  );
   assert.equal(p.state('a'), { state: 'away', last_seen: 't2', camera: 'porch', confidence: 0.8 });
   assert.equal(p.tick(20000, 't5').events, [], 'left fires once');
   assert.is(p.state('b')!.state, 'away');
@@ -47,11 +53,21 @@ test('unknown_seen fires once while a stranger lingers, again after the cooldown
 
 test('a pet restored as present goes away (with left) unless seen again; unenrolled pets are ignored', () => {
   const p = new Presence(opts);
-  p.restore([A], { a: { state: 'present', last_seen: 'old', camera: 'porch', confidence: 0.9 }, gone: { state: 'present', last_seen: 'x', camera: 'c', confidence: 1 } }, 100_000);
+  p.restore(
+    [A],
+    {
+      a: { state: 'present', last_seen: 'old', camera: 'porch', confidence: 0.9 },
+      gone: { state: 'present', last_seen: 'x', camera: 'c', confidence: 1 },
+    },
+    100_000,
+  );
   assert.equal(Object.keys(p.states()), ['a']);
   assert.is(p.state('a')!.state, 'present');
   assert.equal(p.observe(100_500, 'n', [{ pet: { petId: 'zzz', name: 'Z' }, confidence: 1, box, track: 9 }], []).events, []);
-  assert.equal(p.tick(105_000, 'later').events.map((e) => e.type), ['left']);
+  assert.equal(
+    p.tick(105_000, 'later').events.map((e) => e.type),
+    ['left'],
+  );
 });
 
 test('PetStateStore round-trips and moves a corrupt file aside', () => {
@@ -64,7 +80,10 @@ test('PetStateStore round-trips and moves a corrupt file aside', () => {
   const lines: string[] = [];
   const loud = new PetStateStore(dir, createLogger('t', { sink: (l) => lines.push(l) }));
   assert.equal(loud.load(), {});
-  assert.ok(lines.some((l) => l.startsWith('ERROR') && l.includes('corrupt')), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => l.startsWith('ERROR') && l.includes('corrupt')),
+    lines.join('\n'),
+  );
   assert.ok(readdirSync(dir).some((f) => f.startsWith('pets.json.corrupt-')));
 });
 

@@ -21,13 +21,16 @@ function cfg(name: string, text: string): string {
   return f;
 }
 
-const base = (): string => `camera:\n  uri: file://${slides}\n  slideshowFps: 2\ndevice:\n  id: clitest\n  stateDir: ${join(dir, 'state')}\ngallery:\n  dir: ${gallery}\n`;
+const base = (): string =>
+  `camera:\n  uri: file://${slides}\n  slideshowFps: 2\ndevice:\n  id: clitest\n  stateDir: ${join(dir, 'state')}\ngallery:\n  dir: ${gallery}\n`;
 
 // uvu reports nothing when a before-hook throws: print the reason.
-test.before(() => setup().catch((err: unknown) => {
-  console.error('setup failed:', err);
-  throw err;
-}));
+test.before(() =>
+  setup().catch((err: unknown) => {
+    console.error('setup failed:', err);
+    throw err;
+  }),
+);
 
 async function setup(): Promise<void> {
   requireFixtures();
@@ -77,23 +80,45 @@ test('corrupt gallery: refuses to start naming the component, and stops the came
 
 test('wrong MQTT password: clear startup error MQTT_AUTH, quickly', () => {
   const t0 = Date.now();
-  const r = cli(['run', '--config', cfg('pw.yaml', base() + `mqtt:\n  url: ${broker.url}\n  username: gloves\n  password: wrong\n`)], {}, 120_000);
+  const r = cli(
+    ['run', '--config', cfg('pw.yaml', base() + `mqtt:\n  url: ${broker.url}\n  username: gloves\n  password: wrong\n`)],
+    {},
+    120_000,
+  );
   assert.is(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stderr, /error \[MQTT_AUTH\]: mqtt: .*refused the credentials/);
   assert.ok(Date.now() - t0 < 60_000);
 });
 
 test('TLS without the CA: MQTT_TLS; with CA + username/password over MQTT 5 it runs, flags override the config', async () => {
-  const noCa = cli(['run', '--config', cfg('tls0.yaml', base() + `mqtt:\n  url: ${broker.tlsUrl}\n  username: gloves\n  password: secret\n`)], {}, 120_000);
+  const noCa = cli(
+    ['run', '--config', cfg('tls0.yaml', base() + `mqtt:\n  url: ${broker.tlsUrl}\n  username: gloves\n  password: secret\n`)],
+    {},
+    120_000,
+  );
   assert.is(noCa.code, 1);
   assert.match(noCa.stderr, /error \[MQTT_TLS\]/);
 
-  const f = cfg('tls.yaml', base() + `mqtt:\n  url: mqtt://127.0.0.1:1\n  ca: ${broker.caFile}\n  username: gloves\n  password: secret\n  protocolVersion: 5\n`);
-  const sub = await record(broker.tlsUrl!, ['gloves/tlsdev/#', 'homeassistant/#'], { username: 'ha', password: 'ha', ca: [readFileSync(broker.caFile!)] });
+  const f = cfg(
+    'tls.yaml',
+    base() + `mqtt:\n  url: mqtt://127.0.0.1:1\n  ca: ${broker.caFile}\n  username: gloves\n  password: secret\n  protocolVersion: 5\n`,
+  );
+  const sub = await record(broker.tlsUrl!, ['gloves/tlsdev/#', 'homeassistant/#'], {
+    username: 'ha',
+    password: 'ha',
+    ca: [readFileSync(broker.caFile!)],
+  });
   const notify = await receiver(join(dir, 'notify.sock'));
-  const d = startDaemon(['--config', f, '--mqtt', broker.tlsUrl!, '--device-id', 'tlsdev'], { NOTIFY_SOCKET: join(dir, 'notify.sock'), WATCHDOG_USEC: '1000000' });
+  const d = startDaemon(['--config', f, '--mqtt', broker.tlsUrl!, '--device-id', 'tlsdev'], {
+    NOTIFY_SOCKET: join(dir, 'notify.sock'),
+    WATCHDOG_USEC: '1000000',
+  });
   try {
-    await sub.until(() => sub.text('gloves/tlsdev/status').includes('online') && sub.text('gloves/tlsdev/pets/koshka/state').length > 0, 120_000, 'online over TLS');
+    await sub.until(
+      () => sub.text('gloves/tlsdev/status').includes('online') && sub.text('gloves/tlsdev/pets/koshka/state').length > 0,
+      120_000,
+      'online over TLS',
+    );
     assert.ok(sub.messages.some((m) => m.topic === 'homeassistant/binary_sensor/gloves_tlsdev/koshka_presence/config'));
     // systemd: READY once up, then WATCHDOG from the frame loop (the first processed frame pings).
     const got = await notify.waitFor(3);

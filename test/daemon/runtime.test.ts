@@ -76,7 +76,8 @@ function makeDaemon(id: string, opts: { exitAtEnd?: boolean; notifyPath?: string
   return { daemon, lines, waitLine };
 }
 
-const settledWithin = (p: Promise<DaemonExit>, ms: number): Promise<DaemonExit | null> => Promise.race([p, new Promise<null>((r) => setTimeout(() => r(null), ms))]);
+const settledWithin = (p: Promise<DaemonExit>, ms: number): Promise<DaemonExit | null> =>
+  Promise.race([p, new Promise<null>((r) => setTimeout(() => r(null), ms))]);
 
 test('a skipped image is counted, not a failure; after the file source ended the tick keeps pinging the watchdog', async () => {
   const sock = join(dir, 'notify.sock');

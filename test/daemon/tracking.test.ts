@@ -21,21 +21,34 @@ test('iou of identical, disjoint and half-overlapping boxes', () => {
 
 test('assignMax finds the optimum where greedy fails, and respects minScore', () => {
   // Greedy would take (0,0)=0.9 then (1,1)=0.1; the optimum is (0,1)+(1,0)=1.6.
-  const pairs = assignMax([[0.9, 0.8], [0.8, 0.1]], 0.05);
+  const pairs = assignMax(
+    [
+      [0.9, 0.8],
+      [0.8, 0.1],
+    ],
+    0.05,
+  );
   const total = pairs.reduce((s, p) => s + p.score, 0);
   assert.ok(Math.abs(total - 1.6) < 1e-9, `total ${total}`);
-  assert.equal(pairs.map((p) => [p.row, p.col]).sort(), [[0, 1], [1, 0]]);
+  assert.equal(pairs.map((p) => [p.row, p.col]).sort(), [
+    [0, 1],
+    [1, 0],
+  ]);
   assert.equal(assignMax([[0.2, 0.1]], 0.3), []);
   // Rectangular: 3 rows, 1 column -> exactly one pair, the best.
   const r = assignMax([[0.4], [0.7], [0.5]], 0);
-  assert.equal(r.map((p) => p.row), [1]);
+  assert.equal(
+    r.map((p) => p.row),
+    [1],
+  );
   assert.equal(assignMax([], 0), []);
 });
 
 test('assignMax is optimal on random matrices (brute force check)', () => {
   let seed = 7;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-  const perms = (n: number): number[][] => (n === 0 ? [[]] : perms(n - 1).flatMap((p) => Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)])));
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const perms = (n: number): number[][] =>
+    n === 0 ? [[]] : perms(n - 1).flatMap((p) => Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)]));
   for (let trial = 0; trial < 50; trial++) {
     const n = 1 + Math.floor(rnd() * 4);
     const s = Array.from({ length: n }, () => Array.from({ length: n }, () => rnd()));
@@ -86,7 +99,10 @@ test('a stranger becomes unknown from accumulated unknown evidence', () => {
 
 /** A match with calibrated per-pet llrs (what the LLR-calibrated matcher produces). */
 const ml = (llrA: number, llrB: number): MatchResult => {
-  const scores = [{ petId: 'a', score: llrA, llr: llrA }, { petId: 'b', score: llrB, llr: llrB }].sort((x, y) => y.score - x.score);
+  const scores = [
+    { petId: 'a', score: llrA, llr: llrA },
+    { petId: 'b', score: llrB, llr: llrB },
+  ].sort((x, y) => y.score - x.score);
   return { pet: scores[0]!.llr > 0 ? (scores[0]!.petId === 'a' ? A : B) : null, confidence: 0.6, scores };
 };
 /** Distinct views: unit vectors far apart (cosine 0), so every frame is informative. */
@@ -134,7 +150,10 @@ test('a turned track splits: a new id continues from the recent frames', () => {
   for (let i = 5; i < 9; i++) v = t.update([{ ...obs(box, ml(-3, 3)), embedding: view(i) }], i * 100)[0]!;
   assert.is.not(v.id, first, 'split into a new track');
   assert.ok(v.identity.kind === 'pet' && v.identity.pet.petId === 'b', JSON.stringify(v.identity));
-  assert.not.ok(t.all().some((x) => x.id === first), 'the old track ended');
+  assert.not.ok(
+    t.all().some((x) => x.id === first),
+    'the old track ended',
+  );
   // A single contrary frame does not split.
   const u = new Tracker({ ...opts, appearanceGate: 0 });
   let w = u.update([{ ...obs(box, ml(3, -3)), embedding: view(0) }], 0)[0]!;

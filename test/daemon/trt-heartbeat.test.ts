@@ -80,8 +80,14 @@ test('a slow first engine build sends EXTEND_TIMEOUT_USEC + STATUS=building hear
   const beats = r.notify.slice(0, ready).filter((l) => l.startsWith('EXTEND_TIMEOUT_USEC='));
   assert.ok(beats.length >= 4, `heartbeats before READY: ${beats.length}: ${r.notify.join(' | ')}`);
   for (const b of beats) assert.match(b, /^EXTEND_TIMEOUT_USEC=30000000\\nSTATUS=building yolox_nano_416_coco 0:\d\d$/);
-  assert.ok(r.notify.slice(0, ready).some((l) => /^STATUS=built yolox_nano_416_coco in 0:\d\d$/.test(l)), r.notify.join(' | '));
-  assert.ok(r.lines.some((l) => l.includes('mobilenetv2-12-int8_pooled: onnxruntime (QOperator int8 model')), 'startup log names each model\'s backend');
+  assert.ok(
+    r.notify.slice(0, ready).some((l) => /^STATUS=built yolox_nano_416_coco in 0:\d\d$/.test(l)),
+    r.notify.join(' | '),
+  );
+  assert.ok(
+    r.lines.some((l) => l.includes('mobilenetv2-12-int8_pooled: onnxruntime (QOperator int8 model')),
+    "startup log names each model's backend",
+  );
   assert.ok(r.lines.some((l) => l.includes('yolox_nano_416_coco: tensorrt (float model')));
 });
 
@@ -89,7 +95,10 @@ test('the second start loads the cached engine: no build, no heartbeat', async (
   const r = await startOnce('second', 1500);
   assert.is(r.addon.builds.length, 0);
   assert.is(r.addon.loads, 1);
-  assert.not.ok(r.notify.some((l) => l.startsWith('EXTEND_TIMEOUT_USEC=')), r.notify.join(' | '));
+  assert.not.ok(
+    r.notify.some((l) => l.startsWith('EXTEND_TIMEOUT_USEC=')),
+    r.notify.join(' | '),
+  );
   assert.ok(r.notify.some((l) => l.startsWith('READY=1')));
 });
 

@@ -30,7 +30,9 @@ async function code(p: () => Promise<unknown>): Promise<string> {
 }
 
 const cosine = (a: Float32Array, b: Float32Array): number => {
-  let d = 0, na = 0, nb = 0;
+  let d = 0,
+    na = 0,
+    nb = 0;
   for (let i = 0; i < a.length; i++) {
     d += a[i]! * b[i]!;
     na += a[i]! * a[i]!;
@@ -45,7 +47,13 @@ export interface ContractOptions {
 }
 
 /** Register the contract tests for one backend (the caller runs test.run()); `skip` (a reason) registers them as skipped and prints why. */
-export function backendContract(label: string, expectName: string, make: BackendFactory, skip: string | null, opts: ContractOptions = {}): void {
+export function backendContract(
+  label: string,
+  expectName: string,
+  make: BackendFactory,
+  skip: string | null,
+  opts: ContractOptions = {},
+): void {
   if (skip) {
     // Printed, not test.skip: scripts/run-tests.mjs miscounts uvu skips as failed = -1.
     console.log(`SKIPPED ${label} contract (7 tests): ${skip}`);
@@ -83,7 +91,13 @@ export function backendContract(label: string, expectName: string, make: Backend
     assert.equal(Object.keys(out), ['output']);
     assert.equal(out.output!.dims, [1, 3549, 85]);
     assert.ok(out.output!.data.every(Number.isFinite));
-    const cats = decodeYolox(out.output!.data, out.output!.dims, { inputWidth: 416, inputHeight: 416, strides: [8, 16, 32], classIds: [15], minScore: 0.5 });
+    const cats = decodeYolox(out.output!.data, out.output!.dims, {
+      inputWidth: 416,
+      inputHeight: 416,
+      strides: [8, 16, 32],
+      classIds: [15],
+      minScore: 0.5,
+    });
     assert.ok(cats.length >= 2, `expected cat candidates, got ${cats.length}`);
   });
 
@@ -93,7 +107,10 @@ export function backendContract(label: string, expectName: string, make: Backend
     const batch = new Float32Array(3 * plane);
     batch.set(preprocess(img, emb.preprocess, 224, 224, { x: 0, y: 0, width: 300, height: 300 }).tensor, 0);
     batch.set(preprocess(img, emb.preprocess, 224, 224, { x: 0, y: 0, width: 300, height: 300 }).tensor, plane);
-    batch.set(preprocess(img, emb.preprocess, 224, 224, { x: img.width - 200, y: img.height - 120, width: 200, height: 120 }).tensor, 2 * plane);
+    batch.set(
+      preprocess(img, emb.preprocess, 224, 224, { x: img.width - 200, y: img.height - 120, width: 200, height: 120 }).tensor,
+      2 * plane,
+    );
     const out = (await embS.run({ input: { dims: [3, 3, 224, 224], data: batch } })).pooled!;
     assert.equal(out.dims, [3, 1280, 1, 1]);
     const e = [0, 1, 2].map((i) => out.data.subarray(i * 1280, (i + 1) * 1280));
@@ -107,7 +124,10 @@ export function backendContract(label: string, expectName: string, make: Backend
   test(`${label}: concurrent runs give the same results as sequential ones`, async () => {
     const a = new Float32Array(3 * 416 * 416).fill(0.5);
     const b = new Float32Array(3 * 416 * 416).fill(114);
-    const [ra, rb] = await Promise.all([detS.run({ images: { dims: [1, 3, 416, 416], data: a } }), detS.run({ images: { dims: [1, 3, 416, 416], data: b } })]);
+    const [ra, rb] = await Promise.all([
+      detS.run({ images: { dims: [1, 3, 416, 416], data: a } }),
+      detS.run({ images: { dims: [1, 3, 416, 416], data: b } }),
+    ]);
     const sa = await detS.run({ images: { dims: [1, 3, 416, 416], data: a } });
     assert.equal(Array.from(ra.output!.data.subarray(0, 500)), Array.from(sa.output!.data.subarray(0, 500)));
     assert.not.equal(Array.from(ra.output!.data.subarray(0, 500)), Array.from(rb.output!.data.subarray(0, 500)));

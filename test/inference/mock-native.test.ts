@@ -15,7 +15,12 @@ import { floatEmbedderFile } from './trt-ready.js';
 backendContract(
   'tensorrt over the mock addon',
   'tensorrt',
-  async () => createTensorRtBackend({ addon: createMockAddon(), logger: silentLogger(), engineCacheDir: mkdtempSync(join(tmpdir(), 'gloves-engines-')) }),
+  async () =>
+    createTensorRtBackend({
+      addon: createMockAddon(),
+      logger: silentLogger(),
+      engineCacheDir: mkdtempSync(join(tmpdir(), 'gloves-engines-')),
+    }),
   null,
   { embedderFile: floatEmbedderFile },
 );

@@ -28,7 +28,13 @@ function setup(extra: Partial<TensorRtOptions> = {}, addon: MockAddon = createMo
   const dir = mkdtempSync(join(tmpdir(), 'gloves-trt-build-'));
   const lines: string[] = [];
   const logger = createLogger('t', { level: 'debug', sink: (l) => lines.push(l) });
-  const backend = createTensorRtBackend({ addon, logger, engineCacheDir: join(dir, 'engines'), calibrationDir: join(dir, 'calib'), ...extra });
+  const backend = createTensorRtBackend({
+    addon,
+    logger,
+    engineCacheDir: join(dir, 'engines'),
+    calibrationDir: join(dir, 'calib'),
+    ...extra,
+  });
   const engines = () => readdirSync(join(dir, 'engines')).filter((f) => f.endsWith('.engine'));
   return { addon, dir, lines, backend, engines, warned: (re: RegExp) => lines.some((l) => l.startsWith('WARN') && re.test(l)) };
 }
@@ -67,7 +73,9 @@ test('a MinMaxCalibration cache builds INT8 with the MinMax calibrator (the mock
   assert.is(t.addon.builds.length, 1);
   assert.is(t.addon.builds[0]!.precision, 'int8');
   assert.is(t.addon.builds[0]!.calibrationAlgorithm, 'MinMaxCalibration');
-  const wrongClass = await t.addon.buildEngine!({ ...t.addon.builds[0]!, calibrationAlgorithm: 'EntropyCalibration2' }).catch((e: unknown) => e);
+  const wrongClass = await t.addon.buildEngine!({ ...t.addon.builds[0]!, calibrationAlgorithm: 'EntropyCalibration2' }).catch(
+    (e: unknown) => e,
+  );
   assert.is((wrongClass as { code: string }).code, 'TRT_CALIBRATION_CACHE_REJECTED');
 });
 
@@ -78,7 +86,10 @@ test('TensorRT asking for calibration data (TRT_CALIBRATION_CACHE_REJECTED) fall
   writeFileSync(join(t.dir, 'calib', `${det.name}.calib`), cache('EntropyCalibration2'));
   const s = await t.backend.load(det, detFile, { precision: 'int8' });
   await s.dispose();
-  assert.equal(t.addon.builds.map((b) => b.precision), ['int8', 'fp16']);
+  assert.equal(
+    t.addon.builds.map((b) => b.precision),
+    ['int8', 'fp16'],
+  );
   assert.ok(t.warned(/did not use the EntropyCalibration2 calibration cache .* using FP16/), t.lines.join('\n'));
   assert.match(t.engines().join(), /\.fp16\.GPU\./);
 });
@@ -117,18 +128,32 @@ test('timing cache: written after a build and handed to the next; TensorRT info 
   await (await t.backend.load(det, detFile)).dispose();
   await (await t.backend.load(qoperatorEmbedder().manifest, floatEmbedderFile())).dispose();
   assert.is(t.addon.builds[0]!.timingCache, undefined);
-  assert.is(new TextDecoder().decode(t.addon.builds[1]!.timingCache!), 'GLOVES-MOCK-TIMING/1', 'second build got the first build\'s timing cache');
-  assert.ok(t.lines.some((l) => l.startsWith('DEBUG') && l.includes('TensorRT info: [MemUsageChange]')), t.lines.join('\n'));
+  assert.is(
+    new TextDecoder().decode(t.addon.builds[1]!.timingCache!),
+    'GLOVES-MOCK-TIMING/1',
+    "second build got the first build's timing cache",
+  );
+  assert.ok(
+    t.lines.some((l) => l.startsWith('DEBUG') && l.includes('TensorRT info: [MemUsageChange]')),
+    t.lines.join('\n'),
+  );
 });
 
 test('DLA: fixed-shape models go to the DLA core, a free batch dimension stays on the GPU with a warning', async () => {
   const t = setup({ dlaCore: 1, maxBatch: 4 });
   await (await t.backend.load(det, detFile)).dispose();
   await (await t.backend.load(qoperatorEmbedder().manifest, floatEmbedderFile())).dispose();
-  assert.equal(t.addon.builds.map((b) => b.dlaCore), [1, -1]);
+  assert.equal(
+    t.addon.builds.map((b) => b.dlaCore),
+    [1, -1],
+  );
   assert.ok(t.warned(/DLA needs fixed shapes/));
   const direct = await t.addon.buildEngine!({ ...t.addon.builds[1]!, dlaCore: 0 }).catch((e: unknown) => e);
-  assert.is((direct as { code: string }).code, 'TRT_BUILD_FAILED', 'the mock, like TensorRT without fallback, refuses DLA with a dynamic profile');
+  assert.is(
+    (direct as { code: string }).code,
+    'TRT_BUILD_FAILED',
+    'the mock, like TensorRT without fallback, refuses DLA with a dynamic profile',
+  );
 });
 
 test('heartbeats: onBuildProgress at once, every heartbeatMs while a slow build runs, then done; none for a cached engine', async () => {

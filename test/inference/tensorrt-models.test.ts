@@ -55,18 +55,46 @@ test('classification: the shipped embedder is QOperator, the detector and the tr
 });
 
 test('classification: Q/DQ, integer ops and non-default domains', () => {
-  assert.is(classifyOnnxBytes(graphOf([['', 'QuantizeLinear'], ['', 'DequantizeLinear'], ['', 'Conv']])).kind, 'qdq');
+  assert.is(
+    classifyOnnxBytes(
+      graphOf([
+        ['', 'QuantizeLinear'],
+        ['', 'DequantizeLinear'],
+        ['', 'Conv'],
+      ]),
+    ).kind,
+    'qdq',
+  );
   assert.is(classifyOnnxBytes(graphOf([['ai.onnx', 'Relu']])).kind, 'float');
   for (const op of ['ConvInteger', 'MatMulInteger', 'DynamicQuantizeLinear', 'QLinearMatMul']) {
-    assert.is(classifyOnnxBytes(graphOf([['', 'QuantizeLinear'], ['', op]])).kind, 'qoperator', op);
+    assert.is(
+      classifyOnnxBytes(
+        graphOf([
+          ['', 'QuantizeLinear'],
+          ['', op],
+        ]),
+      ).kind,
+      'qoperator',
+      op,
+    );
   }
   assert.equal(classifyOnnxBytes(graphOf([['com.microsoft', 'FusedConv']])).qoperatorOps, { 'com.microsoft.FusedConv': 1 });
-  assert.throws(() => classifyOnnxBytes(new TextEncoder().encode('not onnx at all, no')), (e: unknown) => (e as GlovesError).code === 'MODEL_LOAD_FAILED');
+  assert.throws(
+    () => classifyOnnxBytes(new TextEncoder().encode('not onnx at all, no')),
+    (e: unknown) => (e as GlovesError).code === 'MODEL_LOAD_FAILED',
+  );
 });
 
 test('the mock refuses QOperator like TensorRT: TRT_PARSE_FAILED from the build, TRT_UNSUPPORTED_MODEL from the backend', async () => {
   const addon = createMockAddon();
-  const err = await addon.buildEngine!({ onnxPath: emb.file, precision: 'fp16', int8Mode: 'none', dlaCore: -1, workspaceBytes: 2 ** 28, profiles: [] }).catch((e: unknown) => e);
+  const err = await addon.buildEngine!({
+    onnxPath: emb.file,
+    precision: 'fp16',
+    int8Mode: 'none',
+    dlaCore: -1,
+    workspaceBytes: 2 ** 28,
+    profiles: [],
+  }).catch((e: unknown) => e);
   assert.is((err as { code: string }).code, 'TRT_PARSE_FAILED');
   assert.match((err as Error).message, /No importer registered for op: QLinearConv/);
   const backend = createTensorRtBackend({ addon, logger: silentLogger(), engineCacheDir: mkdtempSync(join(tmpdir(), 'gloves-engines-')) });
@@ -89,8 +117,14 @@ test('chooseModelBackend: auto sends what TensorRT cannot take to onnxruntime; t
   assert.is(chooseModelBackend('auto', nano, float).backend, 'tensorrt');
   assert.is(chooseModelBackend('auto', null, float, 'no GPU').reason, 'no GPU');
   assert.is(chooseModelBackend('onnxruntime', orin, float).backend, 'onnxruntime');
-  assert.throws(() => chooseModelBackend('tensorrt', orin, q), (e: unknown) => (e as GlovesError).code === 'TRT_UNSUPPORTED_MODEL');
-  assert.throws(() => chooseModelBackend('tensorrt', null, float), (e: unknown) => (e as GlovesError).code === 'BACKEND_UNAVAILABLE');
+  assert.throws(
+    () => chooseModelBackend('tensorrt', orin, q),
+    (e: unknown) => (e as GlovesError).code === 'TRT_UNSUPPORTED_MODEL',
+  );
+  assert.throws(
+    () => chooseModelBackend('tensorrt', null, float),
+    (e: unknown) => (e as GlovesError).code === 'BACKEND_UNAVAILABLE',
+  );
 });
 
 test('per-model auto on a TensorRT build: detector on TensorRT, shipped embedder on onnxruntime, logged per model', async () => {
@@ -99,15 +133,23 @@ test('per-model auto on a TensorRT build: detector on TensorRT, shipped embedder
   try {
     const lines: string[] = [];
     const log = createLogger('t', { level: 'info', sink: (l) => lines.push(l) });
-    const inference = loadConfig({ overrides: { inference: { engineCacheDir: mkdtempSync(join(tmpdir(), 'gloves-engines-')) } } }).inference;
+    const inference = loadConfig({
+      overrides: { inference: { engineCacheDir: mkdtempSync(join(tmpdir(), 'gloves-engines-')) } },
+    }).inference;
     const backend = createBackend(inference, log);
     assert.is(backend.name, 'auto');
     const d = await backend.load(det, detFile);
     const e = await backend.load(emb.manifest, emb.file);
     assert.is(d.backend, 'tensorrt');
     assert.is(e.backend, 'onnxruntime');
-    assert.ok(lines.some((l) => l.includes('yolox_nano_416_coco: tensorrt (float model')), lines.join('\n'));
-    assert.ok(lines.some((l) => l.includes('mobilenetv2-12-int8_pooled: onnxruntime (QOperator int8 model')), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => l.includes('yolox_nano_416_coco: tensorrt (float model')),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((l) => l.includes('mobilenetv2-12-int8_pooled: onnxruntime (QOperator int8 model')),
+      lines.join('\n'),
+    );
     await d.dispose();
     await e.dispose();
     assert.is(modelBackend({ ...inference, backend: 'auto' }, addon, emb.file).backend, 'onnxruntime');
@@ -122,7 +164,12 @@ test('per-model auto on a TensorRT build: detector on TensorRT, shipped embedder
 
 test('batch chunking: a batch over maxBatch runs in chunks and matches one-by-one results; the engine itself refuses it', async () => {
   const addon = createMockAddon();
-  const backend = createTensorRtBackend({ addon, logger: silentLogger(), engineCacheDir: mkdtempSync(join(tmpdir(), 'gloves-engines-')), maxBatch: 2 });
+  const backend = createTensorRtBackend({
+    addon,
+    logger: silentLogger(),
+    engineCacheDir: mkdtempSync(join(tmpdir(), 'gloves-engines-')),
+    maxBatch: 2,
+  });
   const s = (await backend.load(emb.manifest, floatEmbedderFile())) as TrtSession;
   assert.equal(addon.builds[0]!.profiles, [{ name: 'input', min: [1, 3, 224, 224], opt: [1, 3, 224, 224], max: [2, 3, 224, 224] }]);
   const plane = 3 * 224 * 224;
@@ -134,11 +181,14 @@ test('batch chunking: a batch over maxBatch runs in chunks and matches one-by-on
   for (const i of [0, 3, 4]) {
     const one = (await s.run({ input: { dims: [1, 3, 224, 224], data: data.slice(i * plane, (i + 1) * plane) } })).pooled!;
     const got = out.data.subarray(i * 1280, (i + 1) * 1280);
-    assert.ok(one.data.every((v, k) => Math.abs(v - got[k]!) < 1e-4), `item ${i}`);
+    assert.ok(
+      one.data.every((v, k) => Math.abs(v - got[k]!) < 1e-4),
+      `item ${i}`,
+    );
   }
   const engine = await addon.loadEngine!((await addon.buildEngine!(addon.builds[0]!)).engine, -1);
   const err = await engine.run([{ name: 'input', dims: [5, 3, 224, 224], data }]).catch((e: unknown) => e);
-  assert.is((err as { code: string }).code, 'TRT_RUN_FAILED', 'the engine keeps to its profile: chunking is the session\'s job');
+  assert.is((err as { code: string }).code, 'TRT_RUN_FAILED', "the engine keeps to its profile: chunking is the session's job");
   engine.dispose();
   await s.dispose();
 });

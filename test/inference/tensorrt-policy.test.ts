@@ -9,7 +9,14 @@ import { createLogger } from '../../daemon/src/log/logger.js';
 import { readManifest } from '../../daemon/src/models/manifest.js';
 import type { NativeInfo } from '../../daemon/src/native/addon.js';
 import { createMockAddon } from '../../daemon/src/native-mock/mock-addon.js';
-import { engineFileName, engineKey, nvTensorrtVersionCode, planBuild, profilesFor, type EngineKeyParts } from '../../daemon/src/inference/tensorrt/policy.js';
+import {
+  engineFileName,
+  engineKey,
+  nvTensorrtVersionCode,
+  planBuild,
+  profilesFor,
+  type EngineKeyParts,
+} from '../../daemon/src/inference/tensorrt/policy.js';
 import { manifestsDir, modelsDir } from '../helpers/paths.js';
 
 const orin = createMockAddon().info();
@@ -24,7 +31,13 @@ test('INT8 on Jetson Nano (sm_53) falls back to FP16 with a warning', () => {
 });
 
 test('INT8 with a matching calibration cache is implicit INT8; a mismatched or missing cache is FP16', () => {
-  assert.equal(planBuild(orin, { requested: 'int8', dlaCore: null, modelKind: 'float', calibrationCache: cache('10.3.0') }), { precision: 'int8', int8Mode: 'calibration-cache', calibrationAlgorithm: 'EntropyCalibration2', dlaCore: -1, warnings: [] });
+  assert.equal(planBuild(orin, { requested: 'int8', dlaCore: null, modelKind: 'float', calibrationCache: cache('10.3.0') }), {
+    precision: 'int8',
+    int8Mode: 'calibration-cache',
+    calibrationAlgorithm: 'EntropyCalibration2',
+    dlaCore: -1,
+    warnings: [],
+  });
   assert.is(planBuild(orin, { requested: 'int8', dlaCore: null, modelKind: 'float', calibrationCache: cache('8.6.1') }).precision, 'fp16');
   assert.is(planBuild(orin, { requested: 'int8', dlaCore: null, modelKind: 'float', calibrationCache: null }).precision, 'fp16');
   assert.is(nvTensorrtVersionCode('8.2.5'), 8205);
@@ -34,7 +47,10 @@ test('INT8 with a matching calibration cache is implicit INT8; a mismatched or m
 test('a Q/DQ model is explicit INT8; TensorRT 11 has no implicit INT8 nor FP16 flag', () => {
   assert.equal(planBuild(orin, { requested: 'fp16', dlaCore: null, modelKind: 'qdq', calibrationCache: null }).int8Mode, 'qdq');
   const trt11 = { ...orin, tensorrtVersion: '11.1.0', implicitInt8: false, precisionFlags: false };
-  assert.is(planBuild(trt11, { requested: 'int8', dlaCore: null, modelKind: 'float', calibrationCache: cache('11.1.0') }).precision, 'fp32');
+  assert.is(
+    planBuild(trt11, { requested: 'int8', dlaCore: null, modelKind: 'float', calibrationCache: cache('11.1.0') }).precision,
+    'fp32',
+  );
   assert.is(planBuild(trt11, { requested: 'int8', dlaCore: null, modelKind: 'qdq', calibrationCache: null }).int8Mode, 'qdq');
 });
 
@@ -45,11 +61,28 @@ test('DLA: FP32 becomes FP16; a core the device lacks means GPU only', () => {
 });
 
 test('engine key changes with every part (device name and SM count too: all Orins are sm_87); file name says device and precision', () => {
-  const base: EngineKeyParts = { modelSha256: 'a'.repeat(64), tensorrtVersion: '10.3.0', computeCapability: '8.7', deviceName: 'Orin', multiprocessors: 16, precision: 'fp16', int8Mode: 'none', dlaCore: -1, inputs: [{ name: 'x', min: [1], opt: [1], max: [8] }], calibrationSha256: null };
+  const base: EngineKeyParts = {
+    modelSha256: 'a'.repeat(64),
+    tensorrtVersion: '10.3.0',
+    computeCapability: '8.7',
+    deviceName: 'Orin',
+    multiprocessors: 16,
+    precision: 'fp16',
+    int8Mode: 'none',
+    dlaCore: -1,
+    inputs: [{ name: 'x', min: [1], opt: [1], max: [8] }],
+    calibrationSha256: null,
+  };
   const variants: Partial<EngineKeyParts>[] = [
-    { modelSha256: 'b'.repeat(64) }, { tensorrtVersion: '10.3.1' }, { computeCapability: '7.2' }, { precision: 'int8' },
-    { deviceName: 'Orin Nano' }, { multiprocessors: 8 },
-    { dlaCore: 0 }, { inputs: [{ name: 'x', min: [1], opt: [1], max: [4] }] }, { calibrationSha256: 'c' },
+    { modelSha256: 'b'.repeat(64) },
+    { tensorrtVersion: '10.3.1' },
+    { computeCapability: '7.2' },
+    { precision: 'int8' },
+    { deviceName: 'Orin Nano' },
+    { multiprocessors: 8 },
+    { dlaCore: 0 },
+    { inputs: [{ name: 'x', min: [1], opt: [1], max: [4] }] },
+    { calibrationSha256: 'c' },
   ];
   const keys = new Set([engineKey(base), ...variants.map((v) => engineKey({ ...base, ...v }))]);
   assert.is(keys.size, variants.length + 1);

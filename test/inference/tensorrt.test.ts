@@ -20,8 +20,15 @@ import { floatEmbedderFile } from './trt-ready.js';
 
 const addon = loadNativeAddon();
 const info = addon?.info();
-const skip = !addon ? 'native addon not built' : !info!.hasTensorRT ? 'native addon built without TensorRT (no TensorRT headers/libraries found at configure time)' : !info!.computeCapability ? 'TensorRT built in but no CUDA device visible' : null;
-if (!skip) console.log(`TensorRT ${info!.tensorrtVersion}, CUDA ${info!.cudaRuntimeVersion}, sm_${info!.computeCapability}, ${info!.deviceName}`);
+const skip = !addon
+  ? 'native addon not built'
+  : !info!.hasTensorRT
+    ? 'native addon built without TensorRT (no TensorRT headers/libraries found at configure time)'
+    : !info!.computeCapability
+      ? 'TensorRT built in but no CUDA device visible'
+      : null;
+if (!skip)
+  console.log(`TensorRT ${info!.tensorrtVersion}, CUDA ${info!.cudaRuntimeVersion}, sm_${info!.computeCapability}, ${info!.deviceName}`);
 
 backendContract(
   'tensorrt',
@@ -40,10 +47,17 @@ backendContract(
 if (skip) {
   test('without TensorRT: auto picks onnxruntime, tensorrt is BACKEND_UNAVAILABLE, and the backend refuses to load', async () => {
     assert.is(chooseBackend('auto', addon).name, 'onnxruntime');
-    assert.throws(() => chooseBackend('tensorrt', addon), (e: unknown) => e instanceof GlovesError && e.code === 'BACKEND_UNAVAILABLE');
+    assert.throws(
+      () => chooseBackend('tensorrt', addon),
+      (e: unknown) => e instanceof GlovesError && e.code === 'BACKEND_UNAVAILABLE',
+    );
     if (addon) {
       const m = readManifest(join(manifestsDir, 'yolox_nano_416_coco.json'));
-      const b = createTensorRtBackend({ addon, logger: createLogger('trt', { level: 'silent' }), engineCacheDir: mkdtempSync(join(tmpdir(), 'gloves-engines-')) });
+      const b = createTensorRtBackend({
+        addon,
+        logger: createLogger('trt', { level: 'silent' }),
+        engineCacheDir: mkdtempSync(join(tmpdir(), 'gloves-engines-')),
+      });
       const err = await b.load(m, join(modelsDir, m.file)).catch((e: unknown) => e);
       assert.is((err as GlovesError).code, 'BACKEND_UNAVAILABLE');
     }

@@ -39,12 +39,21 @@ test('loader: GLOVES_NATIVE=0 and a missing file give null (TypeScript fallback)
 });
 
 function bigJob(): PreprocessJob {
-  const w = 3840, h = 2160;
+  const w = 3840,
+    h = 2160;
   const slots: number[] = [];
   for (let i = 0; i < 24; i++) slots.push(0, 0, w, h, 640, 640, 640, 360, 0, 0, i * 3 * 640 * 640);
   return {
-    data: new Uint8Array(w * h * 3).fill(128), format: 0, width: w, height: h, out: new Float32Array(24 * 3 * 640 * 640),
-    slots: Int32Array.from(slots), srcCh: [0, 1, 2], mul: [1, 1, 1], add: [0, 0, 0], pad: [114, 114, 114],
+    data: new Uint8Array(w * h * 3).fill(128),
+    format: 0,
+    width: w,
+    height: h,
+    out: new Float32Array(24 * 3 * 640 * 640),
+    slots: Int32Array.from(slots),
+    srcCh: [0, 1, 2],
+    mul: [1, 1, 1],
+    add: [0, 0, 0],
+    pad: [114, 114, 114],
   };
 }
 
@@ -76,7 +85,11 @@ test('kernels pick the async path for a frame-sized job and it matches the refer
   const data = new Uint8Array(640 * 360 * 3).map((_, i) => (i * 31) & 255);
   const img = { format: 'RGB' as const, width: 640, height: 360, data };
   const calls = { sync: 0, async: 0 };
-  const spy = { ...addon, preprocess: (j: PreprocessJob) => (calls.sync++, addon.preprocess(j)), preprocessAsync: (j: PreprocessJob) => (calls.async++, addon.preprocessAsync(j)) };
+  const spy = {
+    ...addon,
+    preprocess: (j: PreprocessJob) => (calls.sync++, addon.preprocess(j)),
+    preprocessAsync: (j: PreprocessJob) => (calls.async++, addon.preprocessAsync(j)),
+  };
   const k = createKernels(spy);
   const a = await k.preprocess(img, spec, 416, 416);
   assert.equal(calls, { sync: 0, async: 1 }, 'a 416x416 frame goes to the pool');

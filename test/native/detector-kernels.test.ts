@@ -53,7 +53,11 @@ test('the process-wide kernels are the addon when built, the TypeScript ones wit
   assert.is(defaultKernels(), defaultKernels(), 'chosen once per process');
   const probe = "import('./daemon/src/kernels/kernels.ts').then((k) => console.log(k.defaultKernels().impl))";
   const run = (env: NodeJS.ProcessEnv): string =>
-    spawnSync(process.execPath, ['--import', 'tsx', '-e', probe], { cwd: repoRoot, env: { ...process.env, ...env }, encoding: 'utf8' }).stdout.trim();
+    spawnSync(process.execPath, ['--import', 'tsx', '-e', probe], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    }).stdout.trim();
   assert.is(run({ GLOVES_NATIVE: '0' }), 'typescript');
   assert.is(run({ GLOVES_NATIVE: '1' }), 'native');
 });

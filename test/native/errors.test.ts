@@ -30,24 +30,68 @@ async function code(p: () => Promise<unknown> | unknown): Promise<string> {
 }
 
 const cases: { name: string; code: string; run: (k: ReturnType<typeof createKernels>) => Promise<unknown> }[] = [
-  { name: 'odd NV12 size', code: 'IMAGE_INVALID', run: (k) => k.preprocess({ format: 'NV12', width: 33, height: 20, data: new Uint8Array(33 * 20 + 2 * 17 * 10) }, spec, 8, 8) },
-  { name: 'wrong buffer length', code: 'IMAGE_INVALID', run: (k) => k.preprocess({ format: 'RGBA', width: 10, height: 10, data: new Uint8Array(300) }, spec, 8, 8) },
-  { name: 'zero-sized image', code: 'IMAGE_INVALID', run: (k) => k.preprocess({ format: 'RGB', width: 0, height: 10, data: new Uint8Array(0) }, spec, 8, 8) },
+  {
+    name: 'odd NV12 size',
+    code: 'IMAGE_INVALID',
+    run: (k) => k.preprocess({ format: 'NV12', width: 33, height: 20, data: new Uint8Array(33 * 20 + 2 * 17 * 10) }, spec, 8, 8),
+  },
+  {
+    name: 'wrong buffer length',
+    code: 'IMAGE_INVALID',
+    run: (k) => k.preprocess({ format: 'RGBA', width: 10, height: 10, data: new Uint8Array(300) }, spec, 8, 8),
+  },
+  {
+    name: 'zero-sized image',
+    code: 'IMAGE_INVALID',
+    run: (k) => k.preprocess({ format: 'RGB', width: 0, height: 10, data: new Uint8Array(0) }, spec, 8, 8),
+  },
   { name: 'fractional output size', code: 'SIZE_INVALID', run: (k) => k.preprocess(rgb(10, 10), spec, 8.5, 8) },
   { name: 'zero output size', code: 'SIZE_INVALID', run: (k) => k.preprocess(rgb(10, 10), spec, 0, 8) },
-  { name: 'zero-sized box', code: 'REGION_INVALID', run: (k) => k.cropBatch(rgb(10, 10), [{ x: 2, y: 2, width: 0, height: 3 }], spec, 8, 8) },
-  { name: 'negative-sized box', code: 'REGION_INVALID', run: (k) => k.cropBatch(rgb(10, 10), [{ x: 2, y: 2, width: 3, height: -1 }], spec, 8, 8) },
-  { name: 'fractional box', code: 'REGION_INVALID', run: (k) => k.cropBatch(rgb(10, 10), [{ x: 0.5, y: 2, width: 3, height: 3 }], spec, 8, 8) },
-  { name: 'box outside the frame', code: 'REGION_OUTSIDE', run: (k) => k.cropBatch(rgb(10, 10), [{ x: 8, y: 2, width: 3, height: 3 }], spec, 8, 8) },
-  { name: 'box at negative origin', code: 'REGION_OUTSIDE', run: (k) => k.cropBatch(rgb(10, 10), [{ x: -1, y: 0, width: 3, height: 3 }], spec, 8, 8) },
+  {
+    name: 'zero-sized box',
+    code: 'REGION_INVALID',
+    run: (k) => k.cropBatch(rgb(10, 10), [{ x: 2, y: 2, width: 0, height: 3 }], spec, 8, 8),
+  },
+  {
+    name: 'negative-sized box',
+    code: 'REGION_INVALID',
+    run: (k) => k.cropBatch(rgb(10, 10), [{ x: 2, y: 2, width: 3, height: -1 }], spec, 8, 8),
+  },
+  {
+    name: 'fractional box',
+    code: 'REGION_INVALID',
+    run: (k) => k.cropBatch(rgb(10, 10), [{ x: 0.5, y: 2, width: 3, height: 3 }], spec, 8, 8),
+  },
+  {
+    name: 'box outside the frame',
+    code: 'REGION_OUTSIDE',
+    run: (k) => k.cropBatch(rgb(10, 10), [{ x: 8, y: 2, width: 3, height: 3 }], spec, 8, 8),
+  },
+  {
+    name: 'box at negative origin',
+    code: 'REGION_OUTSIDE',
+    run: (k) => k.cropBatch(rgb(10, 10), [{ x: -1, y: 0, width: 3, height: 3 }], spec, 8, 8),
+  },
   { name: 'no boxes', code: 'REGION_INVALID', run: (k) => k.cropBatch(rgb(10, 10), [], spec, 8, 8) },
-  { name: 'output buffer too small', code: 'BUFFER_TOO_SMALL', run: (k) => k.preprocessInto(rgb(10, 10), spec, 8, 8, new Float32Array(100), 0, [{ x: 0, y: 0, width: 10, height: 10 }]) },
-  { name: 'offset past the end', code: 'BUFFER_TOO_SMALL', run: (k) => k.preprocessInto(rgb(10, 10), spec, 8, 8, new Float32Array(192), 1, [{ x: 0, y: 0, width: 10, height: 10 }]) },
+  {
+    name: 'output buffer too small',
+    code: 'BUFFER_TOO_SMALL',
+    run: (k) => k.preprocessInto(rgb(10, 10), spec, 8, 8, new Float32Array(100), 0, [{ x: 0, y: 0, width: 10, height: 10 }]),
+  },
+  {
+    name: 'offset past the end',
+    code: 'BUFFER_TOO_SMALL',
+    run: (k) => k.preprocessInto(rgb(10, 10), spec, 8, 8, new Float32Array(192), 1, [{ x: 0, y: 0, width: 10, height: 10 }]),
+  },
   { name: 'nms length mismatch', code: 'NMS_INVALID', run: (k) => k.nms([[0, 0, 1, 1]], [0.5, 0.4], [0], 0.5) },
   { name: 'nms NaN score', code: 'NMS_INVALID', run: (k) => k.nms([[0, 0, 1, 1]], [NaN], [0], 0.5) },
 ];
 
-for (const [kname, k] of [['native', createKernels(addon)], ['mock', createKernels(createMockAddon())], ['typescript', createKernels(null)]] as const) {
+for (const [kname, k] of [
+  ['native', createKernels(addon)],
+  ['mock', createKernels(createMockAddon())],
+  ['typescript', createKernels(null)],
+] as const) {
   test(`${kname}: each bad input gives its typed error`, async () => {
     for (const c of cases) assert.is(await code(() => c.run(k)), c.code, c.name);
   });
@@ -56,8 +100,16 @@ for (const [kname, k] of [['native', createKernels(addon)], ['mock', createKerne
 // Raw calls skip the TS validation: the addon itself must refuse, with a code, not crash.
 function goodJob(): PreprocessJob {
   return {
-    data: new Uint8Array(10 * 10 * 3), format: 0, width: 10, height: 10, out: new Float32Array(3 * 8 * 8),
-    slots: Int32Array.from([0, 0, 10, 10, 8, 8, 8, 8, 0, 0, 0]), srcCh: [0, 1, 2], mul: [1, 1, 1], add: [0, 0, 0], pad: [0, 0, 0],
+    data: new Uint8Array(10 * 10 * 3),
+    format: 0,
+    width: 10,
+    height: 10,
+    out: new Float32Array(3 * 8 * 8),
+    slots: Int32Array.from([0, 0, 10, 10, 8, 8, 8, 8, 0, 0, 0]),
+    srcCh: [0, 1, 2],
+    mul: [1, 1, 1],
+    add: [0, 0, 0],
+    pad: [0, 0, 0],
   };
 }
 const raw: { name: string; code: string; job: (j: PreprocessJob) => unknown }[] = [
@@ -67,9 +119,17 @@ const raw: { name: string; code: string; job: (j: PreprocessJob) => unknown }[] 
   { name: 'huge width', code: 'IMAGE_INVALID', job: (j) => ({ ...j, width: 2 ** 31 }) },
   { name: 'zero region', code: 'REGION_INVALID', job: (j) => ({ ...j, slots: Int32Array.from([0, 0, 0, 10, 8, 8, 8, 8, 0, 0, 0]) }) },
   { name: 'region outside', code: 'REGION_OUTSIDE', job: (j) => ({ ...j, slots: Int32Array.from([5, 0, 10, 10, 8, 8, 8, 8, 0, 0, 0]) }) },
-  { name: 'content larger than output', code: 'SIZE_INVALID', job: (j) => ({ ...j, slots: Int32Array.from([0, 0, 10, 10, 8, 8, 8, 8, 1, 0, 0]) }) },
+  {
+    name: 'content larger than output',
+    code: 'SIZE_INVALID',
+    job: (j) => ({ ...j, slots: Int32Array.from([0, 0, 10, 10, 8, 8, 8, 8, 1, 0, 0]) }),
+  },
   { name: 'out too small', code: 'BUFFER_TOO_SMALL', job: (j) => ({ ...j, out: new Float32Array(10) }) },
-  { name: 'negative offset', code: 'BUFFER_TOO_SMALL', job: (j) => ({ ...j, slots: Int32Array.from([0, 0, 10, 10, 8, 8, 8, 8, 0, 0, -3]) }) },
+  {
+    name: 'negative offset',
+    code: 'BUFFER_TOO_SMALL',
+    job: (j) => ({ ...j, slots: Int32Array.from([0, 0, 10, 10, 8, 8, 8, 8, 0, 0, -3]) }),
+  },
   { name: 'slots not a multiple of 11', code: 'NATIVE_BAD_ARGUMENT', job: (j) => ({ ...j, slots: new Int32Array(10) }) },
   { name: 'data not a Uint8Array', code: 'NATIVE_BAD_ARGUMENT', job: (j) => ({ ...j, data: new Uint16Array(300) }) },
   { name: 'mean not finite', code: 'NATIVE_BAD_ARGUMENT', job: (j) => ({ ...j, add: [0, NaN, 0] }) },
@@ -86,7 +146,10 @@ function rawCode(f: () => unknown): string {
   return 'NO_ERROR';
 }
 
-for (const [aname, a] of [['native', addon], ['mock', createMockAddon()]] as [string, NativeAddon][]) {
+for (const [aname, a] of [
+  ['native', addon],
+  ['mock', createMockAddon()],
+] as [string, NativeAddon][]) {
   test(`${aname} raw addon: a good job succeeds`, async () => {
     const j = goodJob();
     j.data.fill(200);
@@ -102,18 +165,41 @@ for (const [aname, a] of [['native', addon], ['mock', createMockAddon()]] as [st
 test('native raw addon: each bad job is refused with its code, sync and async', async () => {
   for (const r of raw) {
     const job = r.job(goodJob()) as PreprocessJob;
-    assert.is(rawCode(() => addon.preprocess(job)), r.code, `sync ${r.name}`);
-    assert.is(rawCode(() => addon.preprocessAsync(job)), r.code, `async ${r.name} (validated before queueing)`);
+    assert.is(
+      rawCode(() => addon.preprocess(job)),
+      r.code,
+      `sync ${r.name}`,
+    );
+    assert.is(
+      rawCode(() => addon.preprocessAsync(job)),
+      r.code,
+      `async ${r.name} (validated before queueing)`,
+    );
   }
 });
 
 test('native raw addon: nms refuses bad arrays with a code', () => {
   const b = Float64Array.from([0, 0, 1, 1]);
-  assert.is(rawCode(() => addon.nms(b, Float64Array.from([1, 2]), Int32Array.from([0, 0]), 0.5)), 'NMS_INVALID');
-  assert.is(rawCode(() => addon.nms(b, Float64Array.from([NaN]), Int32Array.from([0]), 0.5)), 'NMS_INVALID');
-  assert.is(rawCode(() => addon.nms(b, Float64Array.from([1]), Float64Array.from([0]) as unknown as Int32Array, 0.5)), 'NATIVE_BAD_ARGUMENT');
-  assert.is(rawCode(() => addon.nms(b, Float64Array.from([1]), Int32Array.from([0]), NaN)), 'NATIVE_BAD_ARGUMENT');
-  assert.is(rawCode(() => (addon.nms as unknown as () => unknown)()), 'NATIVE_BAD_ARGUMENT');
+  assert.is(
+    rawCode(() => addon.nms(b, Float64Array.from([1, 2]), Int32Array.from([0, 0]), 0.5)),
+    'NMS_INVALID',
+  );
+  assert.is(
+    rawCode(() => addon.nms(b, Float64Array.from([NaN]), Int32Array.from([0]), 0.5)),
+    'NMS_INVALID',
+  );
+  assert.is(
+    rawCode(() => addon.nms(b, Float64Array.from([1]), Float64Array.from([0]) as unknown as Int32Array, 0.5)),
+    'NATIVE_BAD_ARGUMENT',
+  );
+  assert.is(
+    rawCode(() => addon.nms(b, Float64Array.from([1]), Int32Array.from([0]), NaN)),
+    'NATIVE_BAD_ARGUMENT',
+  );
+  assert.is(
+    rawCode(() => (addon.nms as unknown as () => unknown)()),
+    'NATIVE_BAD_ARGUMENT',
+  );
 });
 
 test.run();

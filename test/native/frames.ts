@@ -12,7 +12,20 @@ export const CLIP_H = 338;
 /** The first `count` frames of the clip, converted by GStreamer's videoconvert to `format`. */
 export function clipFrames(format: PixelFormat, count: number): Promise<PixelImage[]> {
   const frameBytes = expectedBytes(format, CLIP_W, CLIP_H);
-  const args = ['-q', 'filesrc', `location=${catClip}`, '!', 'decodebin', '!', 'videoconvert', '!', `video/x-raw,format=${format}`, '!', 'fdsink', 'fd=1'];
+  const args = [
+    '-q',
+    'filesrc',
+    `location=${catClip}`,
+    '!',
+    'decodebin',
+    '!',
+    'videoconvert',
+    '!',
+    `video/x-raw,format=${format}`,
+    '!',
+    'fdsink',
+    'fd=1',
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn('gst-launch-1.0', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
@@ -63,7 +76,15 @@ export function fromRgb(img: RgbImage, format: 'RGB' | 'BGR' | 'RGBA'): PixelIma
 export async function photos(): Promise<{ name: string; img: RgbImage }[]> {
   const names = readdirSync(catsDir).sort().slice(0, 2);
   const files = [
-    ...names.map((n) => join(catsDir, n, readdirSync(join(catsDir, n)).filter((f) => f.endsWith('.jpg')).sort()[0]!)),
+    ...names.map((n) =>
+      join(
+        catsDir,
+        n,
+        readdirSync(join(catsDir, n))
+          .filter((f) => f.endsWith('.jpg'))
+          .sort()[0]!,
+      ),
+    ),
     join(fixtures, 'multi', 'two_cats_window.jpg'),
     join(fixtures, 'negatives', 'hpc203_dog.jpg'),
   ];

@@ -31,7 +31,12 @@ const det = readManifest(join(manifestsDir, 'yolox_nano_416_coco.json')).preproc
 const emb = readManifest(join(manifestsDir, 'mobilenetv2-12-int8_pooled.json')).preprocess;
 const specs: { name: string; spec: PreprocessSpec; w: number; h: number }[] = [
   { name: 'yolox letterbox top-left BGR 416', spec: det, w: 416, h: 416 },
-  { name: 'letterbox centred RGB 320x256 pad 0', spec: { ...det, letterboxAlign: 'center', colorOrder: 'RGB', padValue: 0, scale: 1 / 255, mean: [0.1, 0.2, 0.3], std: [0.5, 0.6, 0.7] }, w: 320, h: 256 },
+  {
+    name: 'letterbox centred RGB 320x256 pad 0',
+    spec: { ...det, letterboxAlign: 'center', colorOrder: 'RGB', padValue: 0, scale: 1 / 255, mean: [0.1, 0.2, 0.3], std: [0.5, 0.6, 0.7] },
+    w: 320,
+    h: 256,
+  },
   { name: 'mobilenet stretch RGB 224', spec: emb, w: 224, h: 224 },
   { name: 'stretch odd 97x61 BGR', spec: { ...emb, colorOrder: 'BGR' }, w: 97, h: 61 },
 ];
@@ -84,7 +89,11 @@ async function expectParity(k: PixelKernels, label: string, img: PixelImage): Pr
 }
 
 const within = (k: PixelKernels): string => (k === native ? 'within the stated tolerance' : 'exactly');
-for (const [kname, k] of [['native', native], ['mock', mock], ['typescript', ts]] as const) {
+for (const [kname, k] of [
+  ['native', native],
+  ['mock', mock],
+  ['typescript', ts],
+] as const) {
   test(`${kname}: clip frames in every pixel format match the reference ${within(k)}`, async () => {
     let n = 0;
     for (const format of FORMATS) {

@@ -38,7 +38,14 @@ function writeConfig(name: string, overrides: Record<string, Record<string, unkn
 }
 
 function doctor(configFile: string, extra: Partial<DoctorOptions> = {}): Promise<DoctorReport> {
-  return runDoctor({ configFile, env: { GLOVES_MQTT__PASSWORD: PASSWORD }, log: silentLogger(), cameraTimeoutMs: 10_000, mqttTimeoutMs: 5_000, ...extra });
+  return runDoctor({
+    configFile,
+    env: { GLOVES_MQTT__PASSWORD: PASSWORD },
+    log: silentLogger(),
+    cameraTimeoutMs: 10_000,
+    mqttTimeoutMs: 5_000,
+    ...extra,
+  });
 }
 
 const row = (r: DoctorReport, name: string): CheckResult => {
@@ -56,7 +63,9 @@ test.before(async () => {
   const em = findManifest(manifestsDir, 'mobilenetv2-12-int8_pooled');
   const g = openGallery(gallery, embedderModelId(em), silentLogger(), { create: true });
   const embedding = new Float32Array(1280).map((_, i) => Math.cos(i));
-  await g.addPhotos('Mittens', [{ jpeg: new Uint8Array(100).fill(1), embedding, source: 'm.jpg', label: 'cat', score: 0.9, box: [0, 0, 10, 10] }]);
+  await g.addPhotos('Mittens', [
+    { jpeg: new Uint8Array(100).fill(1), embedding, source: 'm.jpg', label: 'cat', score: 0.9, box: [0, 0, 10, 10] },
+  ]);
 });
 
 test.after(async () => {
@@ -66,12 +75,31 @@ test.after(async () => {
 test('a healthy setup: every check ok (http not configured), exit 0; the secrets file beside the config is used', () => {
   const cfg = writeConfig('healthy');
   writeFileSync(join(dir, 'secrets.env'), `# as provision.sh writes it\nGLOVES_MQTT__PASSWORD="${PASSWORD}"\n`, { mode: 0o600 });
-  const run = spawnSync(process.execPath, [cliPath, 'doctor', '--config', cfg, '--json'], { encoding: 'utf8', timeout: 120_000, env: withoutGloves(process.env) });
+  const run = spawnSync(process.execPath, [cliPath, 'doctor', '--config', cfg, '--json'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: withoutGloves(process.env),
+  });
   assert.is(run.status, 0, run.stdout + run.stderr);
   const report = JSON.parse(run.stdout) as DoctorReport;
   assert.ok(report.ok);
   const names = report.checks.map((c) => c.name);
-  for (const n of ['secrets', 'config', 'node', 'clock', 'gstreamer', 'disk', 'state', 'camera', 'models', 'inference', 'mqtt', 'http', 'gallery']) assert.ok(names.includes(n), n);
+  for (const n of [
+    'secrets',
+    'config',
+    'node',
+    'clock',
+    'gstreamer',
+    'disk',
+    'state',
+    'camera',
+    'models',
+    'inference',
+    'mqtt',
+    'http',
+    'gallery',
+  ])
+    assert.ok(names.includes(n), n);
   for (const c of report.checks) {
     if (c.name === 'http') assert.equal([c.status, c.detail], ['skip', 'http: not configured (this version has no HTTP API)']);
     else assert.is(c.status, 'ok', `${c.name}: ${c.detail}`);
@@ -79,7 +107,11 @@ test('a healthy setup: every check ok (http not configured), exit 0; the secrets
   assert.match(row(report, 'mqtt').detail, /as gloves/);
   assert.match(row(report, 'gallery').detail, /1 pets: Mittens/);
   assert.match(row(report, 'inference').detail, /onnxruntime/);
-  const text = spawnSync(process.execPath, [cliPath, 'doctor', '--config', cfg], { encoding: 'utf8', timeout: 120_000, env: withoutGloves(process.env) });
+  const text = spawnSync(process.execPath, [cliPath, 'doctor', '--config', cfg], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: withoutGloves(process.env),
+  });
   assert.is(text.status, 0, text.stderr);
   assert.match(text.stdout, /^CHECK\s+STATUS\s+DETAIL$/m);
   assert.match(text.stdout, /^OK: 12 ok, 0 warn, 0 fail, 1 skipped$/m);
@@ -93,7 +125,11 @@ test('a missing camera fails with its code and a fix; exit 1', async () => {
   assert.is(cam.code, 'SOURCE_NOT_FOUND');
   assert.match(cam.hint!, /ls \/dev\/video/);
   assert.is(row(r, 'mqtt').status, 'ok');
-  const cli = spawnSync(process.execPath, [cliPath, 'doctor', '--config', join(dir, 'nocam.yaml'), '--mqtt-timeout', '5'], { encoding: 'utf8', timeout: 120_000, env: withoutGloves(process.env) });
+  const cli = spawnSync(process.execPath, [cliPath, 'doctor', '--config', join(dir, 'nocam.yaml'), '--mqtt-timeout', '5'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: withoutGloves(process.env),
+  });
   assert.is(cli.status, 1);
   assert.match(cli.stdout, /^camera\s+fail\s+.*\[SOURCE_NOT_FOUND\]$/m);
   assert.match(cli.stdout, /^\s+fix: /m);
@@ -138,7 +174,16 @@ test('a full disk (simulated) fails; a low one warns', async () => {
 test('a gallery made by another embedder fails with the re-embed command', async () => {
   const other = join(dir, 'other-gallery');
   const g = openGallery(other, 'resnet50@0123456789ab', silentLogger(), { create: true });
-  await g.addPhotos('Tom', [{ jpeg: new Uint8Array(100).fill(2), embedding: new Float32Array(2048).fill(0.5), source: 't.jpg', label: 'cat', score: 0.9, box: [0, 0, 10, 10] }]);
+  await g.addPhotos('Tom', [
+    {
+      jpeg: new Uint8Array(100).fill(2),
+      embedding: new Float32Array(2048).fill(0.5),
+      source: 't.jpg',
+      label: 'cat',
+      score: 0.9,
+      box: [0, 0, 10, 10],
+    },
+  ]);
   const r = await doctor(writeConfig('othergallery', { gallery: { dir: other } }));
   const c = row(r, 'gallery');
   assert.is(c.status, 'fail');

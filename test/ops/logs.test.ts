@@ -14,11 +14,16 @@ import { parseEnvFile, quoteEnvValue } from '../../daemon/src/ops/envfile.js';
 import { hasCode } from '../../daemon/src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gloves-logs-'));
-const gloves = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, [cliPath, 'logs', ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });
+const gloves = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  spawnSync(process.execPath, [cliPath, 'logs', ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });
 
 test('the journal under systemd, the file otherwise or when named', () => {
   const base = { unit: 'gloves', lines: 50, follow: true, journalctl: '/usr/bin/journalctl' };
-  assert.equal(chooseLogSource({ ...base, systemdRunning: true }), { kind: 'journal', command: '/usr/bin/journalctl', args: ['-u', 'gloves', '-n', '50', '--no-pager', '-f'] });
+  assert.equal(chooseLogSource({ ...base, systemdRunning: true }), {
+    kind: 'journal',
+    command: '/usr/bin/journalctl',
+    args: ['-u', 'gloves', '-n', '50', '--no-pager', '-f'],
+  });
   assert.equal(chooseLogSource({ ...base, systemdRunning: false }), { kind: 'file', file: '/var/log/gloves/gloves.log' });
   assert.equal(chooseLogSource({ ...base, systemdRunning: true, journalctl: null }), { kind: 'file', file: '/var/log/gloves/gloves.log' });
   assert.equal(chooseLogSource({ ...base, systemdRunning: true, file: '/x.log' }), { kind: 'file', file: '/x.log' });
@@ -94,7 +99,10 @@ test('secrets file: values survive quoting, read the same by parseEnvFile and by
   }
   // The same quoting as provision.sh's env_line (bash), byte for byte.
   for (const v of values) {
-    const r = spawnSync('bash', ['-c', `ROOT=/; . "$0"; IFS= read -r s; env_line X "$s"`, join(repoRoot, 'scripts', 'provision-lib.sh')], { encoding: 'utf8', input: v + '\n' });
+    const r = spawnSync('bash', ['-c', `ROOT=/; . "$0"; IFS= read -r s; env_line X "$s"`, join(repoRoot, 'scripts', 'provision-lib.sh')], {
+      encoding: 'utf8',
+      input: v + '\n',
+    });
     assert.is(r.stdout, `X=${quoteEnvValue(v)}\n`, v);
   }
   assert.equal(parseEnvFile("# c\n\nA='lit $x'\nB=bare value  \n", 's'), { A: 'lit $x', B: 'bare value' });

@@ -5,7 +5,17 @@
  * answer from marker files the stubbed enable/start create.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/paths.js';
@@ -22,7 +32,11 @@ function frozenCheckout(): string {
     const r = spawnSync('cp', args, { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`cp ${args.join(' ')}: ${r.stderr}`);
   };
-  cp(['-a', ...['package.json', 'package-lock.json', 'README.md', 'bin', 'dist', 'models', 'systemd', 'scripts'].map((f) => join(repoRoot, f)), src]);
+  cp([
+    '-a',
+    ...['package.json', 'package-lock.json', 'README.md', 'bin', 'dist', 'models', 'systemd', 'scripts'].map((f) => join(repoRoot, f)),
+    src,
+  ]);
   cp(['-a', join(repoRoot, 'build', 'Release'), join(src, 'build')]);
   cp(['-al', join(repoRoot, 'node_modules'), src]);
   return src;
@@ -87,14 +101,25 @@ export interface RunOptions {
 export function provision(t: Target, args: string[], o: RunOptions = {}): RunResult {
   const base = ['--root', t.root, ...(mirror ? ['--mirror', mirror] : [])];
   const cmd = o.strace
-    ? ['strace', ['-f', '-qq', '-v', '-s', '65536', '--seccomp-bpf', '-e', 'trace=execve', '-o', o.strace, 'bash', script, ...base, ...args]] as const
-    : ['bash', [script, ...base, ...args]] as const;
+    ? ([
+        'strace',
+        ['-f', '-qq', '-v', '-s', '65536', '--seccomp-bpf', '-e', 'trace=execve', '-o', o.strace, 'bash', script, ...base, ...args],
+      ] as const)
+    : (['bash', [script, ...base, ...args]] as const);
   const t0 = performance.now();
   const r = spawnSync(cmd[0], [...cmd[1]], {
     encoding: 'utf8',
     input: o.input ?? '',
     timeout: 300_000,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', GLOVES_PROVISION_SEAM: join(t.stub, 'seam.sh'), STUB_DIR: t.stub, STUB_SYSTEMD: o.systemd ? '1' : '0', STUB_GLIBC: '2.36', ...o.env },
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/root',
+      GLOVES_PROVISION_SEAM: join(t.stub, 'seam.sh'),
+      STUB_DIR: t.stub,
+      STUB_SYSTEMD: o.systemd ? '1' : '0',
+      STUB_GLIBC: '2.36',
+      ...o.env,
+    },
   });
   if (process.env.GLOVES_TEST_TIMING) console.log(`provision ${args.join(' ')}: ${Math.round(performance.now() - t0)} ms`);
   const changes = r.stdout.split('\n').filter((l) => l.startsWith('change: '));

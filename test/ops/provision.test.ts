@@ -14,7 +14,18 @@ import { copyPhotos, diffSnapshots, idOf, newTarget, provision, snapshot, source
 // A password that strace would show verbatim (plain core) wrapped in the characters quoting must survive.
 const CORE = 'Tr0ub4dor9x7Qwz';
 const PASSWORD = `"${CORE}$HOME\`\\'`;
-const FLAGS = ['--device-id', 'kitchen', '--camera', 'test://smpte', '--mqtt-url', 'mqtt://127.0.0.1:1883', '--mqtt-user', 'gloves-kitchen', '--mqtt-password-file', '-'];
+const FLAGS = [
+  '--device-id',
+  'kitchen',
+  '--camera',
+  'test://smpte',
+  '--mqtt-url',
+  'mqtt://127.0.0.1:1883',
+  '--mqtt-user',
+  'gloves-kitchen',
+  '--mqtt-password-file',
+  '-',
+];
 let t: Target;
 let dryChanges: string[];
 
@@ -59,14 +70,24 @@ test('a dry run lists the changes and changes nothing', () => {
   const r = provision(t, [...FLAGS, '--dry-run'], { input: PASSWORD + '\n' });
   assert.is(r.status, 0, r.stderr);
   dryChanges = r.changes;
-  for (const want of ['apt-get install gstreamer1.0-libav', 'sync /opt/gloves', 'create user gloves', 'create /etc/gloves/gloves.yaml', 'create /etc/gloves/secrets.env', 'install models']) {
-    assert.ok(r.changes.some((c) => c.includes(want)), `no "${want}" in:\n${r.changes.join('\n')}`);
+  for (const want of [
+    'apt-get install gstreamer1.0-libav',
+    'sync /opt/gloves',
+    'create user gloves',
+    'create /etc/gloves/gloves.yaml',
+    'create /etc/gloves/secrets.env',
+    'install models',
+  ]) {
+    assert.ok(
+      r.changes.some((c) => c.includes(want)),
+      `no "${want}" in:\n${r.changes.join('\n')}`,
+    );
   }
   assert.equal(diffSnapshots(before, snapshot(t.root)), []);
   assert.equal(takeCalls(t), []);
 });
 
-test('the real run makes exactly the dry run\'s changes; the secret is in no child\'s argv or environment', () => {
+test("the real run makes exactly the dry run's changes; the secret is in no child's argv or environment", () => {
   const trace = join(t.dir, 'execve.log');
   const r = provision(t, FLAGS, { input: PASSWORD + '\n', strace: trace });
   assert.is(r.status, 0, r.stdout + r.stderr);
@@ -75,7 +96,10 @@ test('the real run makes exactly the dry run\'s changes; the secret is in no chi
   const log = readFileSync(trace, 'utf8');
   const execs = log.split('\n').filter((l) => l.includes('execve('));
   assert.ok(execs.length > 20, `strace saw only ${execs.length} execs`);
-  assert.ok(execs.some((l) => l.includes('"rsync"')), 'rsync was not traced');
+  assert.ok(
+    execs.some((l) => l.includes('"rsync"')),
+    'rsync was not traced',
+  );
   assert.not.ok(log.includes(CORE), 'the password appears in an execve (argv or environment)');
   assert.match(r.stdout, /systemd is not running here/);
 });
@@ -100,13 +124,27 @@ test('files, modes, owners, the user and the config', () => {
   assert.is(mode(f('opt/gloves/bin/gloves')), '755');
   assert.is(mode(f('etc/systemd/system/gloves.service')), '644');
   assert.is(readFileSync(f('etc/systemd/system/gloves.service'), 'utf8'), readFileSync(join(source, 'systemd', 'gloves.service'), 'utf8'));
-  assert.ok(existsSync(f('etc/sysusers.d/gloves.conf')) && existsSync(f('etc/tmpfiles.d/gloves.conf')) && existsSync(f('etc/logrotate.d/gloves')));
-  assert.is(readlinkSync(f('etc/systemd/system/multi-user.target.wants/gloves.service')), '/etc/systemd/system/gloves.service', 'enabled offline');
+  assert.ok(
+    existsSync(f('etc/sysusers.d/gloves.conf')) && existsSync(f('etc/tmpfiles.d/gloves.conf')) && existsSync(f('etc/logrotate.d/gloves')),
+  );
+  assert.is(
+    readlinkSync(f('etc/systemd/system/multi-user.target.wants/gloves.service')),
+    '/etc/systemd/system/gloves.service',
+    'enabled offline',
+  );
   // Runtime files only: no sources, tests or dev dependencies.
-  for (const absent of ['daemon', 'test', 'node_modules/typescript', 'node_modules/uvu', 'node_modules/onnxruntime-node/bin/napi-v6/win32']) assert.not.ok(existsSync(f(`opt/gloves/${absent}`)), absent);
+  for (const absent of ['daemon', 'test', 'node_modules/typescript', 'node_modules/uvu', 'node_modules/onnxruntime-node/bin/napi-v6/win32'])
+    assert.not.ok(existsSync(f(`opt/gloves/${absent}`)), absent);
   assert.ok(existsSync(f('opt/gloves/.models/yolox_nano_416_coco.onnx')));
   const yaml = readFileSync(f('etc/gloves/gloves.yaml'), 'utf8');
-  for (const line of ['  id: "kitchen"', '  uri: "test://smpte"', '  url: "mqtt://127.0.0.1:1883"', '  username: "gloves-kitchen"', '  dir: "/var/lib/gloves/gallery"', '  stateDir: "/var/lib/gloves/state"']) {
+  for (const line of [
+    '  id: "kitchen"',
+    '  uri: "test://smpte"',
+    '  url: "mqtt://127.0.0.1:1883"',
+    '  username: "gloves-kitchen"',
+    '  dir: "/var/lib/gloves/gallery"',
+    '  stateDir: "/var/lib/gloves/state"',
+  ]) {
     assert.ok(yaml.split('\n').includes(line), `gloves.yaml lacks ${line}:\n${yaml}`);
   }
   assert.not.ok(yaml.includes(CORE), 'the password is in gloves.yaml');
@@ -128,7 +166,12 @@ test('with systemd: reload, enable and start once; then nothing; an update resta
   let r = provision(t, [], { systemd: true });
   assert.is(r.status, 0, r.stderr);
   assert.equal(r.changes, ['change: systemctl enable gloves', 'change: systemctl start gloves']);
-  assert.equal(takeCalls(t), ['systemctl is-enabled --quiet gloves', 'systemctl enable gloves', 'systemctl is-active --quiet gloves', 'systemctl start gloves']);
+  assert.equal(takeCalls(t), [
+    'systemctl is-enabled --quiet gloves',
+    'systemctl enable gloves',
+    'systemctl is-active --quiet gloves',
+    'systemctl start gloves',
+  ]);
   r = provision(t, [], { systemd: true });
   assert.equal(r.changes, []);
   assert.equal(takeCalls(t), ['systemctl is-enabled --quiet gloves', 'systemctl is-active --quiet gloves']);
@@ -140,7 +183,12 @@ test('with systemd: reload, enable and start once; then nothing; an update resta
   writeFileSync(join(t.dir, 'newpw'), 'n3w-pass\n');
   r = provision(t, ['--camera', 'test://ball', '--mqtt-password-file', join(t.dir, 'newpw')], { systemd: true });
   assert.is(r.status, 0, r.stderr);
-  assert.equal(r.changes, ['change: update /etc/gloves/gloves.yaml (content)', 'change: update /etc/gloves/provision.conf (content)', 'change: update /etc/gloves/secrets.env (content)', 'change: systemctl restart gloves']);
+  assert.equal(r.changes, [
+    'change: update /etc/gloves/gloves.yaml (content)',
+    'change: update /etc/gloves/provision.conf (content)',
+    'change: update /etc/gloves/secrets.env (content)',
+    'change: systemctl restart gloves',
+  ]);
   assert.ok(takeCalls(t).includes('systemctl daemon-reload'));
   const yaml = readFileSync(join(t.root, 'etc/gloves/gloves.yaml'), 'utf8');
   assert.match(yaml, /uri: "test:\/\/ball"/);
@@ -187,7 +235,15 @@ test('--uninstall removes everything but the data; --purge removes the data and 
   let r = provision(t, ['--uninstall'], { systemd: true });
   assert.is(r.status, 0, r.stderr);
   assert.ok(takeCalls(t).includes('systemctl disable --now gloves'));
-  for (const gone of ['opt/gloves', 'etc/gloves', 'etc/systemd/system/gloves.service', 'etc/systemd/system/multi-user.target.wants/gloves.service', 'etc/sysusers.d/gloves.conf', 'etc/tmpfiles.d/gloves.conf', 'etc/logrotate.d/gloves']) {
+  for (const gone of [
+    'opt/gloves',
+    'etc/gloves',
+    'etc/systemd/system/gloves.service',
+    'etc/systemd/system/multi-user.target.wants/gloves.service',
+    'etc/sysusers.d/gloves.conf',
+    'etc/tmpfiles.d/gloves.conf',
+    'etc/logrotate.d/gloves',
+  ]) {
     assert.not.ok(existsSync(join(t.root, gone)), gone);
   }
   assert.ok(existsSync(join(t.root, 'var/lib/gloves/gallery/gallery.json')), 'the gallery was removed');

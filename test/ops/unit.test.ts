@@ -36,10 +36,28 @@ function exposure(file: string): { score: number; text: string } {
 
 test('the unit keeps notify + watchdog + restart limits and has the hardening the issue asks for', () => {
   for (const line of [
-    'Type=notify', 'WatchdogSec=30', 'Restart=on-failure', 'StartLimitIntervalSec=10min', 'StartLimitBurst=5', 'TimeoutStartSec=15min',
-    'User=gloves', 'SupplementaryGroups=video render', 'DevicePolicy=closed', 'DeviceAllow=char-video4linux rw', 'DeviceAllow=/dev/nvmap rw',
-    'ProtectSystem=strict', 'StateDirectory=gloves', 'ConfigurationDirectory=gloves', 'CapabilityBoundingSet=', 'SystemCallFilter=@system-service',
-    'RestrictNamespaces=yes', 'MemoryDenyWriteExecute=no', 'ProtectProc=invisible', 'IPAddressDeny=any', 'UMask=0077', 'EnvironmentFile=-/etc/gloves/secrets.env',
+    'Type=notify',
+    'WatchdogSec=30',
+    'Restart=on-failure',
+    'StartLimitIntervalSec=10min',
+    'StartLimitBurst=5',
+    'TimeoutStartSec=15min',
+    'User=gloves',
+    'SupplementaryGroups=video render',
+    'DevicePolicy=closed',
+    'DeviceAllow=char-video4linux rw',
+    'DeviceAllow=/dev/nvmap rw',
+    'ProtectSystem=strict',
+    'StateDirectory=gloves',
+    'ConfigurationDirectory=gloves',
+    'CapabilityBoundingSet=',
+    'SystemCallFilter=@system-service',
+    'RestrictNamespaces=yes',
+    'MemoryDenyWriteExecute=no',
+    'ProtectProc=invisible',
+    'IPAddressDeny=any',
+    'UMask=0077',
+    'EnvironmentFile=-/etc/gloves/secrets.env',
   ]) {
     assert.ok(unit.split('\n').includes(line), `missing: ${line}`);
   }
@@ -89,7 +107,9 @@ test('sysusers.d creates the user (no login) in video and render; tmpfiles.d mak
   const group = readFileSync(join(root, 'etc', 'group'), 'utf8');
   assert.match(group, /^video:x:\d+:gloves$/m);
   assert.match(group, /^render:x:\d+:gloves$/m);
-  const t = spawnSync('systemd-tmpfiles', ['--root', root, '--create', join(repoRoot, 'systemd', 'tmpfiles.d', 'gloves.conf')], { encoding: 'utf8' });
+  const t = spawnSync('systemd-tmpfiles', ['--root', root, '--create', join(repoRoot, 'systemd', 'tmpfiles.d', 'gloves.conf')], {
+    encoding: 'utf8',
+  });
   assert.is(t.status, 0, t.stderr);
   const uid = Number(/^gloves:x:(\d+):/m.exec(passwd)![1]);
   const st = statSync(join(root, 'var', 'lib', 'gloves', 'gallery'));

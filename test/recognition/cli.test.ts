@@ -20,7 +20,22 @@ const cat = (name: string, n: number) => join(catsDir, name, `${String(n).padSta
 test('enroll keeps good photos and rejects the rest with reasons', () => {
   const bad = join(tmp, 'corrupt.jpg');
   writeFileSync(bad, readFileSync(cat('appy', 1)).subarray(0, 300));
-  const r = gloves('enroll', '--gallery', gallery, '--name', 'Appy', '--json', cat('appy', 1), cat('appy', 5), cat('appy', 9), join(fixtures, 'multi', 'two_cats_window.jpg'), join(fixtures, 'negatives', 'hpc203_bus.jpg'), bad, '/etc/hostname', join(tmp, 'missing.jpg'));
+  const r = gloves(
+    'enroll',
+    '--gallery',
+    gallery,
+    '--name',
+    'Appy',
+    '--json',
+    cat('appy', 1),
+    cat('appy', 5),
+    cat('appy', 9),
+    join(fixtures, 'multi', 'two_cats_window.jpg'),
+    join(fixtures, 'negatives', 'hpc203_bus.jpg'),
+    bad,
+    '/etc/hostname',
+    join(tmp, 'missing.jpg'),
+  );
   assert.is(r.code, 3, r.err);
   const j = JSON.parse(r.out);
   assert.equal(j.pet, { id: 'appy', name: 'Appy', photos: 3 });
@@ -28,7 +43,11 @@ test('enroll keeps good photos and rejects the rest with reasons', () => {
     j.results.map((x: { accepted: boolean; code?: string }) => x.code ?? 'ok'),
     ['ok', 'ok', 'ok', 'MULTIPLE_ANIMALS', 'NO_ANIMAL', 'IMAGE_DECODE_FAILED', 'IMAGE_DECODE_FAILED', 'IMAGE_NOT_FOUND'],
   );
-  for (const [name, shots] of [['zelena', [1, 5, 9]], ['tretus', [1, 12, 23]], ['birba', [1, 5, 9]]] as const) {
+  for (const [name, shots] of [
+    ['zelena', [1, 5, 9]],
+    ['tretus', [1, 12, 23]],
+    ['birba', [1, 5, 9]],
+  ] as const) {
     const e = gloves('enroll', '--gallery', gallery, '--name', name, ...shots.map((s) => cat(name, s)));
     assert.is(e.code, 0, e.err);
   }
@@ -38,12 +57,25 @@ test('enroll keeps good photos and rejects the rest with reasons', () => {
 });
 
 test('identify names enrolled cats and prints one JSON object per image', () => {
-  const imgs = [cat('appy', 3), cat('zelena', 3), cat('tretus', 5), cat('birba', 3), join(fixtures, 'negatives', 'hpc203_bus.jpg'), join(fixtures, 'multi', 'two_cats_window.jpg')];
+  const imgs = [
+    cat('appy', 3),
+    cat('zelena', 3),
+    cat('tretus', 5),
+    cat('birba', 3),
+    join(fixtures, 'negatives', 'hpc203_bus.jpg'),
+    join(fixtures, 'multi', 'two_cats_window.jpg'),
+  ];
   const r = gloves('identify', '--gallery', gallery, '--json', ...imgs);
   assert.is(r.code, 0, r.err);
-  const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = r.out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.is(lines.length, imgs.length);
-  assert.equal(lines.map((l) => l.image), imgs);
+  assert.equal(
+    lines.map((l) => l.image),
+    imgs,
+  );
   for (const l of lines) {
     for (const d of l.detections) {
       assert.ok(['cat', 'dog'].includes(d.label));
@@ -101,7 +133,10 @@ test('eval on a small subset: JSON keys and sane bounds', () => {
   assert.is(r.code, 0, r.err);
   const j = JSON.parse(r.out);
   assert.equal(Object.keys(j), ['pets', 'photos', 'shots', 'top1', 'false_accept', 'no_detection', 'seconds', 'curve', 'eer']);
-  assert.equal(j.curve.map((c: { max_false_accept: number }) => c.max_false_accept), [0.01, 0.05, 0.1]);
+  assert.equal(
+    j.curve.map((c: { max_false_accept: number }) => c.max_false_accept),
+    [0.01, 0.05, 0.1],
+  );
   assert.is(j.pets, 5);
   assert.is(j.shots, 3);
   assert.ok(j.photos >= 60, String(j.photos));

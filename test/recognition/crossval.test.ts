@@ -49,7 +49,10 @@ function synthetic(pets: number, photos: number, dim: number, seed: number, nois
 const items = synthetic(9, 10, 24, 11);
 
 test('petFolds: sorted round-robin, and a clear error for impossible fold counts', () => {
-  assert.equal(petFolds(['d', 'a', 'c', 'b', 'e'], 2), [['a', 'c', 'e'], ['b', 'd']]);
+  assert.equal(petFolds(['d', 'a', 'c', 'b', 'e'], 2), [
+    ['a', 'c', 'e'],
+    ['b', 'd'],
+  ]);
   for (const bad of [1, 6, 2.5]) {
     try {
       petFolds(['a', 'b', 'c', 'd', 'e'], bad);
@@ -86,7 +89,10 @@ test('fold protocol: no fitted statistic ever sees a scored (evaluated or enroll
   assert.is(k, calls.length, 'no other fits');
   assert.equal(cv.folds.flatMap((f) => f.scored).sort(), all.sort(), 'every cat is scored exactly once');
   assert.ok(cv.top1 > 0.5 && cv.false_accept <= 0.3, JSON.stringify({ top1: cv.top1, fa: cv.false_accept }));
-  assert.equal(cv.curve.map((c) => c.max_false_accept), [0.01, 0.05, 0.1]);
+  assert.equal(
+    cv.curve.map((c) => c.max_false_accept),
+    [0.01, 0.05, 0.1],
+  );
 });
 
 test('fitRecipe records its calibration and prediction, and its statistics parse', () => {
@@ -104,21 +110,38 @@ function outcome(pet: string, closedBest: string, closed: number, open: number):
 test('operating curve: perfect separation, total overlap, and a miss counted as wrong', () => {
   const perfect = [outcome('a', 'a', 0.9, 0.1), outcome('b', 'b', 0.8, 0.2)];
   const p = operatingCurve(perfect);
-  assert.equal(p.curve.map((c) => c.top1), [1, 1, 1]);
+  assert.equal(
+    p.curve.map((c) => c.top1),
+    [1, 1, 1],
+  );
   assert.is(p.eer, 0);
   // Impostors always above genuine: at FA <= 0.01 nothing can be accepted.
   const bad = [outcome('a', 'a', 0.2, 0.9), outcome('b', 'b', 0.1, 0.8)];
   const b = operatingCurve(bad);
-  assert.equal(b.curve.map((c) => c.top1), [0, 0, 0]);
+  assert.equal(
+    b.curve.map((c) => c.top1),
+    [0, 0, 0],
+  );
   assert.ok(b.eer >= 0.5);
   // A query whose best pet is wrong never counts for top1, whatever the threshold.
   const wrong = operatingCurve([outcome('a', 'b', 0.9, 0.1), outcome('b', 'b', 0.8, 0.1)]);
   assert.is(wrong.curve[2]!.top1, 0.5);
-  assert.equal(operatingCurve([]).curve.map((c) => c.top1), [0, 0, 0]);
+  assert.equal(
+    operatingCurve([]).curve.map((c) => c.top1),
+    [0, 0, 0],
+  );
 });
 
 test('fitLlr: zero at the crossing of two symmetric score groups, positive slope; needs both classes', () => {
-  const q = (pet: string, own: number, other: number) => ({ pet, file: 'f', vector: null, scores: [{ petId: pet, score: own }, { petId: 'zz', score: other }] });
+  const q = (pet: string, own: number, other: number) => ({
+    pet,
+    file: 'f',
+    vector: null,
+    scores: [
+      { petId: pet, score: own },
+      { petId: 'zz', score: other },
+    ],
+  });
   const llr = fitLlr([q('a', 0.6, 0.2), q('a', 0.5, 0.3), q('a', 0.7, 0.1), q('a', 0.3, 0.5)]);
   assert.ok(llr.slope > 0);
   assert.ok(Math.abs(llr.slope * 0.4 + llr.offset) < 0.05, JSON.stringify(llr));
@@ -147,7 +170,13 @@ test('gloves-trainer fit-stats writes statistics fitted with the fold code (from
   writeFileSync(cache, saveEmbeddedCache('synthetic@1', items));
   const out: string[] = [];
   const log = createLogger('t', { level: 'error', sink: () => undefined });
-  const ctx = { argv: ['--embeddings', cache, '--out', join(dir, 'stats'), '--target', '0.05'], env: {}, stdout: (l: string) => out.push(l), stderr: () => undefined, log };
+  const ctx = {
+    argv: ['--embeddings', cache, '--out', join(dir, 'stats'), '--target', '0.05'],
+    env: {},
+    stdout: (l: string) => out.push(l),
+    stderr: () => undefined,
+    log,
+  };
   assert.is(await fitStatsCommand.run(ctx as never), 0);
   const r = JSON.parse(out[0]!) as { file: string; predicted: { target: number } };
   assert.is(r.predicted.target, 0.05);

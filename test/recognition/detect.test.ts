@@ -25,7 +25,11 @@ test('two cats on the window: two cat boxes where they are', async () => {
     [111.6, 139.8, 459.9, 419.6],
     [0.9, 168.9, 199.0, 423.4],
   ];
-  for (const k of known) assert.ok(dets.some((d) => iou(d.box, k) > 0.9), `no box near ${k}`);
+  for (const k of known)
+    assert.ok(
+      dets.some((d) => iou(d.box, k) > 0.9),
+      `no box near ${k}`,
+    );
   assert.ok(dets[0]!.score > 0.7 && dets[1]!.score > 0.3);
 });
 

@@ -18,7 +18,14 @@ const unit = (seed: number) => {
   const n = Math.hypot(...v);
   return v.map((x) => x / n);
 };
-const photo = (seed: number) => ({ jpeg: new Uint8Array([1, 2, 3]), embedding: unit(seed), source: `s${seed}.jpg`, label: 'cat' as const, score: 0.9, box: [0, 0, 1, 1] as [number, number, number, number] });
+const photo = (seed: number) => ({
+  jpeg: new Uint8Array([1, 2, 3]),
+  embedding: unit(seed),
+  source: `s${seed}.jpg`,
+  label: 'cat' as const,
+  score: 0.9,
+  box: [0, 0, 1, 1] as [number, number, number, number],
+});
 
 async function expectCode(fn: () => unknown, code: ErrorCode) {
   try {
@@ -37,7 +44,13 @@ test('round trip: pets, ids, crops and embeddings survive reopening', async () =
   await g.addPhotos('mr. whiskers', [photo(3)]);
   await g.addPhotos('Zoé', [photo(4)]);
   const g2 = openGallery(dir, 'm@1', log);
-  assert.equal(g2.pets().map((p) => [p.id, p.name, p.photos.length]), [['mr_whiskers', 'Mr. Whiskers', 3], ['zoe', 'Zoé', 1]]);
+  assert.equal(
+    g2.pets().map((p) => [p.id, p.name, p.photos.length]),
+    [
+      ['mr_whiskers', 'Mr. Whiskers', 3],
+      ['zoe', 'Zoé', 1],
+    ],
+  );
   assert.equal(Array.from(g2.pets()[1]!.photos[0]!.embedding), Array.from(unit(4)));
   for (const p of g2.pets()) for (const ph of p.photos) assert.ok(existsSync(g2.cropPath(ph)));
   const cfg = loadConfig({}).matching;
@@ -69,11 +82,16 @@ test('missing, corrupt and mismatched galleries are typed errors; nothing is ove
 test('a kill during writes never corrupts the gallery', async () => {
   const dir = join(tmp, 'kill');
   for (let round = 0; round < 6; round++) {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/recognition/gallery-writer.ts'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/recognition/gallery-writer.ts'), dir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let writes = 0;
     await new Promise<void>((resolve) => {
       child.stdout.on('data', (d: Buffer) => {
-        writes += d.toString().split('\n').filter((l) => l.startsWith('rev')).length;
+        writes += d
+          .toString()
+          .split('\n')
+          .filter((l) => l.startsWith('rev')).length;
         // Kill at a varying point: often mid-write, as the writer loops without pause.
         if (writes >= 2 + round) setTimeout(() => child.kill('SIGKILL'), round * 3);
       });

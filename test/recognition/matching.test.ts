@@ -33,7 +33,8 @@ test('symmetricEigen reconstructs the matrix and orders eigenvalues', () => {
   const n = 7;
   const b = Array.from({ length: n * n }, r);
   const a = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) a[i * n + j] = a[i * n + j]! + b[i * n + k]! * b[j * n + k]!;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) a[i * n + j] = a[i * n + j]! + b[i * n + k]! * b[j * n + k]!;
   const { values, vectors } = symmetricEigen(a, n);
   for (let i = 1; i < n; i++) assert.ok(values[i - 1]! >= values[i]!);
   for (let i = 0; i < n; i++) {
@@ -72,7 +73,9 @@ test('low-rank whitening equals the dense (Sw + s I)^(-1/2) up to scale', () => 
     const es = items.filter((i) => i.pet === p).map((i) => i.embedding!);
     const m = new Float64Array(dim);
     for (const e of es) for (let i = 0; i < dim; i++) m[i] = m[i]! + e[i]! / es.length;
-    for (const e of es) for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) sw[i * dim + j] = sw[i * dim + j]! + ((e[i]! - m[i]!) * (e[j]! - m[j]!)) / items.length;
+    for (const e of es)
+      for (let i = 0; i < dim; i++)
+        for (let j = 0; j < dim; j++) sw[i * dim + j] = sw[i * dim + j]! + ((e[i]! - m[i]!) * (e[j]! - m[j]!)) / items.length;
   }
   const { values, vectors } = symmetricEigen(sw, dim);
   const s = (shrink * values.reduce((a, b) => a + b, 0)) / dim;
@@ -94,7 +97,14 @@ test('whitening suppresses within-pet directions: nearest prototype improves on 
   const items = synthetic(8, 8, 16, 3);
   const rule = { ...decisionRule(loadConfig({}).matching, undefined), spreadWeight: 0 };
   const acc = (stats: ReturnType<typeof fitPopulation> | undefined): number => {
-    const pets = [...new Set(items.map((i) => i.pet))].map((id) => ({ id, name: id, embeddings: items.filter((i) => i.pet === id).slice(0, 3).map((i) => i.embedding!) }));
+    const pets = [...new Set(items.map((i) => i.pet))].map((id) => ({
+      id,
+      name: id,
+      embeddings: items
+        .filter((i) => i.pet === id)
+        .slice(0, 3)
+        .map((i) => i.embedding!),
+    }));
     const protos = buildPrototypes(pets, rule, stats);
     const q = items.filter((i) => Number(i.file.split('/')[1]!.split('.')[0]) >= 3);
     return q.filter((i) => scorePets(applyTransform(i.embedding!, stats), protos, rule)[0]!.petId === i.pet).length / q.length;
@@ -156,7 +166,10 @@ test('stats files: whitening round-trips; a size mismatch is STATS_INVALID', () 
 
 test('the shipped statistics are versioned with the embedder and drive the default rule', () => {
   const config = loadConfig({});
-  const manifest = JSON.parse(readFileSync(join(repoRoot, 'models', `${config.models.embedder}.json`), 'utf8')) as { name: string; sha256: string };
+  const manifest = JSON.parse(readFileSync(join(repoRoot, 'models', `${config.models.embedder}.json`), 'utf8')) as {
+    name: string;
+    sha256: string;
+  };
   const id = `${manifest.name}@${manifest.sha256.slice(0, 12)}`;
   const st = loadStats(join(repoRoot, config.matching.statsDir), id);
   assert.ok(st, `no stats for ${id}`);

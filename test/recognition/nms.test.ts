@@ -49,7 +49,10 @@ test('yolox decode: grid offsets and strides', () => {
   assert.is(c[0]!.classId, 1);
   assert.ok(Math.abs(c[0]!.score - 0.72) < 1e-6);
   // cx = (0.5+1)*8 = 12, cy = 12, w = 16, h = 8
-  assert.equal(c[0]!.box.map((v) => Math.round(v * 1000) / 1000), [4, 8, 20, 16]);
+  assert.equal(
+    c[0]!.box.map((v) => Math.round(v * 1000) / 1000),
+    [4, 8, 20, 16],
+  );
   assert.throws(() => decodeYolox(out, [1, 4, 5 + C], { inputWidth: 16, inputHeight: 16, strides: [8, 16], classIds: [1], minScore: 0.3 }));
 });
 

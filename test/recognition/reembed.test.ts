@@ -36,11 +36,17 @@ test('a model mismatch is refused, --reembed restores the gallery from its crops
   assert.is(JSON.parse(r.out).reembedded, 6);
   const after = JSON.parse(readFileSync(file, 'utf8')) as GalleryDoc;
   assert.is(after.embedderModelId, before.embedderModelId);
-  assert.equal(after.pets.map((p) => p.photos.map((ph) => ph.id)), before.pets.map((p) => p.photos.map((ph) => ph.id)));
+  assert.equal(
+    after.pets.map((p) => p.photos.map((ph) => ph.id)),
+    before.pets.map((p) => p.photos.map((ph) => ph.id)),
+  );
 
   const ok = gloves('identify', '--gallery', gallery, '--json', cat('koshka', 6), cat('roxy', 16));
   assert.is(ok.code, 0, ok.err);
-  const names = ok.out.trim().split('\n').map((l) => (JSON.parse(l) as { detections: { pet: string | null }[] }).detections[0]?.pet);
+  const names = ok.out
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { detections: { pet: string | null }[] }).detections[0]?.pet);
   assert.equal(names, ['Koshka', 'Roxy']);
 });
 
@@ -60,7 +66,8 @@ test('gloves remove: an unknown name removes nothing; a known pet is gone, the o
   const bad = gloves('remove', '--gallery', gallery, 'Roxy', 'NoSuchCat');
   assert.is(bad.code, 1);
   assert.match(bad.err, 'PET_NOT_FOUND');
-  const names = () => (JSON.parse(readFileSync(join(gallery, 'gallery.json'), 'utf8')) as { pets: { name: string }[] }).pets.map((p) => p.name);
+  const names = () =>
+    (JSON.parse(readFileSync(join(gallery, 'gallery.json'), 'utf8')) as { pets: { name: string }[] }).pets.map((p) => p.name);
   assert.equal(names(), ['Koshka', 'Roxy', 'Leo']);
   const r = gloves('remove', '--gallery', gallery, '--json', 'roxy');
   assert.is(r.code, 0, r.err);

@@ -66,7 +66,8 @@ export async function buildCalibrationSet(o: CalibrationSetOptions): Promise<{ d
   const inputName = m.inputs[0]!.name;
   const dims = resolveInputShapes(onnxModel, o.shape ?? {})[inputName];
   if (!dims) throw new TrainerError('SHAPE_INVALID', `model has no input ${inputName}`, { input: inputName });
-  if (dims[0] !== 1) throw new TrainerError('SHAPE_INVALID', `calibration samples are single images: batch must be 1, got ${dims[0]}`, { dims });
+  if (dims[0] !== 1)
+    throw new TrainerError('SHAPE_INVALID', `calibration samples are single images: batch must be 1, got ${dims[0]}`, { dims });
   const [w, h] = inputSize({ ...m, inputs: [{ ...m.inputs[0]!, shape: dims }] });
 
   const det = resolveModel(o.detectorManifest);
@@ -84,7 +85,13 @@ export async function buildCalibrationSet(o: CalibrationSetOptions): Promise<{ d
       const stats = imageStats(img);
       const lighting = lightingOf(stats);
       const best = dets.reduce<(typeof dets)[number] | null>((a, d) => (!a || d.score > a.score ? d : a), null);
-      infos.push({ file, animal: best !== null, lighting, box: best ? best.box : null, candidate: { features: featureVector(img, stats, best !== null), stratum: `${best ? 'animal' : 'empty'}/${lighting}` } });
+      infos.push({
+        file,
+        animal: best !== null,
+        lighting,
+        box: best ? best.box : null,
+        candidate: { features: featureVector(img, stats, best !== null), stratum: `${best ? 'animal' : 'empty'}/${lighting}` },
+      });
       if ((k + 1) % 25 === 0 || k + 1 === frames.length) o.progress(`analysed ${k + 1}/${frames.length} frames`);
     }
   } finally {
@@ -103,7 +110,10 @@ export async function buildCalibrationSet(o: CalibrationSetOptions): Promise<{ d
     coverageRadiusEvenlySpaced: coverageRadius(candidates, spaced),
     meanNearestNeighbour: meanNearestNeighbour(candidates, chosen),
     meanNearestNeighbourFirstN: meanNearestNeighbour(candidates, firstN),
-    strataInSource: strataCounts(candidates, candidates.map((_, i) => i)),
+    strataInSource: strataCounts(
+      candidates,
+      candidates.map((_, i) => i),
+    ),
     strataInSet: strataCounts(candidates, chosen),
   };
 
@@ -121,7 +131,13 @@ export async function buildCalibrationSet(o: CalibrationSetOptions): Promise<{ d
     preprocessInto(img, m.preprocess, w, h, tensor, 0, region);
     const file = `samples/${String(k).padStart(4, '0')}.f32`;
     writeFileSync(join(outDir, file), encodeSample(tensor));
-    samples.push({ file, source: relative(resolve(o.framesDir), info.file), region: [region.x, region.y, region.width, region.height], animal: info.animal, lighting: info.lighting });
+    samples.push({
+      file,
+      source: relative(resolve(o.framesDir), info.file),
+      region: [region.x, region.y, region.width, region.height],
+      animal: info.animal,
+      lighting: info.lighting,
+    });
     if ((k + 1) % 10 === 0 || k + 1 === chosen.length) o.progress(`wrote ${k + 1}/${chosen.length} samples`);
   }
   const set: CalibrationSet = {
@@ -129,7 +145,11 @@ export async function buildCalibrationSet(o: CalibrationSetOptions): Promise<{ d
     model: { name: m.name, sha256: m.sha256, task: m.task },
     input: { name: inputName, dims },
     preprocess: m.preprocess,
-    selection: { method: 'k-center-greedy', features: '8x8 luma thumbnail + RGB mean/std + colourfulness + animal flag', seedOrder: 'central member of each animal x lighting stratum' },
+    selection: {
+      method: 'k-center-greedy',
+      features: '8x8 luma thumbnail + RGB mean/std + colourfulness + animal flag',
+      seedOrder: 'central member of each animal x lighting stratum',
+    },
     samples,
     diversity,
     sourceFrames: frames.length,

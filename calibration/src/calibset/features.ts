@@ -8,7 +8,16 @@ import type { RgbImage } from '../../../daemon/src/vision/image.js';
 import { preprocess } from '../../../daemon/src/vision/preprocess.js';
 import type { PreprocessSpec } from '../../../daemon/src/models/manifest.js';
 
-const THUMB: PreprocessSpec = { colorOrder: 'RGB', scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1], resize: 'stretch', letterboxAlign: 'top-left', padValue: 0, layout: 'NCHW' };
+const THUMB: PreprocessSpec = {
+  colorOrder: 'RGB',
+  scale: 1 / 255,
+  mean: [0, 0, 0],
+  std: [1, 1, 1],
+  resize: 'stretch',
+  letterboxAlign: 'top-left',
+  padValue: 0,
+  layout: 'NCHW',
+};
 const SIDE = 8;
 
 export interface ImageStats {
@@ -28,9 +37,15 @@ export function imageStats(img: RgbImage): ImageStats {
   // Every 4th pixel is plenty for global statistics.
   let k = 0;
   for (let p = 0; p < n; p += 4, k++) {
-    const r = d[p * 3]!, g = d[p * 3 + 1]!, b = d[p * 3 + 2]!;
-    sum[0]! += r; sum[1]! += g; sum[2]! += b;
-    sq[0]! += r * r; sq[1]! += g * g; sq[2]! += b * b;
+    const r = d[p * 3]!,
+      g = d[p * 3 + 1]!,
+      b = d[p * 3 + 2]!;
+    sum[0]! += r;
+    sum[1]! += g;
+    sum[2]! += b;
+    sq[0]! += r * r;
+    sq[1]! += g * g;
+    sq[2]! += b * b;
     chroma += Math.abs(r - g) + Math.abs(g - b);
   }
   const mean = sum.map((s) => s / k / 255) as [number, number, number];
@@ -49,8 +64,12 @@ export function featureVector(img: RgbImage, s: ImageStats, animal: boolean): Fl
   const v = new Float64Array(plane + 8);
   for (let i = 0; i < plane; i++) v[i] = 0.299 * tensor[i]! + 0.587 * tensor[plane + i]! + 0.114 * tensor[2 * plane + i]!;
   // Weights put global statistics on the same footing as the 64 thumbnail values.
-  v[plane] = 4 * s.mean[0]; v[plane + 1] = 4 * s.mean[1]; v[plane + 2] = 4 * s.mean[2];
-  v[plane + 3] = 4 * s.std[0]; v[plane + 4] = 4 * s.std[1]; v[plane + 5] = 4 * s.std[2];
+  v[plane] = 4 * s.mean[0];
+  v[plane + 1] = 4 * s.mean[1];
+  v[plane + 2] = 4 * s.mean[2];
+  v[plane + 3] = 4 * s.std[0];
+  v[plane + 4] = 4 * s.std[1];
+  v[plane + 5] = 4 * s.std[2];
   v[plane + 6] = 8 * s.colourfulness;
   v[plane + 7] = animal ? 1 : 0;
   return v;

@@ -38,7 +38,8 @@ export type CalibrationSample = z.output<typeof sampleSchema>;
 
 export function readCalibrationSet(dir: string): CalibrationSet {
   const file = join(dir, CALIBRATION_SET_FILE);
-  if (!existsSync(file)) throw new TrainerError('CALIBRATION_SET_INVALID', `${dir} is not a calibration set (no ${CALIBRATION_SET_FILE})`, { dir });
+  if (!existsSync(file))
+    throw new TrainerError('CALIBRATION_SET_INVALID', `${dir} is not a calibration set (no ${CALIBRATION_SET_FILE})`, { dir });
   let obj: unknown;
   try {
     obj = JSON.parse(readFileSync(file, 'utf8'));
@@ -66,7 +67,8 @@ export function assertSetForModel(set: CalibrationSet, model: { name: string; sh
 export function readSample(dir: string, set: CalibrationSet, s: CalibrationSample): Float32Array {
   const buf = readFileSync(join(dir, s.file));
   const n = set.input.dims.reduce((a, b) => a * b, 1);
-  if (buf.length !== n * 4) throw new TrainerError('CALIBRATION_SET_INVALID', `${s.file} holds ${buf.length} bytes, expected ${n * 4}`, { file: s.file });
+  if (buf.length !== n * 4)
+    throw new TrainerError('CALIBRATION_SET_INVALID', `${s.file} holds ${buf.length} bytes, expected ${n * 4}`, { file: s.file });
   const out = new Float32Array(n);
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   for (let i = 0; i < n; i++) out[i] = dv.getFloat32(i * 4, true);

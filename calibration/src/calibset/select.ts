@@ -50,10 +50,11 @@ export function kCenterGreedy(items: readonly Candidate[], size: number): number
   while (chosen.length < size) {
     let far = -1;
     let farD = -1;
-    for (let i = 0; i < n; i++) if (minD[i]! > farD) {
-      farD = minD[i]!;
-      far = i;
-    }
+    for (let i = 0; i < n; i++)
+      if (minD[i]! > farD) {
+        farD = minD[i]!;
+        far = i;
+      }
     chosen.push(far);
     update(far);
   }

@@ -6,4 +6,8 @@
 import { runAsMain } from '../../../daemon/src/cli/index.js';
 import { trainerCommands } from './registry.js';
 
-runAsMain({ name: 'gloves-trainer', description: 'calibration sets, INT8 quantization and the INT8-vs-FP32 gate', commands: trainerCommands });
+runAsMain({
+  name: 'gloves-trainer',
+  description: 'calibration sets, INT8 quantization and the INT8-vs-FP32 gate',
+  commands: trainerCommands,
+});

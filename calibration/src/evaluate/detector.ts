@@ -45,7 +45,11 @@ export interface MatchStats {
 }
 
 /** Greedy one-to-one matching, reference boxes in score order (pure). */
-export function matchDetections(ref: readonly Detection[], cand: readonly Detection[], iouThreshold = 0.5): { matched: number; deltas: number[] } {
+export function matchDetections(
+  ref: readonly Detection[],
+  cand: readonly Detection[],
+  iouThreshold = 0.5,
+): { matched: number; deltas: number[] } {
   const used = new Set<number>();
   const deltas: number[] = [];
   for (const r of [...ref].sort((a, b) => b.score - a.score)) {
@@ -69,14 +73,37 @@ export function matchDetections(ref: readonly Detection[], cand: readonly Detect
 
 export interface DetectorEvaluation {
   images: number;
-  agreement: { matchRate: number; reference: number; candidate: number; matched: number; meanScoreDelta: number; meanAbsScoreDelta: number };
+  agreement: {
+    matchRate: number;
+    reference: number;
+    candidate: number;
+    matched: number;
+    meanScoreDelta: number;
+    meanAbsScoreDelta: number;
+  };
   recall: { cats: number; reference: number; candidate: number; referenceAt05: number; candidateAt05: number; drop: number };
   negatives: { images: number; referenceFalseCats: number; candidateFalseCats: number };
 }
 
-export async function evaluateDetectors(ref: Detector, cand: Detector, images: readonly LabelledImage[], progress?: (done: number, total: number) => void): Promise<DetectorEvaluation> {
-  let reference = 0, candidate = 0, matched = 0, dSum = 0, aSum = 0;
-  let cats = 0, refHit = 0, candHit = 0, refHit5 = 0, candHit5 = 0, negs = 0, refFp = 0, candFp = 0;
+export async function evaluateDetectors(
+  ref: Detector,
+  cand: Detector,
+  images: readonly LabelledImage[],
+  progress?: (done: number, total: number) => void,
+): Promise<DetectorEvaluation> {
+  let reference = 0,
+    candidate = 0,
+    matched = 0,
+    dSum = 0,
+    aSum = 0;
+  let cats = 0,
+    refHit = 0,
+    candHit = 0,
+    refHit5 = 0,
+    candHit5 = 0,
+    negs = 0,
+    refFp = 0,
+    candFp = 0;
   const bestCat = (d: readonly Detection[]): number => d.filter((x) => x.label === 'cat').reduce((m, x) => Math.max(m, x.score), 0);
   for (const [k, im] of images.entries()) {
     const img = await decodeImageFile(im.file);
@@ -108,8 +135,22 @@ export async function evaluateDetectors(ref: Detector, cand: Detector, images: r
   const frac = (a: number, b: number): number => (b > 0 ? a / b : 1);
   return {
     images: images.length,
-    agreement: { matchRate: frac(matched, reference), reference, candidate, matched, meanScoreDelta: matched ? dSum / matched : 0, meanAbsScoreDelta: matched ? aSum / matched : 0 },
-    recall: { cats, reference: frac(refHit, cats), candidate: frac(candHit, cats), referenceAt05: frac(refHit5, cats), candidateAt05: frac(candHit5, cats), drop: frac(refHit, cats) - frac(candHit, cats) },
+    agreement: {
+      matchRate: frac(matched, reference),
+      reference,
+      candidate,
+      matched,
+      meanScoreDelta: matched ? dSum / matched : 0,
+      meanAbsScoreDelta: matched ? aSum / matched : 0,
+    },
+    recall: {
+      cats,
+      reference: frac(refHit, cats),
+      candidate: frac(candHit, cats),
+      referenceAt05: frac(refHit5, cats),
+      candidateAt05: frac(candHit5, cats),
+      drop: frac(refHit, cats) - frac(candHit, cats),
+    },
     negatives: { images: negs, referenceFalseCats: refFp, candidateFalseCats: candFp },
   };
 }

@@ -71,7 +71,8 @@ export async function runEvaluate(o: EvaluateOptions): Promise<{ report: Evaluat
       const d = await evaluateDetectors(rd, cd, images, (k, n) => (k % every === 0 || k === n) && o.progress(`detector: ${k}/${n} images`));
       metrics = d as unknown as Record<string, unknown>;
       gate.minAgreement = o.minAgreement;
-      if (d.recall.drop > o.maxDrop) failures.push(`cat recall dropped ${(d.recall.drop * 100).toFixed(2)} points (max ${(o.maxDrop * 100).toFixed(2)})`);
+      if (d.recall.drop > o.maxDrop)
+        failures.push(`cat recall dropped ${(d.recall.drop * 100).toFixed(2)} points (max ${(o.maxDrop * 100).toFixed(2)})`);
       if (d.agreement.matchRate < o.minAgreement) failures.push(`box agreement ${d.agreement.matchRate.toFixed(3)} < ${o.minAgreement}`);
     } finally {
       await Promise.all([rd.dispose(), cd.dispose()]);
@@ -82,8 +83,10 @@ export async function runEvaluate(o: EvaluateOptions): Promise<{ report: Evaluat
     const cos = metrics.cosine as { mean: number };
     const ev = metrics.eval as { top1Drop: number; falseAcceptRise: number };
     if (cos.mean < o.minCosine) failures.push(`mean cosine ${cos.mean.toFixed(4)} < ${o.minCosine}`);
-    if (ev.top1Drop > o.maxDrop) failures.push(`eval top1 dropped ${(ev.top1Drop * 100).toFixed(2)} points (max ${(o.maxDrop * 100).toFixed(2)})`);
-    if (ev.falseAcceptRise > o.maxDrop) failures.push(`eval false_accept rose ${(ev.falseAcceptRise * 100).toFixed(2)} points (max ${(o.maxDrop * 100).toFixed(2)})`);
+    if (ev.top1Drop > o.maxDrop)
+      failures.push(`eval top1 dropped ${(ev.top1Drop * 100).toFixed(2)} points (max ${(o.maxDrop * 100).toFixed(2)})`);
+    if (ev.falseAcceptRise > o.maxDrop)
+      failures.push(`eval false_accept rose ${(ev.falseAcceptRise * 100).toFixed(2)} points (max ${(o.maxDrop * 100).toFixed(2)})`);
   }
   gate.passed = failures.length === 0;
   const report: EvaluationReport = {
@@ -99,10 +102,19 @@ export async function runEvaluate(o: EvaluateOptions): Promise<{ report: Evaluat
   return { report, path };
 }
 
-async function evaluateEmbedders(ref: ResolvedModel, cand: ResolvedModel, o: EvaluateOptions, backend: ReturnType<typeof createOnnxRuntimeBackend>): Promise<Record<string, unknown>> {
+async function evaluateEmbedders(
+  ref: ResolvedModel,
+  cand: ResolvedModel,
+  o: EvaluateOptions,
+  backend: ReturnType<typeof createOnnxRuntimeBackend>,
+): Promise<Record<string, unknown>> {
   const det = resolveModel(o.detectorManifest ?? pjoin(packageRoot(), 'models', 'yolox_nano_416_coco.json'));
   const pets = listDataset(o.dataset);
-  const detector = createDetector(det.manifest, await backend.load(det.manifest, det.file), { minScore: 0.3, nmsIou: 0.45, labels: ['cat', 'dog'] });
+  const detector = createDetector(det.manifest, await backend.load(det.manifest, det.file), {
+    minScore: 0.3,
+    nmsIou: 0.45,
+    labels: ['cat', 'dog'],
+  });
   const re = createEmbedder(ref.manifest, await backend.load(ref.manifest, ref.file), { cropMargin: 0.1, flip: false });
   const ce = createEmbedder(cand.manifest, await backend.load(cand.manifest, cand.file), { cropMargin: 0.1, flip: false });
   const cos: number[] = [];
@@ -131,7 +143,14 @@ async function evaluateEmbedders(ref: ResolvedModel, cand: ResolvedModel, o: Eva
       symlinkSync(det.file, join(dir, basename(det.file)));
       symlinkSync(m.file, join(dir, basename(m.file)));
       const config = loadConfig({
-        overrides: { 'models.dir': dir, 'models.detector': det.manifestPath, 'models.embedder': m.manifestPath, 'matching.population': false, 'inference.backend': 'onnxruntime', 'inference.threads': o.threads ?? 2 },
+        overrides: {
+          'models.dir': dir,
+          'models.detector': det.manifestPath,
+          'models.embedder': m.manifestPath,
+          'matching.population': false,
+          'inference.backend': 'onnxruntime',
+          'inference.threads': o.threads ?? 2,
+        },
       });
       const r = await evaluateDataset({ datasetDir: o.dataset, shots: o.shots, config, backend, log: o.log });
       return { top1: r.top1, false_accept: r.false_accept, no_detection: r.no_detection, photos: r.photos };
@@ -146,6 +165,13 @@ async function evaluateEmbedders(ref: ResolvedModel, cand: ResolvedModel, o: Eva
   const mean = cos.reduce((a, b) => a + b, 0) / Math.max(1, cos.length);
   return {
     cosine: { photos: cos.length, mean, worst: cos.length ? Math.min(...cos) : 0, worstFile },
-    eval: { shots: o.shots, population: false, reference: er, candidate: ec, top1Drop: er.top1 - ec.top1, falseAcceptRise: ec.false_accept - er.false_accept },
+    eval: {
+      shots: o.shots,
+      population: false,
+      reference: er,
+      candidate: ec,
+      top1Drop: er.top1 - ec.top1,
+      falseAcceptRise: ec.false_accept - er.false_accept,
+    },
   };
 }

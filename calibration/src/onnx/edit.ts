@@ -31,7 +31,7 @@ export function topoSort(m: ModelProto): void {
   const out: NodeProto[] = [];
   while (pending.length > 0) {
     const before = pending.length;
-    for (let i = 0; i < pending.length; ) {
+    for (let i = 0; i < pending.length;) {
       const n = pending[i]!;
       if ((n.input ?? []).every((x) => available.has(x))) {
         out.push(n);

@@ -8,16 +8,66 @@ import { TrainerError } from '../errors.js';
 
 /** Ops whose FP32 graphs range collection and QDQ insertion handle. */
 export const SUPPORTED_OPS: ReadonlySet<string> = new Set([
-  'Conv', 'ConvTranspose', 'MatMul', 'Gemm', 'Add', 'Sub', 'Mul', 'Div', 'Relu', 'Clip', 'Sigmoid', 'Tanh',
-  'LeakyRelu', 'HardSigmoid', 'HardSwish', 'PRelu', 'MaxPool', 'AveragePool', 'GlobalAveragePool',
-  'GlobalMaxPool', 'Concat', 'Slice', 'Split', 'Reshape', 'Transpose', 'Flatten', 'Squeeze', 'Unsqueeze',
-  'Resize', 'Upsample', 'Shape', 'Gather', 'Constant', 'Identity', 'Softmax', 'BatchNormalization', 'Pad',
-  'ReduceMean', 'Exp', 'Pow', 'Sqrt', 'Cast', 'Expand', 'Tile', 'ConstantOfShape', 'Range', 'Floor', 'Ceil', 'Neg', 'Abs',
+  'Conv',
+  'ConvTranspose',
+  'MatMul',
+  'Gemm',
+  'Add',
+  'Sub',
+  'Mul',
+  'Div',
+  'Relu',
+  'Clip',
+  'Sigmoid',
+  'Tanh',
+  'LeakyRelu',
+  'HardSigmoid',
+  'HardSwish',
+  'PRelu',
+  'MaxPool',
+  'AveragePool',
+  'GlobalAveragePool',
+  'GlobalMaxPool',
+  'Concat',
+  'Slice',
+  'Split',
+  'Reshape',
+  'Transpose',
+  'Flatten',
+  'Squeeze',
+  'Unsqueeze',
+  'Resize',
+  'Upsample',
+  'Shape',
+  'Gather',
+  'Constant',
+  'Identity',
+  'Softmax',
+  'BatchNormalization',
+  'Pad',
+  'ReduceMean',
+  'Exp',
+  'Pow',
+  'Sqrt',
+  'Cast',
+  'Expand',
+  'Tile',
+  'ConstantOfShape',
+  'Range',
+  'Floor',
+  'Ceil',
+  'Neg',
+  'Abs',
 ]);
 
 /** QOperator ops that `dequantizeQOperator` turns back into FP32 (QuantizeLinear/DequantizeLinear included). */
 export const QOPERATOR_OPS: ReadonlySet<string> = new Set([
-  'QuantizeLinear', 'DequantizeLinear', 'QLinearConv', 'QLinearAdd', 'QLinearMatMul', 'QLinearGlobalAveragePool',
+  'QuantizeLinear',
+  'DequantizeLinear',
+  'QLinearConv',
+  'QLinearAdd',
+  'QLinearMatMul',
+  'QLinearGlobalAveragePool',
 ]);
 
 export function opCounts(m: ModelProto): Record<string, number> {
@@ -100,7 +150,8 @@ export function exposeTensors(m: ModelProto, names: readonly string[]): void {
   const known = new Set(tensorNames(m));
   const present = new Set(g.output.map((o) => o.name ?? ''));
   for (const name of names) {
-    if (!known.has(name)) throw new TrainerError('TENSOR_NOT_FOUND', `tensor ${JSON.stringify(name)} is not in the graph`, { tensor: name });
+    if (!known.has(name))
+      throw new TrainerError('TENSOR_NOT_FOUND', `tensor ${JSON.stringify(name)} is not in the graph`, { tensor: name });
     if (present.has(name)) continue;
     g.output.push(onnx.ValueInfoProto.create({ name }));
     present.add(name);
@@ -132,9 +183,14 @@ export function resolveInputShapes(m: ModelProto, given: Record<string, number[]
   for (const [name, dims] of Object.entries(inputShapes(m))) {
     const g = given[name];
     if (g) {
-      const bad = g.length !== dims.length || g.some((v, k) => !Number.isInteger(v) || v <= 0 || (typeof dims[k] === 'number' && dims[k] !== v));
+      const bad =
+        g.length !== dims.length || g.some((v, k) => !Number.isInteger(v) || v <= 0 || (typeof dims[k] === 'number' && dims[k] !== v));
       if (bad) {
-        throw new TrainerError('SHAPE_INVALID', `shape [${g.join(',')}] does not fit input ${name} [${dims.map((d) => d ?? '?').join(',')}]`, { input: name, given: g, declared: dims });
+        throw new TrainerError(
+          'SHAPE_INVALID',
+          `shape [${g.join(',')}] does not fit input ${name} [${dims.map((d) => d ?? '?').join(',')}]`,
+          { input: name, given: g, declared: dims },
+        );
       }
       out[name] = [...g];
       continue;
@@ -155,12 +211,22 @@ export function resolveInputShapes(m: ModelProto, given: Record<string, number[]
 export function parseShapeArg(arg: string, m: ModelProto): Record<string, number[]> {
   const inputs = Object.keys(inputShapes(m));
   const out: Record<string, number[]> = {};
-  for (const part of arg.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of arg
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const eq = part.lastIndexOf('=');
     const name = eq >= 0 ? part.slice(0, eq) : inputs.length === 1 ? inputs[0]! : '';
-    if (!name) throw new TrainerError('SHAPE_INVALID', `shape ${JSON.stringify(part)} must name its input (model has ${inputs.join(', ')})`, { arg });
-    const dims = part.slice(eq + 1).split('x').map(Number);
-    if (dims.some((d) => !Number.isInteger(d) || d <= 0)) throw new TrainerError('SHAPE_INVALID', `bad shape ${JSON.stringify(part)}`, { arg });
+    if (!name)
+      throw new TrainerError('SHAPE_INVALID', `shape ${JSON.stringify(part)} must name its input (model has ${inputs.join(', ')})`, {
+        arg,
+      });
+    const dims = part
+      .slice(eq + 1)
+      .split('x')
+      .map(Number);
+    if (dims.some((d) => !Number.isInteger(d) || d <= 0))
+      throw new TrainerError('SHAPE_INVALID', `bad shape ${JSON.stringify(part)}`, { arg });
     out[name] = dims;
   }
   return out;

@@ -65,7 +65,13 @@ export function cloneModel(m: ModelProto): ModelProto {
   return onnx.ModelProto.decode(encodeModel(m));
 }
 
-export function graphOf(m: ModelProto): GraphProto & { node: NodeProto[]; initializer: TensorProto[]; input: ValueInfoProto[]; output: ValueInfoProto[]; valueInfo: ValueInfoProto[] } {
+export function graphOf(m: ModelProto): GraphProto & {
+  node: NodeProto[];
+  initializer: TensorProto[];
+  input: ValueInfoProto[];
+  output: ValueInfoProto[];
+  valueInfo: ValueInfoProto[];
+} {
   const g = m.graph;
   if (!g) throw new TrainerError('ONNX_INVALID', 'model has no graph');
   g.node ??= [];

@@ -40,7 +40,10 @@ export function readNumbers(t: TensorProto): Float64Array {
       for (let i = 0; i < n; i++) out[i] = dv ? Number(dv.getBigInt64(i * 8, true)) : toInt(t.int64Data![i]);
       return out;
     default:
-      throw new TrainerError('UNSUPPORTED_OP', `initializer ${t.name} has unsupported data type ${t.dataType}`, { tensor: t.name, dataType: t.dataType });
+      throw new TrainerError('UNSUPPORTED_OP', `initializer ${t.name} has unsupported data type ${t.dataType}`, {
+        tensor: t.name,
+        dataType: t.dataType,
+      });
   }
 }
 
@@ -56,7 +59,12 @@ export function floatTensor(name: string, dims: number[], data: Float32Array): T
 }
 
 export function int8Tensor(name: string, dims: number[], data: Int8Array): TensorProto {
-  return onnx.TensorProto.create({ name, dims, dataType: DataType.INT8, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice() });
+  return onnx.TensorProto.create({
+    name,
+    dims,
+    dataType: DataType.INT8,
+    rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice(),
+  });
 }
 
 export function uint8Tensor(name: string, dims: number[], data: Uint8Array): TensorProto {

@@ -25,7 +25,13 @@ export interface BiasCorrectionReport {
  * Pure core: the per-output-channel mean shift of a Conv whose weight [M, C/g, ...]
  * becomes `dequantized`, given the per-input-channel means of its input (length C).
  */
-export function convMeanShift(weight: Float32Array, dequantized: Float32Array, dims: readonly number[], group: number, inputMeans: ArrayLike<number>): Float64Array {
+export function convMeanShift(
+  weight: Float32Array,
+  dequantized: Float32Array,
+  dims: readonly number[],
+  group: number,
+  inputMeans: ArrayLike<number>,
+): Float64Array {
   const m = dims[0]!;
   const cPerGroup = dims[1]!;
   const k = dims.slice(2).reduce((a, b) => a * b, 1);
@@ -52,7 +58,11 @@ export function convMeanShift(weight: Float32Array, dequantized: Float32Array, d
  * float weight (not in `floatWeights`) and known input channel means gets
  * b := b - shift (a zero bias is added where the Conv has none).
  */
-export function correctConvBiases(m: ModelProto, inputMeans: ReadonlyMap<string, ArrayLike<number>>, floatWeights: ReadonlySet<string> = new Set()): BiasCorrectionReport {
+export function correctConvBiases(
+  m: ModelProto,
+  inputMeans: ReadonlyMap<string, ArrayLike<number>>,
+  floatWeights: ReadonlySet<string> = new Set(),
+): BiasCorrectionReport {
   const g = graphOf(m);
   const inits = new Map(g.initializer.map((t) => [t.name ?? '', t]));
   const uses = new Map<string, number>();

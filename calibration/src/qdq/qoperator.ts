@@ -90,7 +90,13 @@ export function dequantizeQOperator(m: ModelProto): DequantizeReport {
         const b = readNumbers(get(i[8]));
         const xs = scalar(i[1]!);
         const ws = readNumbers(get(i[4]!));
-        inputs.push(constF(`${i[8].replace(/_quantized$/, '')}_fp32`, [b.length], Float32Array.from(b, (v, c) => v * xs * ws[ws.length === 1 ? 0 : c]!)));
+        inputs.push(
+          constF(
+            `${i[8].replace(/_quantized$/, '')}_fp32`,
+            [b.length],
+            Float32Array.from(b, (v, c) => v * xs * ws[ws.length === 1 ? 0 : c]!),
+          ),
+        );
       }
       const pre = newName(`${o}_preclip`);
       nodes.push({ opType: 'Conv', name: n.name ?? '', input: inputs, output: [pre], attribute: n.attribute ?? [] });
@@ -114,7 +120,10 @@ export function dequantizeQOperator(m: ModelProto): DequantizeReport {
       nodes.push(clip(n, pre, o, i[3]!, i[4]!));
       count();
     } else if (op.startsWith('QLinear') || op.endsWith('Integer')) {
-      throw new TrainerError('UNSUPPORTED_OP', `cannot convert QOperator op ${op} (node ${n.name ?? ''}) back to FP32`, { op, node: n.name ?? '' });
+      throw new TrainerError('UNSUPPORTED_OP', `cannot convert QOperator op ${op} (node ${n.name ?? ''}) back to FP32`, {
+        op,
+        node: n.name ?? '',
+      });
     } else {
       nodes.push(n);
     }

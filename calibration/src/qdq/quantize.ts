@@ -34,7 +34,23 @@ export interface QdqOptions {
 
 const WEIGHT_OPS = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);
 /** Ops whose float activations `full` quantizes (inputs and outputs): ones onnxruntime/TensorRT have int8 kernels or fusions for. */
-const FULL_OPS = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul', 'Sigmoid', 'Mul', 'Add', 'Concat', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'Resize', 'Clip', 'Relu', 'LeakyRelu']);
+const FULL_OPS = new Set([
+  'Conv',
+  'ConvTranspose',
+  'Gemm',
+  'MatMul',
+  'Sigmoid',
+  'Mul',
+  'Add',
+  'Concat',
+  'MaxPool',
+  'AveragePool',
+  'GlobalAveragePool',
+  'Resize',
+  'Clip',
+  'Relu',
+  'LeakyRelu',
+]);
 
 export interface QdqReport {
   weights: number;
@@ -108,7 +124,10 @@ export function quantizeQdq(m: ModelProto, ranges: ReadonlyMap<string, Activatio
     }
     const { scale, zp } = activationParams(r, actType);
     const s = floatTensor(newName(`${t}_scale`), [], Float32Array.of(scale));
-    const z = actType === 'int8' ? int8Tensor(newName(`${t}_zero_point`), [], Int8Array.of(zp)) : uint8Tensor(newName(`${t}_zero_point`), [], Uint8Array.of(zp));
+    const z =
+      actType === 'int8'
+        ? int8Tensor(newName(`${t}_zero_point`), [], Int8Array.of(zp))
+        : uint8Tensor(newName(`${t}_zero_point`), [], Uint8Array.of(zp));
     added.push(s, z);
     const q = newName(`${t}_QuantizeLinear_Output`);
     const dq = newName(`${t}_DequantizeLinear_Output`);
@@ -129,7 +148,8 @@ export function quantizeQdq(m: ModelProto, ranges: ReadonlyMap<string, Activatio
     const wName = n.input![wIndex];
     const w = wName ? inits.get(wName) : undefined;
     if (!w || w.dataType !== DataType.FLOAT || opts.floatWeights?.has(wName!)) continue;
-    const axis = op === 'Conv' ? 0 : op === 'ConvTranspose' ? 1 : op === 'Gemm' ? (attrInt(n, 'transB', 0) === 1 ? 0 : 1) : dimsOf(w).length - 1;
+    const axis =
+      op === 'Conv' ? 0 : op === 'ConvTranspose' ? 1 : op === 'Gemm' ? (attrInt(n, 'transB', 0) === 1 ? 0 : 1) : dimsOf(w).length - 1;
     const qw = quantizeWeight(readFloats(w), dimsOf(w), axis);
     const base = wName!;
     const wq = int8Tensor(newName(`${base}_quantized`), dimsOf(w), qw.q);
@@ -137,7 +157,13 @@ export function quantizeQdq(m: ModelProto, ranges: ReadonlyMap<string, Activatio
     const wz = int8Tensor(newName(`${base}_zero_point`), [qw.scales.length], new Int8Array(qw.scales.length));
     added.push(wq, ws, wz);
     const wdq = newName(`${base}_DequantizeLinear_Output`);
-    nodes.push({ opType: 'DequantizeLinear', name: newName(`${base}_DequantizeLinear`), input: [wq.name!, ws.name!, wz.name!], output: [wdq], attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: axis }] });
+    nodes.push({
+      opType: 'DequantizeLinear',
+      name: newName(`${base}_DequantizeLinear`),
+      input: [wq.name!, ws.name!, wz.name!],
+      output: [wdq],
+      attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: axis }],
+    });
     n.input![wIndex] = wdq;
     report.weights++;
     const xScale = actScale.get(original.get(n.input![0]!) ?? '');
@@ -152,7 +178,13 @@ export function quantizeQdq(m: ModelProto, ranges: ReadonlyMap<string, Activatio
       const bzT = int32Tensor(newName(`${bName}_zero_point`), [bf.length], new Int32Array(bf.length));
       added.push(bqT, bsT, bzT);
       const bdq = newName(`${bName}_DequantizeLinear_Output`);
-      nodes.push({ opType: 'DequantizeLinear', name: newName(`${bName}_DequantizeLinear`), input: [bqT.name!, bsT.name!, bzT.name!], output: [bdq], attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }] });
+      nodes.push({
+        opType: 'DequantizeLinear',
+        name: newName(`${bName}_DequantizeLinear`),
+        input: [bqT.name!, bsT.name!, bzT.name!],
+        output: [bdq],
+        attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }],
+      });
       n.input![2] = bdq;
     }
   }

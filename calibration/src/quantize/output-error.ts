@@ -37,7 +37,10 @@ export function yoloxScoreError(classIds: readonly number[], stride: number): Ou
     for (let k = 0; k < ref.length; k++) {
       const r = ref[k]![0]!;
       const g = got[k]![0]!;
-      let sn = 0, sd = 0, bn = 0, bd = 0;
+      let sn = 0,
+        sd = 0,
+        bn = 0,
+        bd = 0;
       for (let o = 0; o + stride <= r.length; o += stride) {
         for (const c of classIds) {
           const pr = r[o + 4]! * r[o + 5 + c]!;

@@ -9,7 +9,10 @@ import { dequantizeQOperator } from '../qdq/qoperator.js';
 import { chooseAmax, type CalibrationMethod, type TensorStats } from '../ranges/calibrators.js';
 
 /** Pure FP32 preparation: QOperator -> FP32 when needed, op check, opset 13. */
-export function prepareFp32(model: ModelProto, dims: Record<string, number[]>): { fp32: ModelProto; converted: Record<string, number> | null } {
+export function prepareFp32(
+  model: ModelProto,
+  dims: Record<string, number[]>,
+): { fp32: ModelProto; converted: Record<string, number> | null } {
   const fp32 = cloneModel(model);
   assertSupportedOps(fp32, { allowQOperator: true });
   let converted: Record<string, number> | null = null;

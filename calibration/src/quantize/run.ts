@@ -64,7 +64,8 @@ export function probeSamples<T extends { animal: boolean }>(samples: readonly T[
 export function errorMetricFor(m: ModelManifest): { name: string; fn: OutputError } {
   if (m.task === 'detector' && m.postprocess.kind === 'yolox') {
     const ids = ['cat', 'dog'].map((l) => m.labels.indexOf(l)).filter((i) => i >= 0);
-    if (ids.length > 0) return { name: `yolox scores (${ids.join(',')}) + objectness-weighted boxes`, fn: yoloxScoreError(ids, 5 + m.labels.length) };
+    if (ids.length > 0)
+      return { name: `yolox scores (${ids.join(',')}) + objectness-weighted boxes`, fn: yoloxScoreError(ids, 5 + m.labels.length) };
   }
   return { name: 'relative L2 of all outputs', fn: relativeL2 };
 }
@@ -92,7 +93,9 @@ export async function runQuantize(o: QuantizeRunOptions): Promise<QuantizeRunRes
   const model = loadModel(file);
   const { fp32, converted } = prepareFp32(model, { [set.input.name]: set.input.dims });
   if (converted) o.progress(`converted QOperator ops back to FP32: ${JSON.stringify(converted)}`);
-  const feedsOf = (s: (typeof set.samples)[number]) => ({ [set.input.name]: { dims: set.input.dims, data: readSample(o.calibrationDir, set, s) } });
+  const feedsOf = (s: (typeof set.samples)[number]) => ({
+    [set.input.name]: { dims: set.input.dims, data: readSample(o.calibrationDir, set, s) },
+  });
   const threads = o.threads ?? 2;
   const every = Math.max(1, Math.floor(set.samples.length / 10));
   const stats = await collectRanges(fp32, () => set.samples.map(feedsOf), set.samples.length, {
@@ -111,7 +114,9 @@ export async function runQuantize(o: QuantizeRunOptions): Promise<QuantizeRunRes
   const base = cloneModel(fp32);
   let biasCorrected = 0;
   if (o.biasCorrection ?? true) {
-    const convInputs = graphOf(fp32).node.filter((n) => n.opType === 'Conv').map((n) => n.input![0]!);
+    const convInputs = graphOf(fp32)
+      .node.filter((n) => n.opType === 'Conv')
+      .map((n) => n.input![0]!);
     const means = await collectChannelMeans(fp32, [...new Set(convInputs)], () => set.samples.map(feedsOf), { threads });
     biasCorrected = correctConvBiases(base, means, o.qdq.floatWeights).corrected.length;
     o.progress(`bias correction: ${biasCorrected} Conv biases adjusted for weight quantization`);
@@ -124,7 +129,10 @@ export async function runQuantize(o: QuantizeRunOptions): Promise<QuantizeRunRes
   if (o.sensitivityTarget > 0) {
     const methods = o.rangeMethods ?? ['entropy', 'percentile', 'mse'];
     const candidates = new Map<string, RangeCandidate[]>(
-      [...stats].map(([n, s]) => [n, methods.map((m) => ({ method: m, range: { amax: rangeAmax(s, m, o.percentile), minmax: s.minmax } }))]),
+      [...stats].map(([n, s]) => [
+        n,
+        methods.map((m) => ({ method: m, range: { amax: rangeAmax(s, m, o.percentile), minmax: s.minmax } })),
+      ]),
     );
     const probe = probeSamples(set.samples, o.probes ?? 8).map(feedsOf);
     let last = '';

@@ -59,7 +59,13 @@ export interface FloatCountDecision {
  * remaining error is spread over many tensors, and floating more of them buys
  * little accuracy for a lot of INT8 coverage.
  */
-export async function chooseFloatCount(errorOf: (n: number) => Promise<number>, errorAll: number, limit: number, target: number, minGain = 0.1): Promise<FloatCountDecision> {
+export async function chooseFloatCount(
+  errorOf: (n: number) => Promise<number>,
+  errorAll: number,
+  limit: number,
+  target: number,
+  minGain = 0.1,
+): Promise<FloatCountDecision> {
   const steps = [{ float: 0, error: errorAll }];
   let n = 0;
   let err = errorAll;
@@ -105,7 +111,9 @@ export async function searchMixedPrecision(
     quantizeQdq(m, keep, opts.qdq);
     return metric(ref, await outputs(m, feeds, threads));
   };
-  const names = [...selectActivations(base, opts.qdq.layout ?? 'conv-in')].filter((n) => (candidates.get(n) ?? []).some((c) => c.range.amax > 0));
+  const names = [...selectActivations(base, opts.qdq.layout ?? 'conv-in')].filter((n) =>
+    (candidates.get(n) ?? []).some((c) => c.range.amax > 0),
+  );
   const errorWeightsOnly = await errorOf(new Map());
   const chosen = new Map<string, RangeCandidate>();
   const perTensor: SensitivityResult['perTensor'] = [];
@@ -138,5 +146,13 @@ export async function searchMixedPrecision(
     opts.target,
     opts.minGain ?? 0.1,
   );
-  return { perTensor, chosen, excluded: perTensor.slice(0, decision.n).map((p) => p.name), errorWeightsOnly, errorAll, errorFinal: decision.error, steps: decision.steps };
+  return {
+    perTensor,
+    chosen,
+    excluded: perTensor.slice(0, decision.n).map((p) => p.name),
+    errorWeightsOnly,
+    errorAll,
+    errorFinal: decision.error,
+    steps: decision.steps,
+  };
 }

@@ -112,7 +112,7 @@ export function mseAmax(h: Histogram, levels = 127): number {
       if (k < i) below += c[k]!;
       else clipped += c[k]! * ((k + 0.5) * width - amax) ** 2;
     }
-    const err = below * (step * step) / 12 + clipped;
+    const err = (below * (step * step)) / 12 + clipped;
     if (err < bestErr) {
       bestErr = err;
       best = i;

@@ -22,7 +22,12 @@ export function addChannelSums(acc: Float64Array, t: FloatTensor): number {
   return batch * inner;
 }
 
-export async function collectChannelMeans(model: ModelProto, names: readonly string[], samples: SampleSource, opts: { threads?: number } = {}): Promise<Map<string, Float64Array>> {
+export async function collectChannelMeans(
+  model: ModelProto,
+  names: readonly string[],
+  samples: SampleSource,
+  opts: { threads?: number } = {},
+): Promise<Map<string, Float64Array>> {
   const inputs = new Set(realInputs(model).map((i) => i.name ?? ''));
   const fetch = names.filter((n) => !inputs.has(n));
   const probe = cloneModel(model);
@@ -45,6 +50,10 @@ export async function collectChannelMeans(model: ModelProto, names: readonly str
     await session.release();
   }
   const means = new Map<string, Float64Array>();
-  for (const [name, acc] of sums) means.set(name, acc.map((s) => s / counts.get(name)!));
+  for (const [name, acc] of sums)
+    means.set(
+      name,
+      acc.map((s) => s / counts.get(name)!),
+    );
   return means;
 }

@@ -19,7 +19,12 @@ export interface CollectOptions {
 /** A source of input feeds; called once per pass so samples can be streamed from disk. */
 export type SampleSource = () => Iterable<Record<string, FloatTensor>>;
 
-export async function collectRanges(model: ModelProto, samples: SampleSource, count: number, opts: CollectOptions = {}): Promise<Map<string, TensorStats>> {
+export async function collectRanges(
+  model: ModelProto,
+  samples: SampleSource,
+  count: number,
+  opts: CollectOptions = {},
+): Promise<Map<string, TensorStats>> {
   const probe = cloneModel(model);
   const names = activationCandidates(probe);
   exposeTensors(probe, names);
@@ -39,7 +44,8 @@ export async function collectRanges(model: ModelProto, samples: SampleSource, co
       opts.onProgress?.(1, ++k, count);
     }
     const stats = new Map<string, TensorStats>();
-    for (const [name, r] of ranges) stats.set(name, { minmax: r, hist: emptyHistogram(Math.max(Math.abs(r.min), Math.abs(r.max)), opts.bins ?? 2048) });
+    for (const [name, r] of ranges)
+      stats.set(name, { minmax: r, hist: emptyHistogram(Math.max(Math.abs(r.min), Math.abs(r.max)), opts.bins ?? 2048) });
     k = 0;
     for (const feeds of samples()) {
       const out = await runFloat(session, feeds);

@@ -50,7 +50,11 @@ export function hexScale(hex: string): number {
 
 export function assertCacheName(name: string): void {
   if (name.length === 0 || name.includes(':') || /[\r\n]/.test(name)) {
-    throw new TrainerError('TENSOR_NAME_INVALID', `tensor name ${JSON.stringify(name)} cannot go in a TensorRT calibration cache (':' and newlines break its reader)`, { tensor: name });
+    throw new TrainerError(
+      'TENSOR_NAME_INVALID',
+      `tensor name ${JSON.stringify(name)} cannot go in a TensorRT calibration cache (':' and newlines break its reader)`,
+      { tensor: name },
+    );
   }
 }
 
@@ -64,7 +68,8 @@ export function writeCalibrationCache(entries: readonly CacheEntry[], trtVersion
   const header = `TRT-${nvTensorrtVersion(trtVersion)}-${algorithm}`;
   for (const e of entries) assertCacheName(e.name);
   const lines = entries.map((e) => {
-    if (!(e.amax >= 0) || !Number.isFinite(e.amax)) throw new TrainerError('RANGE_INVALID', `amax of ${e.name} is ${e.amax}`, { tensor: e.name });
+    if (!(e.amax >= 0) || !Number.isFinite(e.amax))
+      throw new TrainerError('RANGE_INVALID', `amax of ${e.name} is ${e.amax}`, { tensor: e.name });
     return `${e.name}: ${scaleHex(e.amax / 127)}`;
   });
   return [header, ...lines].join('\n') + '\n';

@@ -11,13 +11,7 @@
 import { GlovesError } from '../errors.js';
 
 export type CameraErrorCode =
-  | 'URI_INVALID'
-  | 'SOURCE_NOT_FOUND'
-  | 'SOURCE_UNSUPPORTED'
-  | 'PIPELINE_INVALID'
-  | 'SOURCE_FAILED'
-  | 'SOURCE_TIMEOUT'
-  | 'SOURCE_STOPPED';
+  'URI_INVALID' | 'SOURCE_NOT_FOUND' | 'SOURCE_UNSUPPORTED' | 'PIPELINE_INVALID' | 'SOURCE_FAILED' | 'SOURCE_TIMEOUT' | 'SOURCE_STOPPED';
 
 export class CameraError extends GlovesError {
   declare readonly code: CameraErrorCode;

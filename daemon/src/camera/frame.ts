@@ -20,7 +20,11 @@ export function packRgb(buf: Uint8Array, width: number, height: number): Uint8Ar
   if (buf.length === row * height) return buf;
   const stride = Math.ceil(row / 4) * 4;
   if (buf.length !== stride * height) {
-    throw new CameraError('SOURCE_FAILED', `frame of ${buf.length} bytes does not match RGB ${width}x${height}`, { width, height, length: buf.length });
+    throw new CameraError('SOURCE_FAILED', `frame of ${buf.length} bytes does not match RGB ${width}x${height}`, {
+      width,
+      height,
+      length: buf.length,
+    });
   }
   const out = new Uint8Array(row * height);
   for (let y = 0; y < height; y++) out.set(buf.subarray(y * stride, y * stride + row), y * row);

@@ -315,13 +315,19 @@ export class GstFrameSource {
     if (this.stallTimer) clearInterval(this.stallTimer);
     const started = performance.now();
     const gen = this.gen;
-    this.stallTimer = setInterval(() => {
-      if (gen !== this.gen || !this.run) return;
-      const since = performance.now() - Math.max(this.lastFrameAt, started);
-      if (this.state === 'running' && since > this.cfg.stallTimeoutMs) {
-        this.runFailed(this.run, new CameraError('SOURCE_FAILED', `no frame for ${Math.round(since)} ms`, { stallMs: Math.round(since) }));
-      }
-    }, Math.min(1000, this.cfg.stallTimeoutMs));
+    this.stallTimer = setInterval(
+      () => {
+        if (gen !== this.gen || !this.run) return;
+        const since = performance.now() - Math.max(this.lastFrameAt, started);
+        if (this.state === 'running' && since > this.cfg.stallTimeoutMs) {
+          this.runFailed(
+            this.run,
+            new CameraError('SOURCE_FAILED', `no frame for ${Math.round(since)} ms`, { stallMs: Math.round(since) }),
+          );
+        }
+      },
+      Math.min(1000, this.cfg.stallTimeoutMs),
+    );
     this.stallTimer.unref();
   }
 

@@ -68,6 +68,11 @@ export function loadGst(): GstModule {
     cached = req('gstreamer-superficial') as GstModule;
     return cached;
   } catch (err) {
-    throw new CameraError('SOURCE_UNSUPPORTED', `cannot load gstreamer-superficial (run scripts/setup.sh): ${(err as Error).message}`, {}, { cause: err });
+    throw new CameraError(
+      'SOURCE_UNSUPPORTED',
+      `cannot load gstreamer-superficial (run scripts/setup.sh): ${(err as Error).message}`,
+      {},
+      { cause: err },
+    );
   }
 }

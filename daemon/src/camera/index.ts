@@ -26,7 +26,15 @@ import { isLive, parseSourceUri, type SourceSpec } from './uri.js';
 
 export { CameraError, type CameraErrorCode } from './errors.js';
 export type { Frame } from './frame.js';
-export type { FrameSource, FrameSourceOptions, FrameSourceStats, FrameSourceEvents, FrameSourceEvent, SourceState, CameraConfig } from './types.js';
+export type {
+  FrameSource,
+  FrameSourceOptions,
+  FrameSourceStats,
+  FrameSourceEvents,
+  FrameSourceEvent,
+  SourceState,
+  CameraConfig,
+} from './types.js';
 export { parseSourceUri, isLive, TEST_PATTERNS, type SourceSpec, type SourceKind } from './uri.js';
 export { buildPipeline, validateLaunch, type OutputSpec } from './pipeline.js';
 export { detectPlatform, GENERIC_PLATFORM, JETSON_PLATFORM, type Platform } from './platform.js';
@@ -51,7 +59,10 @@ function warnThreadpool(log: Logger): void {
   const size = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
   if (warnedThreadpool || size >= 8) return;
   warnedThreadpool = true;
-  log.warn('UV_THREADPOOL_SIZE is below 8: camera pulls can starve file and inference work; set UV_THREADPOOL_SIZE=16 before starting node', { size });
+  log.warn(
+    'UV_THREADPOOL_SIZE is below 8: camera pulls can starve file and inference work; set UV_THREADPOOL_SIZE=16 before starting node',
+    { size },
+  );
 }
 
 /**
@@ -97,7 +108,18 @@ class CameraSource implements FrameSource {
   stats(): FrameSourceStats {
     if (this.inner) return this.inner.stats();
     const state = this.stopped ? 'stopped' : 'idle';
-    return { state, frames: 0, delivered: 0, dropped: 0, fps: 0, loops: 0, reconnects: 0, skipped: 0, width: this.opts.width, height: this.opts.height };
+    return {
+      state,
+      frames: 0,
+      delivered: 0,
+      dropped: 0,
+      fps: 0,
+      loops: 0,
+      reconnects: 0,
+      skipped: 0,
+      width: this.opts.width,
+      height: this.opts.height,
+    };
   }
 
   on<E extends FrameSourceEvent>(event: E, listener: Listener<E>): this {
@@ -123,7 +145,11 @@ class CameraSource implements FrameSource {
     if (source.kind === 'file') {
       const target = resolveFileTarget(source.path);
       if (target.kind === 'slideshow') {
-        return new SlideshowSource({ files: target.files, width: o.width, height: o.height, fps: o.slideshowFps, loop: o.loop, realtime }, this.emitter, log);
+        return new SlideshowSource(
+          { files: target.files, width: o.width, height: o.height, fps: o.slideshowFps, loop: o.loop, realtime },
+          this.emitter,
+          log,
+        );
       }
       source = { kind: 'file', path: target.path };
     }
@@ -137,7 +163,11 @@ class CameraSource implements FrameSource {
       // Live cameras run in a child process: a dead one can never block this thread (./process-source.ts).
       const launch = buildPipeline(spec, { width: o.width, height: o.height, fps: o.fps, realtime, sink: 'fdsink' }, platform);
       log.debug('camera pipeline (child process)', { uri: o.uri, launch });
-      return new ProcessFrameSource({ kind: spec.kind, launch, width: o.width, height: o.height, reconnect: o.reconnect, startTimeoutMs, stallTimeoutMs }, this.emitter, log);
+      return new ProcessFrameSource(
+        { kind: spec.kind, launch, width: o.width, height: o.height, reconnect: o.reconnect, startTimeoutMs, stallTimeoutMs },
+        this.emitter,
+        log,
+      );
     }
     warnThreadpool(log);
     const launch = buildPipeline(source, { width: o.width, height: o.height, fps: o.fps, realtime }, platform);

@@ -79,7 +79,10 @@ function maxRate(o: OutputSpec): string {
 
 export function buildPipeline(src: PipelineSource, o: OutputSpec, platform: Platform): string {
   if (!Number.isInteger(o.width) || !Number.isInteger(o.height) || o.width < 2 || o.height < 2) {
-    throw new CameraError('PIPELINE_INVALID', `output size must be integers >= 2, got ${o.width}x${o.height}`, { width: o.width, height: o.height });
+    throw new CameraError('PIPELINE_INVALID', `output size must be integers >= 2, got ${o.width}x${o.height}`, {
+      width: o.width,
+      height: o.height,
+    });
   }
   let launch: string;
   switch (src.kind) {
@@ -100,7 +103,11 @@ export function buildPipeline(src: PipelineSource, o: OutputSpec, platform: Plat
       break;
     case 'csi':
       if (!platform.jetson) {
-        throw new CameraError('SOURCE_UNSUPPORTED', `csi://${src.sensorId} needs a Jetson (nvarguscamerasrc); use v4l2:// for USB cameras`, { sensorId: src.sensorId });
+        throw new CameraError(
+          'SOURCE_UNSUPPORTED',
+          `csi://${src.sensorId} needs a Jetson (nvarguscamerasrc); use v4l2:// for USB cameras`,
+          { sensorId: src.sensorId },
+        );
       }
       launch = `nvarguscamerasrc sensor-id=${src.sensorId} ! video/x-raw(memory:NVMM) ! ${nvTail(o, true, maxRate(o))}`;
       break;
@@ -130,8 +137,14 @@ export function validateLaunch(launch: string, sink: OutputSpec['sink'] = 'appsi
     else if (c === '!' && !inQuote) links++;
   }
   if (inQuote) throw new CameraError('PIPELINE_INVALID', 'launch string has an unterminated quote', { launch });
-  if (links < 1) throw new CameraError('PIPELINE_INVALID', 'launch string must link at least two elements (a single element crashes gstreamer-superficial)', { launch });
+  if (links < 1)
+    throw new CameraError(
+      'PIPELINE_INVALID',
+      'launch string must link at least two elements (a single element crashes gstreamer-superficial)',
+      { launch },
+    );
   if (sink === 'fdsink') {
     if (!/\bfdsink fd=1\b/.test(launch)) throw new CameraError('PIPELINE_INVALID', 'launch string must end in `fdsink fd=1`', { launch });
-  } else if (!/\bappsink name=sink\b/.test(launch)) throw new CameraError('PIPELINE_INVALID', 'launch string must end in `appsink name=sink`', { launch });
+  } else if (!/\bappsink name=sink\b/.test(launch))
+    throw new CameraError('PIPELINE_INVALID', 'launch string must end in `appsink name=sink`', { launch });
 }

@@ -43,8 +43,18 @@ export interface ProbeOptions {
 export async function probeCamera(uri: string, o: ProbeOptions, log: Logger): Promise<ProbeReport> {
   const t0 = performance.now();
   const report: ProbeReport = {
-    uri, ok: false, frames: 0, requested: o.requested, width: o.width, height: o.height,
-    fps: 0, dropped: 0, firstFrameMs: null, elapsedMs: 0, ended: 'error', error: null,
+    uri,
+    ok: false,
+    frames: 0,
+    requested: o.requested,
+    width: o.width,
+    height: o.height,
+    fps: 0,
+    dropped: 0,
+    firstFrameMs: null,
+    elapsedMs: 0,
+    ended: 'error',
+    error: null,
   };
   let src: FrameSource | null = null;
   // Set from signal/timeout callbacks; an object so that TS does not narrow it to null.
@@ -64,7 +74,17 @@ export async function probeCamera(uri: string, o: ProbeOptions, log: Logger): Pr
   }, o.timeoutMs);
   try {
     src = createFrameSource(
-      { uri, width: o.width, height: o.height, fps: o.fps, loop: false, slideshowFps: o.slideshowFps, reconnect: o.reconnect, realtime: o.realtime, startTimeoutMs: Math.min(o.timeoutMs, 20000) },
+      {
+        uri,
+        width: o.width,
+        height: o.height,
+        fps: o.fps,
+        loop: false,
+        slideshowFps: o.slideshowFps,
+        reconnect: o.reconnect,
+        realtime: o.realtime,
+        startTimeoutMs: Math.min(o.timeoutMs, 20000),
+      },
       { log: log.child('camera') },
     );
     // A probe reports a live failure instead of reconnecting for ever.

@@ -74,7 +74,10 @@ export function launchArgv(launch: string): string[] {
 
 /** The most useful line of gst-launch's stderr: its ERROR line, else the last line. */
 export function childFailure(stderr: string, code: number | null, signal: string | null): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const err = lines.find((l) => l.startsWith('ERROR:'));
   const detail = err ?? lines.at(-1);
   const how = signal ? `killed by ${signal}` : code === 0 ? 'stream ended' : `exited with code ${code}`;
@@ -201,7 +204,11 @@ export class ProcessFrameSource {
     child.on('error', (err: NodeJS.ErrnoException) => {
       if (run.gen !== this.gen) return;
       const missing = err.code === 'ENOENT';
-      const e = new CameraError(missing ? 'PIPELINE_INVALID' : 'SOURCE_FAILED', missing ? `${command} not found: install gstreamer1.0-tools` : `cannot run ${command}: ${err.message}`, { command });
+      const e = new CameraError(
+        missing ? 'PIPELINE_INVALID' : 'SOURCE_FAILED',
+        missing ? `${command} not found: install gstreamer1.0-tools` : `cannot run ${command}: ${err.message}`,
+        { command },
+      );
       // A missing binary will not appear by retrying: fatal even for a live source.
       if (missing) this.fatal(e);
       else this.failed(e);
@@ -211,7 +218,9 @@ export class ProcessFrameSource {
       this.run = null;
       const msg = childFailure(run.stderr, code, signal);
       this.log.debug('camera process exited', { code, signal, stderr: run.stderr.slice(-500) });
-      this.failed(new CameraError('SOURCE_FAILED', code === 0 && !signal ? 'live stream ended' : `camera pipeline ${msg}`, { code, signal }));
+      this.failed(
+        new CameraError('SOURCE_FAILED', code === 0 && !signal ? 'live stream ended' : `camera pipeline ${msg}`, { code, signal }),
+      );
     });
     this.armStallTimer(run);
   }
@@ -302,13 +311,16 @@ export class ProcessFrameSource {
    */
   private armStallTimer(run: Run): void {
     if (this.stallTimer) clearInterval(this.stallTimer);
-    this.stallTimer = setInterval(() => {
-      if (run.gen !== this.gen || this.state === 'starting') return;
-      const since = performance.now() - Math.max(this.lastFrameAt, run.startedAt);
-      if (since > this.cfg.stallTimeoutMs) {
-        this.failed(new CameraError('SOURCE_FAILED', `no frame for ${Math.round(since)} ms`, { stallMs: Math.round(since) }));
-      }
-    }, Math.min(1000, this.cfg.stallTimeoutMs));
+    this.stallTimer = setInterval(
+      () => {
+        if (run.gen !== this.gen || this.state === 'starting') return;
+        const since = performance.now() - Math.max(this.lastFrameAt, run.startedAt);
+        if (since > this.cfg.stallTimeoutMs) {
+          this.failed(new CameraError('SOURCE_FAILED', `no frame for ${Math.round(since)} ms`, { stallMs: Math.round(since) }));
+        }
+      },
+      Math.min(1000, this.cfg.stallTimeoutMs),
+    );
     this.stallTimer.unref();
   }
 

@@ -38,6 +38,11 @@ export function checkDevice(device: string): void {
   try {
     statSync(device);
   } catch (err) {
-    throw new CameraError('SOURCE_NOT_FOUND', `no such video device: ${device} (is the camera plugged in? see \`ls /dev/video*\`)`, { device }, { cause: err });
+    throw new CameraError(
+      'SOURCE_NOT_FOUND',
+      `no such video device: ${device} (is the camera plugged in? see \`ls /dev/video*\`)`,
+      { device },
+      { cause: err },
+    );
   }
 }

@@ -33,7 +33,9 @@ export async function decodeToRgb(path: string, width: number, height: number): 
     .raw()
     .toBuffer({ resolveWithObject: true });
   if (info.channels !== 3 || info.width !== width || info.height !== height) {
-    throw new CameraError('SOURCE_FAILED', `decoded ${info.width}x${info.height}x${info.channels}, expected ${width}x${height}x3`, { path });
+    throw new CameraError('SOURCE_FAILED', `decoded ${info.width}x${info.height}x${info.channels}, expected ${width}x${height}x3`, {
+      path,
+    });
   }
   return new Uint8Array(data.buffer, data.byteOffset, data.length);
 }
@@ -156,7 +158,10 @@ export class SlideshowSource {
         this.slot.put({ image: { width: this.cfg.width, height: this.cfg.height, data }, index: this.index++, timestampMs: now });
         return true;
       } catch (err) {
-        const e = err instanceof CameraError ? err : new CameraError('SOURCE_FAILED', `cannot decode image ${path}: ${(err as Error).message}`, { path });
+        const e =
+          err instanceof CameraError
+            ? err
+            : new CameraError('SOURCE_FAILED', `cannot decode image ${path}: ${(err as Error).message}`, { path });
         // Non-fatal: counted and reported, but the source goes on and may still end cleanly.
         this.lastSkip = e;
         this.skipped++;

@@ -22,9 +22,32 @@ export type SourceKind = SourceSpec['kind'];
 
 /** videotestsrc pattern nicks (GStreamer 1.22). Validated so that no free text reaches a launch string. */
 export const TEST_PATTERNS: readonly string[] = [
-  'smpte', 'snow', 'black', 'white', 'red', 'green', 'blue', 'checkers-1', 'checkers-2', 'checkers-4',
-  'checkers-8', 'circular', 'blink', 'smpte75', 'zone-plate', 'gamut', 'chroma-zone-plate', 'solid-color',
-  'ball', 'smpte100', 'bar', 'pinwheel', 'spokes', 'gradient', 'colors', 'smpte-rp-219',
+  'smpte',
+  'snow',
+  'black',
+  'white',
+  'red',
+  'green',
+  'blue',
+  'checkers-1',
+  'checkers-2',
+  'checkers-4',
+  'checkers-8',
+  'circular',
+  'blink',
+  'smpte75',
+  'zone-plate',
+  'gamut',
+  'chroma-zone-plate',
+  'solid-color',
+  'ball',
+  'smpte100',
+  'bar',
+  'pinwheel',
+  'spokes',
+  'gradient',
+  'colors',
+  'smpte-rp-219',
 ];
 
 /** Characters that would break out of a quoted launch-string value or make no sense in a source name. */

@@ -20,6 +20,7 @@ export function requireString(command: string, value: unknown, flag: string): st
 export function parsePositiveInt(command: string, value: unknown, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${command}: ${flag} must be a positive integer, got ${JSON.stringify(value)}`, { command, flag });
+  if (!Number.isInteger(n) || n <= 0)
+    throw new UsageError(`${command}: ${flag} must be a positive integer, got ${JSON.stringify(value)}`, { command, flag });
   return n;
 }

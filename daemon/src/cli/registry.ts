@@ -11,4 +11,15 @@ import { removeCommand } from './commands/remove.js';
 import { doctorCommand } from './commands/doctor.js';
 import { logsCommand } from './commands/logs.js';
 
-export const commands: Command[] = [runCommand, probeCommand, enrollCommand, identifyCommand, removeCommand, evalCommand, modelsCommand, configCommand, doctorCommand, logsCommand];
+export const commands: Command[] = [
+  runCommand,
+  probeCommand,
+  enrollCommand,
+  identifyCommand,
+  removeCommand,
+  evalCommand,
+  modelsCommand,
+  configCommand,
+  doctorCommand,
+  logsCommand,
+];

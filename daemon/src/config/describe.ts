@@ -13,14 +13,26 @@ export interface KeyDoc {
 }
 
 type Node = {
-  _zod: { def: { type: string; innerType?: Node; shape?: Record<string, Node>; defaultValue?: unknown; entries?: Record<string, unknown>; options?: Node[] } };
+  _zod: {
+    def: {
+      type: string;
+      innerType?: Node;
+      shape?: Record<string, Node>;
+      defaultValue?: unknown;
+      entries?: Record<string, unknown>;
+      options?: Node[];
+    };
+  };
   description?: string;
 };
 
 function typeName(n: Node): string {
   const d = n._zod.def;
   if (d.innerType) return typeName(d.innerType);
-  if (d.type === 'enum') return Object.values(d.entries ?? {}).map((v) => JSON.stringify(v)).join(' | ');
+  if (d.type === 'enum')
+    return Object.values(d.entries ?? {})
+      .map((v) => JSON.stringify(v))
+      .join(' | ');
   if (d.type === 'union') return (d.options ?? []).map(typeName).join(' | ');
   if (d.type === 'literal') return 'literal';
   return d.type;

@@ -121,7 +121,10 @@ function rates(outcomes: readonly QueryOutcome[], t: number): { top1: number; fa
   };
 }
 
-export function nestedEstimate(oof: readonly QueryOutcome[][], target: number): { top1: number; false_accept: number; thresholds: number[] } {
+export function nestedEstimate(
+  oof: readonly QueryOutcome[][],
+  target: number,
+): { top1: number; false_accept: number; thresholds: number[] } {
   let top1 = 0;
   let fa = 0;
   let n = 0;
@@ -167,12 +170,14 @@ export { summarize };
 /** Mean enrolment spread (K shots) of the pets in `items` under `stats`: the fallback for a pet with one photo. */
 export function meanSpread(items: readonly EmbeddedPhoto[], shots: number, stats: PopulationStats): number {
   const pets = [...new Set(items.map((i) => i.pet))];
-  const vals = pets.map((p) => {
-    const photos = items.filter((i) => i.pet === p);
-    const idx = new Set(enrolmentIndices(photos.length, shots));
-    const t = photos.filter((ph, k) => idx.has(k) && ph.embedding).map((ph) => applyTransform(ph.embedding!, stats));
-    return enrolmentSpread(t, NaN);
-  }).filter((v) => Number.isFinite(v));
+  const vals = pets
+    .map((p) => {
+      const photos = items.filter((i) => i.pet === p);
+      const idx = new Set(enrolmentIndices(photos.length, shots));
+      const t = photos.filter((ph, k) => idx.has(k) && ph.embedding).map((ph) => applyTransform(ph.embedding!, stats));
+      return enrolmentSpread(t, NaN);
+    })
+    .filter((v) => Number.isFinite(v));
   return vals.reduce((a, b) => a + b, 0) / (vals.length || 1);
 }
 
@@ -194,7 +199,11 @@ export function fitLlr(queries: readonly ScoredQuery[]): { slope: number; offset
   let b = 0;
   // Newton's method on the weighted logistic loss (2 parameters, convex).
   for (let it = 0; it < 50; it++) {
-    let ga = 0, gb = 0, haa = 0, hab = 0, hbb = 0;
+    let ga = 0,
+      gb = 0,
+      haa = 0,
+      hab = 0,
+      hbb = 0;
     const acc = (x: number, y: number, w: number): void => {
       const p = 1 / (1 + Math.exp(-(a * x + b)));
       const h = w * p * (1 - p);

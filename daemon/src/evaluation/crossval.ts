@@ -19,7 +19,17 @@ import { GlovesError } from '../errors.js';
 import type { EmbeddedPhoto } from './dataset.js';
 import { splitShots, summarize } from './evaluate.js';
 import type { QueryOutcome, ScoredQuery } from './outcomes.js';
-import { fitCohort, fitConfidence, fitLlr, fitPopulation, meanSpread, nestedEstimate, RECIPE, thresholdFor, WHITEN_SHRINK } from './calibrate.js';
+import {
+  fitCohort,
+  fitConfidence,
+  fitLlr,
+  fitPopulation,
+  meanSpread,
+  nestedEstimate,
+  RECIPE,
+  thresholdFor,
+  WHITEN_SHRINK,
+} from './calibrate.js';
 import { buildPrototypes, decide, scorePets, type DecisionRule, type PetScore } from '../recognition/matching/matcher.js';
 import { applyTransform, type PopulationStats } from '../recognition/matching/stats.js';
 import { operatingCurve, type Curve } from './curve.js';
@@ -59,17 +69,32 @@ export function petsOf(items: readonly EmbeddedPhoto[]): string[] {
 /** Cats of each fold: sorted names, cat i goes to fold i mod folds. */
 export function petFolds(pets: readonly string[], folds: number): string[][] {
   if (!Number.isInteger(folds) || folds < 2 || folds > pets.length) {
-    throw new GlovesError('EVAL_FOLDS_INVALID', `--folds must be an integer from 2 to the number of pets (${pets.length}), got ${folds}`, { folds, pets: pets.length });
+    throw new GlovesError('EVAL_FOLDS_INVALID', `--folds must be an integer from 2 to the number of pets (${pets.length}), got ${folds}`, {
+      folds,
+      pets: pets.length,
+    });
   }
   const sorted = [...pets].sort();
   return Array.from({ length: folds }, (_, f) => sorted.filter((_, i) => i % folds === f));
 }
 
-
 /** Enrol the `scored` cats (K shots each) and score their other photos (gallery = those cats only). */
-export function scoreFold(items: readonly EmbeddedPhoto[], scored: ReadonlySet<string>, shots: number, rule: DecisionRule, stats: PopulationStats | undefined): ScoredQuery[] {
-  const { enrol, queries } = splitShots(items.filter((i) => scored.has(i.pet)), shots);
-  const protos = buildPrototypes([...enrol.entries()].map(([id, embeddings]) => ({ id, name: id, embeddings })), rule, stats);
+export function scoreFold(
+  items: readonly EmbeddedPhoto[],
+  scored: ReadonlySet<string>,
+  shots: number,
+  rule: DecisionRule,
+  stats: PopulationStats | undefined,
+): ScoredQuery[] {
+  const { enrol, queries } = splitShots(
+    items.filter((i) => scored.has(i.pet)),
+    shots,
+  );
+  const protos = buildPrototypes(
+    [...enrol.entries()].map(([id, embeddings]) => ({ id, name: id, embeddings })),
+    rule,
+    stats,
+  );
   return queries.map((q) => {
     if (!q.embedding) return { pet: q.pet, file: q.file, vector: null, scores: null };
     const v = applyTransform(q.embedding, stats);
@@ -100,7 +125,17 @@ export function outcomesOf(queries: readonly ScoredQuery[], rule: DecisionRule):
 }
 
 export function baseRule(opts: Pick<RecipeOptions, 'prototypes' | 'topK' | 'cohortTopN'>, spreadWeight: number): DecisionRule {
-  return { prototypes: opts.prototypes, topK: opts.topK, threshold: -Infinity, margin: 0, slope: 1, offset: 0, spreadWeight, defaultSpread: 0, cohortTopN: opts.cohortTopN };
+  return {
+    prototypes: opts.prototypes,
+    topK: opts.topK,
+    threshold: -Infinity,
+    margin: 0,
+    slope: 1,
+    offset: 0,
+    spreadWeight,
+    defaultSpread: 0,
+    cohortTopN: opts.cohortTopN,
+  };
 }
 
 /** The decision rule a fitted recipe ships. */
@@ -139,7 +174,13 @@ function fitStats(items: readonly EmbeddedPhoto[], modelId: string, opts: Recipe
 export function fitRecipe(items: readonly EmbeddedPhoto[], modelId: string, opts: RecipeOptions): FittedRecipe {
   const pets = petsOf(items);
   const inner = petFolds(pets, Math.min(opts.innerFolds, pets.length));
-  const innerStats = inner.map((g) => fitStats(items.filter((i) => !g.includes(i.pet)), modelId, opts));
+  const innerStats = inner.map((g) =>
+    fitStats(
+      items.filter((i) => !g.includes(i.pet)),
+      modelId,
+      opts,
+    ),
+  );
   let best: { sw: number; t: number; top1: number; oof: QueryOutcome[][]; sq: ScoredQuery[] } | undefined;
   for (const sw of opts.spreadWeights) {
     const rule = baseRule(opts, sw);

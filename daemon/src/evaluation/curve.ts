@@ -36,8 +36,9 @@ export function operatingCurve(outcomes: readonly QueryOutcome[], points: readon
   const ts = [Infinity, ...new Set([...imp, ...gen])].sort((a, b) => b - a);
   const at = (t: number): { top1: number; fa: number } => {
     let fa = 0;
-    for (const s of imp) if (s >= t) fa++;
-    else break;
+    for (const s of imp)
+      if (s >= t) fa++;
+      else break;
     let top1 = 0;
     for (const s of gen) if (s >= t) top1++;
     return { top1: top1 / n, fa: fa / n };

@@ -41,7 +41,10 @@ export function listDataset(dir: string): DatasetPet[] {
         .map((f) => join(dir, name, f)),
     }))
     .filter((p) => p.photos.length > 0);
-  if (pets.length < 2) throw new GlovesError('DATASET_EMPTY', `dataset ${dir} needs at least two folders of photos (one per pet), found ${pets.length}`, { dir });
+  if (pets.length < 2)
+    throw new GlovesError('DATASET_EMPTY', `dataset ${dir} needs at least two folders of photos (one per pet), found ${pets.length}`, {
+      dir,
+    });
   return pets;
 }
 
@@ -50,7 +53,12 @@ export function enrolmentIndices(n: number, k: number): number[] {
   return [...new Set(Array.from({ length: k }, (_, i) => Math.floor((i * n) / k)))];
 }
 
-export async function embedDataset(pets: readonly DatasetPet[], detector: Detector, embedder: Embedder, log: Logger): Promise<EmbeddedPhoto[]> {
+export async function embedDataset(
+  pets: readonly DatasetPet[],
+  detector: Detector,
+  embedder: Embedder,
+  log: Logger,
+): Promise<EmbeddedPhoto[]> {
   const out: EmbeddedPhoto[] = [];
   for (const p of pets) {
     for (const file of p.photos) {

@@ -15,7 +15,11 @@ export function saveEmbeddedCache(embedderModelId: string, items: readonly Embed
 }
 
 export function loadEmbeddedCache(text: string, source: string): { embedderModelId: string; items: EmbeddedPhoto[] } {
-  let doc: { format?: string; embedderModelId?: string; items?: { pet: string; file: string; detection: EmbeddedPhoto['detection']; embedding: string | null }[] };
+  let doc: {
+    format?: string;
+    embedderModelId?: string;
+    items?: { pet: string; file: string; detection: EmbeddedPhoto['detection']; embedding: string | null }[];
+  };
   try {
     doc = JSON.parse(text);
   } catch (err) {
@@ -26,6 +30,11 @@ export function loadEmbeddedCache(text: string, source: string): { embedderModel
   }
   return {
     embedderModelId: doc.embedderModelId,
-    items: doc.items.map((i) => ({ pet: i.pet, file: i.file, detection: i.detection, embedding: i.embedding ? b64ToF32(i.embedding) : null })),
+    items: doc.items.map((i) => ({
+      pet: i.pet,
+      file: i.file,
+      detection: i.detection,
+      embedding: i.embedding ? b64ToF32(i.embedding) : null,
+    })),
   };
 }

@@ -31,7 +31,6 @@ export interface EvalResult {
   seconds: number;
 }
 
-
 export function splitShots(items: readonly EmbeddedPhoto[], shots: number) {
   const byPet = new Map<string, EmbeddedPhoto[]>();
   for (const it of items) byPet.set(it.pet, [...(byPet.get(it.pet) ?? []), it]);
@@ -39,14 +38,22 @@ export function splitShots(items: readonly EmbeddedPhoto[], shots: number) {
   const queries: EmbeddedPhoto[] = [];
   for (const [pet, photos] of byPet) {
     const idx = new Set(enrolmentIndices(photos.length, shots));
-    enrol.set(pet, photos.filter((_, i) => idx.has(i)).flatMap((p) => (p.embedding ? [p.embedding] : [])));
+    enrol.set(
+      pet,
+      photos.filter((_, i) => idx.has(i)).flatMap((p) => (p.embedding ? [p.embedding] : [])),
+    );
     queries.push(...photos.filter((_, i) => !idx.has(i)));
   }
   return { enrol, queries };
 }
 
 /** Run both protocols on embedded photos (pure). */
-export function evaluateEmbedded(items: readonly EmbeddedPhoto[], shots: number, rule: DecisionRule, stats: PopulationStats | undefined): QueryOutcome[] {
+export function evaluateEmbedded(
+  items: readonly EmbeddedPhoto[],
+  shots: number,
+  rule: DecisionRule,
+  stats: PopulationStats | undefined,
+): QueryOutcome[] {
   const { enrol, queries } = splitShots(items, shots);
   const pets = [...enrol.entries()].map(([id, embeddings]) => ({ id, name: id, embeddings }));
   const names = new Map(pets.map((p) => [p.id, p.name]));
@@ -55,7 +62,12 @@ export function evaluateEmbedded(items: readonly EmbeddedPhoto[], shots: number,
     if (!q.embedding) return { pet: q.pet, file: q.file, closed: null, open: null, detected: false, closedScores: null, openScores: null };
     const t = applyTransform(q.embedding, stats);
     const cs = scorePets(t, all, rule, stats);
-    const os = scorePets(t, all.filter((p) => p.petId !== q.pet), rule, stats);
+    const os = scorePets(
+      t,
+      all.filter((p) => p.petId !== q.pet),
+      rule,
+      stats,
+    );
     const two = (s: { score: number }[]): [number, number] => [s[0]?.score ?? -1, s[1]?.score ?? -1];
     return {
       pet: q.pet,
@@ -91,7 +103,9 @@ export interface EvaluateDatasetOptions {
 }
 
 /** Embed a dataset with the configured models (the first `maxPets` pets when given). */
-export async function embedConfiguredDataset(opts: Omit<EvaluateDatasetOptions, 'shots'>): Promise<{ pets: number; items: EmbeddedPhoto[]; embedderModelId: string; stats: PopulationStats | undefined }> {
+export async function embedConfiguredDataset(
+  opts: Omit<EvaluateDatasetOptions, 'shots'>,
+): Promise<{ pets: number; items: EmbeddedPhoto[]; embedderModelId: string; stats: PopulationStats | undefined }> {
   let pets = listDataset(opts.datasetDir);
   if (opts.maxPets) pets = pets.slice(0, opts.maxPets);
   const models = await loadModels(opts.config, opts.backend, opts.log);
@@ -112,7 +126,9 @@ export async function evaluateDataset(opts: EvaluateDatasetOptions): Promise<Eva
   if (opts.maxPets) pets = pets.slice(0, opts.maxPets);
   const models = await loadModels(config, opts.backend, log);
   try {
-    const stats = config.matching.population ? loadStats(packagePath(config.matching.statsDir), embedderModelId(models.embedderManifest)) : undefined;
+    const stats = config.matching.population
+      ? loadStats(packagePath(config.matching.statsDir), embedderModelId(models.embedderManifest))
+      : undefined;
     const items = await embedDataset(pets, models.detector, models.embedder, log);
     const outcomes = evaluateEmbedded(items, opts.shots, decisionRule(config.matching, stats), stats);
     return {

@@ -26,13 +26,23 @@ export interface SequenceResult {
 
 const noNames: ReadonlyMap<string, string> = new Map();
 
-export function decideTrack(frames: readonly { scores: PetScore[]; vector: Float32Array }[], rule: Parameters<typeof decide>[2], vote: VoteOptions, eo?: Partial<EvidenceOptions>): TrackIdentity {
+export function decideTrack(
+  frames: readonly { scores: PetScore[]; vector: Float32Array }[],
+  rule: Parameters<typeof decide>[2],
+  vote: VoteOptions,
+  eo?: Partial<EvidenceOptions>,
+): TrackIdentity {
   const e = new Evidence(eo);
   frames.forEach((f, i) => e.add(decide(f.scores, noNames, rule), { embedding: f.vector, timeMs: i * 1000 }));
   return e.decide(vote);
 }
 
-export function evaluateSequences(cv: CrossValidation, length: number, vote: VoteOptions = { minVotes: 3 }, eo?: Partial<EvidenceOptions>): SequenceResult {
+export function evaluateSequences(
+  cv: CrossValidation,
+  length: number,
+  vote: VoteOptions = { minVotes: 3 },
+  eo?: Partial<EvidenceOptions>,
+): SequenceResult {
   let tracks = 0;
   let correct = 0;
   let fa = 0;
@@ -46,7 +56,12 @@ export function evaluateSequences(cv: CrossValidation, length: number, vote: Vot
         const chunk = sorted.slice(s, s + length).filter((q) => q.scores && q.vector);
         const frames = chunk.map((q) => ({ scores: q.scores!, vector: q.vector! }));
         const closed = decideTrack(frames, fold.rule, vote, eo);
-        const open = decideTrack(frames.map((f) => ({ ...f, scores: f.scores.filter((x) => x.petId !== pet) })), fold.rule, vote, eo);
+        const open = decideTrack(
+          frames.map((f) => ({ ...f, scores: f.scores.filter((x) => x.petId !== pet) })),
+          fold.rule,
+          vote,
+          eo,
+        );
         tracks++;
         if (closed.kind === 'pet' && closed.pet.petId === pet) correct++;
         if (closed.kind === 'pending') pending++;

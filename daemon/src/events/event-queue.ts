@@ -82,7 +82,10 @@ export class EventQueue {
     const left = this.outbox.pending().length;
     if (left > 0) this.log.warn('undelivered events stay in the outbox for the next start', { pending: left });
     if (this.unsaved.length > 0) {
-      this.log.error('events could not be written to disk and were not delivered: they are lost', { code: 'OUTBOX_WRITE', lost: this.unsaved.map((e) => e.id) });
+      this.log.error('events could not be written to disk and were not delivered: they are lost', {
+        code: 'OUTBOX_WRITE',
+        lost: this.unsaved.map((e) => e.id),
+      });
     }
   }
 
@@ -93,7 +96,8 @@ export class EventQueue {
         this.outbox.append(this.unsaved[0]!);
       } catch (err) {
         const e = GlovesError.from(err);
-        if (!this.diskFailing) this.log.error(`${e.message}; events are kept in memory and retried`, { code: e.code, pending: this.unsaved.length });
+        if (!this.diskFailing)
+          this.log.error(`${e.message}; events are kept in memory and retried`, { code: e.code, pending: this.unsaved.length });
         this.diskFailing = true;
         this.retryLater();
         return false;

@@ -44,7 +44,8 @@ export function parseOutboxLog(text: string): { entries: OutboxEntry[]; bad: num
     if (line === '') return;
     try {
       const rec = JSON.parse(line) as Partial<OutboxEntry>;
-      if (typeof rec.seq !== 'number' || typeof rec.event !== 'object' || rec.event === null || typeof rec.event.id !== 'string') throw new Error('shape');
+      if (typeof rec.seq !== 'number' || typeof rec.event !== 'object' || rec.event === null || typeof rec.event.id !== 'string')
+        throw new Error('shape');
       entries.push({ seq: rec.seq, event: rec.event });
     } catch {
       if (!(tornTail && i === lines.length - 1)) bad++;
@@ -91,7 +92,8 @@ export class Outbox {
     // Rewrite when the file holds delivered or broken lines, so appends start on a clean line.
     if (tornTail || bad > 0 || this.queue.length !== entries.length) this.rewrite();
     this.fd = openSync(this.logPath, 'a');
-    if (this.queue.length > 0) this.log.info('outbox restored undelivered events', { pending: this.queue.length, firstSeq: this.queue[0]!.seq });
+    if (this.queue.length > 0)
+      this.log.info('outbox restored undelivered events', { pending: this.queue.length, firstSeq: this.queue[0]!.seq });
   }
 
   /** Durably records the event (fsync) and returns its entry; OUTBOX_WRITE when the disk refuses. */
@@ -125,7 +127,8 @@ export class Outbox {
   /** Marks the head delivered. Throws OUTBOX_WRITE when the ack could not be saved (the head advanced anyway). */
   ack(seq: number): void {
     const head = this.queue[0];
-    if (!head || head.seq !== seq) throw new GlovesError('OUTBOX_ORDER', `ack of seq ${seq} but the head is ${head?.seq ?? 'empty'}`, { seq });
+    if (!head || head.seq !== seq)
+      throw new GlovesError('OUTBOX_ORDER', `ack of seq ${seq} but the head is ${head?.seq ?? 'empty'}`, { seq });
     this.acked = seq;
     this.queue.shift();
     this.ackDirty = true;

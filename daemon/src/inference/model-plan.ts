@@ -31,7 +31,10 @@ export function inferenceAddon(config: InferenceConfig): NativeAddon | null {
 }
 
 /** Throws what loading would (BACKEND_UNAVAILABLE, TRT_UNSUPPORTED_MODEL) for a model that is installed. */
-export function planModels(config: { models: ModelsConfig; inference: InferenceConfig }, addon: NativeAddon | null = inferenceAddon(config.inference)): PlannedModel[] {
+export function planModels(
+  config: { models: ModelsConfig; inference: InferenceConfig },
+  addon: NativeAddon | null = inferenceAddon(config.inference),
+): PlannedModel[] {
   const manifestDir = packagePath(config.models.manifestDir);
   const modelsDir = packagePath(config.models.dir);
   return (['detector', 'embedder'] as const).map((task) => {
@@ -48,6 +51,10 @@ export function describePlanned(p: PlannedModel): string {
 }
 
 export function assertInstalled(p: PlannedModel): ModelBackendChoice {
-  if (!p.choice) throw new GlovesError('MODEL_NOT_FOUND', `model file ${p.file} for ${p.manifest.name} is missing: run \`gloves models install\``, { file: p.file, model: p.manifest.name });
+  if (!p.choice)
+    throw new GlovesError('MODEL_NOT_FOUND', `model file ${p.file} for ${p.manifest.name} is missing: run \`gloves models install\``, {
+      file: p.file,
+      model: p.manifest.name,
+    });
   return p.choice;
 }

@@ -15,11 +15,15 @@ function checkShape(name: string, dims: readonly number[], shape: readonly (numb
   const ok = dims.length === shape.length && shape.every((d, i) => typeof d === 'string' || d === dims[i]);
   const count = dims.reduce((a, b) => a * b, 1);
   if (!ok || count !== data.length || dims.some((d) => !Number.isInteger(d) || d <= 0)) {
-    throw new InferenceError('INFERENCE_FAILED', `input ${name} has dims [${dims.join(',')}] (${data.length} values), model expects [${shape.join(',')}]`, {
-      input: name,
-      dims: [...dims],
-      shape: [...shape],
-    });
+    throw new InferenceError(
+      'INFERENCE_FAILED',
+      `input ${name} has dims [${dims.join(',')}] (${data.length} values), model expects [${shape.join(',')}]`,
+      {
+        input: name,
+        dims: [...dims],
+        shape: [...shape],
+      },
+    );
   }
 }
 
@@ -46,15 +50,25 @@ class OrtSession implements InferenceSession {
     }
     let out: ort.InferenceSession.OnnxValueMapType;
     try {
-      out = await s.run(feeds, this.manifest.outputs.map((o) => o.name));
+      out = await s.run(
+        feeds,
+        this.manifest.outputs.map((o) => o.name),
+      );
     } catch (err) {
-      throw new InferenceError('INFERENCE_FAILED', `${this.manifest.name}: ${(err as Error).message}`, { model: this.manifest.name }, { cause: err });
+      throw new InferenceError(
+        'INFERENCE_FAILED',
+        `${this.manifest.name}: ${(err as Error).message}`,
+        { model: this.manifest.name },
+        { cause: err },
+      );
     }
     const result: Record<string, Tensor> = {};
     for (const spec of this.manifest.outputs) {
       const v = out[spec.name] as ort.Tensor | undefined;
       if (!v || v.type !== 'float32') {
-        throw new InferenceError('INFERENCE_FAILED', `${this.manifest.name} did not return float32 output ${spec.name}`, { output: spec.name });
+        throw new InferenceError('INFERENCE_FAILED', `${this.manifest.name} did not return float32 output ${spec.name}`, {
+          output: spec.name,
+        });
       }
       result[spec.name] = { dims: [...v.dims], data: v.data as Float32Array };
     }
@@ -85,7 +99,12 @@ export function createOnnxRuntimeBackend(defaults: SessionOptions = {}): Inferen
         });
         return new OrtSession(manifest, session);
       } catch (err) {
-        throw new InferenceError('MODEL_LOAD_FAILED', `cannot load model ${modelPath}: ${(err as Error).message}`, { file: modelPath, model: manifest.name }, { cause: err });
+        throw new InferenceError(
+          'MODEL_LOAD_FAILED',
+          `cannot load model ${modelPath}: ${(err as Error).message}`,
+          { file: modelPath, model: manifest.name },
+          { cause: err },
+        );
       }
     },
   };

@@ -32,9 +32,22 @@ export function createBackend(config: InferenceConfig, log: Logger, hooks: Build
     log.debug(`inference backend: onnxruntime (${choice.reason})`, { threads: config.threads });
     return ort;
   }
-  log.info(`inference backend: ${config.backend === 'auto' ? 'per model, ' : ''}tensorrt where the model allows (${choice.reason})`, { precision: config.precision, dlaCore: config.dlaCore });
+  log.info(`inference backend: ${config.backend === 'auto' ? 'per model, ' : ''}tensorrt where the model allows (${choice.reason})`, {
+    precision: config.precision,
+    dlaCore: config.dlaCore,
+  });
   const { engineCacheDir, precision, dlaCore, maxBatch, workspaceMiB, calibrationDir } = config;
-  const trt = createTensorRtBackend({ addon: choice.addon, logger: log.child('tensorrt'), engineCacheDir, precision, dlaCore, maxBatch, workspaceMiB, calibrationDir, ...hooks });
+  const trt = createTensorRtBackend({
+    addon: choice.addon,
+    logger: log.child('tensorrt'),
+    engineCacheDir,
+    precision,
+    dlaCore,
+    maxBatch,
+    workspaceMiB,
+    calibrationDir,
+    ...hooks,
+  });
   return {
     name: config.backend === 'auto' ? 'auto' : 'tensorrt',
     async load(manifest: ModelManifest, modelPath, opts) {

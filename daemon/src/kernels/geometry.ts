@@ -45,7 +45,14 @@ export function assertOutBuffer(out: Float32Array, offset: number, floats: numbe
 }
 
 /** Validate everything a job needs; throws the same codes as the TS reference. */
-export function validateJob(img: PixelImage, outW: number, outH: number, regions: readonly Region[], out: Float32Array, offset: number): void {
+export function validateJob(
+  img: PixelImage,
+  outW: number,
+  outH: number,
+  regions: readonly Region[],
+  out: Float32Array,
+  offset: number,
+): void {
   assertImage(img);
   assertOutSize(outW, outH);
   if (regions.length === 0) throw new ImageError('REGION_INVALID', 'at least one region is needed');
@@ -54,7 +61,12 @@ export function validateJob(img: PixelImage, outW: number, outH: number, regions
 }
 
 /** The content rectangle and transform for one region, exactly as preprocessInto computes them. */
-export function slotGeometry(spec: PreprocessSpec, outW: number, outH: number, r: Region): { cw: number; ch: number; transform: Transform } {
+export function slotGeometry(
+  spec: PreprocessSpec,
+  outW: number,
+  outH: number,
+  r: Region,
+): { cw: number; ch: number; transform: Transform } {
   let cw = outW;
   let ch = outH;
   let padX = 0;
@@ -75,7 +87,13 @@ export function slotGeometry(spec: PreprocessSpec, outW: number, outH: number, r
 }
 
 /** Pack regions into the addon's slot array; slot i lands at offset + i * 3*outW*outH. */
-export function packSlots(spec: PreprocessSpec, outW: number, outH: number, regions: readonly Region[], offset: number): { slots: Int32Array; transforms: Transform[] } {
+export function packSlots(
+  spec: PreprocessSpec,
+  outW: number,
+  outH: number,
+  regions: readonly Region[],
+  offset: number,
+): { slots: Int32Array; transforms: Transform[] } {
   const slots = new Int32Array(regions.length * SLOT_FIELDS);
   const transforms: Transform[] = [];
   regions.forEach((r, i) => {

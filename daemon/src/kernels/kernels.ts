@@ -37,7 +37,15 @@ export interface PixelKernels {
   readonly impl: 'native' | 'typescript';
   preprocess(img: PixelImage, spec: PreprocessSpec, outW: number, outH: number, region?: Region): Promise<PreprocessResult>;
   /** Regions i -> batch slot i of `out`, starting at float `offset`. */
-  preprocessInto(img: PixelImage, spec: PreprocessSpec, outW: number, outH: number, out: Float32Array, offset: number, regions: readonly Region[]): Promise<Transform[]>;
+  preprocessInto(
+    img: PixelImage,
+    spec: PreprocessSpec,
+    outW: number,
+    outH: number,
+    out: Float32Array,
+    offset: number,
+    regions: readonly Region[],
+  ): Promise<Transform[]>;
   /** A [N,3,outH,outW] batch, one slot per region (embedder crops). */
   cropBatch(img: PixelImage, regions: readonly Region[], spec: PreprocessSpec, outW: number, outH: number): Promise<BatchResult>;
   nms(boxes: readonly NmsBox[], scores: ArrayLike<number>, classes: ArrayLike<number>, iouThreshold: number): Promise<number[]>;
@@ -46,7 +54,10 @@ export interface PixelKernels {
 function assertNmsInput(boxes: readonly NmsBox[], scores: ArrayLike<number>, classes: ArrayLike<number>, iou: number): void {
   const n = boxes.length;
   if (scores.length !== n || classes.length !== n) {
-    throw new GlovesError('NMS_INVALID', `nms: ${n} boxes, ${scores.length} scores and ${classes.length} classes must have the same length`);
+    throw new GlovesError(
+      'NMS_INVALID',
+      `nms: ${n} boxes, ${scores.length} scores and ${classes.length} classes must have the same length`,
+    );
   }
   if (!Number.isFinite(iou)) throw new GlovesError('NMS_INVALID', `nms: IoU threshold must be finite, got ${iou}`);
   for (let i = 0; i < n; i++) {
@@ -63,7 +74,15 @@ const whole = (img: PixelImage): Region => ({ x: 0, y: 0, width: img.width, heig
 /** The allocating entry points, shared: each implementation supplies only preprocessInto and nms. */
 abstract class KernelsBase implements PixelKernels {
   abstract readonly impl: 'native' | 'typescript';
-  abstract preprocessInto(img: PixelImage, spec: PreprocessSpec, outW: number, outH: number, out: Float32Array, offset: number, regions: readonly Region[]): Promise<Transform[]>;
+  abstract preprocessInto(
+    img: PixelImage,
+    spec: PreprocessSpec,
+    outW: number,
+    outH: number,
+    out: Float32Array,
+    offset: number,
+    regions: readonly Region[],
+  ): Promise<Transform[]>;
   abstract nms(boxes: readonly NmsBox[], scores: ArrayLike<number>, classes: ArrayLike<number>, iou: number): Promise<number[]>;
 
   async preprocess(img: PixelImage, spec: PreprocessSpec, outW: number, outH: number, region?: Region): Promise<PreprocessResult> {
@@ -82,7 +101,15 @@ abstract class KernelsBase implements PixelKernels {
 class TsKernels extends KernelsBase {
   readonly impl = 'typescript' as const;
 
-  async preprocessInto(img: PixelImage, spec: PreprocessSpec, outW: number, outH: number, out: Float32Array, offset: number, regions: readonly Region[]): Promise<Transform[]> {
+  async preprocessInto(
+    img: PixelImage,
+    spec: PreprocessSpec,
+    outW: number,
+    outH: number,
+    out: Float32Array,
+    offset: number,
+    regions: readonly Region[],
+  ): Promise<Transform[]> {
     validateJob(img, outW, outH, regions, out, offset);
     const rgb = toRgb(img);
     return regions.map((r, i) => preprocessInto(rgb, spec, outW, outH, out, offset + i * 3 * outW * outH, r));
@@ -100,10 +127,26 @@ class NativeKernels extends KernelsBase {
     super();
   }
 
-  async preprocessInto(img: PixelImage, spec: PreprocessSpec, outW: number, outH: number, out: Float32Array, offset: number, regions: readonly Region[]): Promise<Transform[]> {
+  async preprocessInto(
+    img: PixelImage,
+    spec: PreprocessSpec,
+    outW: number,
+    outH: number,
+    out: Float32Array,
+    offset: number,
+    regions: readonly Region[],
+  ): Promise<Transform[]> {
     validateJob(img, outW, outH, regions, out, offset);
     const { slots, transforms } = packSlots(spec, outW, outH, regions, offset);
-    const job = { data: img.data, format: PIXEL_FORMAT_CODE[img.format], width: img.width, height: img.height, out, slots, ...normFor(spec) };
+    const job = {
+      data: img.data,
+      format: PIXEL_FORMAT_CODE[img.format],
+      width: img.width,
+      height: img.height,
+      out,
+      slots,
+      ...normFor(spec),
+    };
     try {
       if (3 * outW * outH * regions.length >= ASYNC_MIN_FLOATS) await this.addon.preprocessAsync(job);
       else this.addon.preprocess(job);

@@ -191,7 +191,11 @@ export class MqttBridge {
     const cam = this.opts.camera?.();
     if (cam) jobs.push(this.conn.publish(topics.cameraState(t, cam.name), JSON.stringify(cam.state), retained));
     for (const id of [...this.removals]) {
-      const msgs = [...this.discovery.remove(id), { topic: topics.petState(t, id), payload: '' }, { topic: topics.petSnapshot(t, id), payload: '' }];
+      const msgs = [
+        ...this.discovery.remove(id),
+        { topic: topics.petState(t, id), payload: '' },
+        { topic: topics.petSnapshot(t, id), payload: '' },
+      ];
       jobs.push(
         Promise.all(msgs.map((m) => this.conn.publish(m.topic, m.payload, retained))).then(() => {
           this.removals.delete(id);

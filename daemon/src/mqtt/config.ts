@@ -27,7 +27,10 @@ function topicPrefix(fallback: string) {
 export const mqttSection = z
   .strictObject({
     url: z.string().default('mqtt://127.0.0.1:1883').describe('Broker URL: mqtt://, mqtts://, ws://, wss://'),
-    protocolVersion: z.union([z.literal(4), z.literal(5)]).default(4).describe('4 = MQTT 3.1.1, 5 = MQTT 5'),
+    protocolVersion: z
+      .union([z.literal(4), z.literal(5)])
+      .default(4)
+      .describe('4 = MQTT 3.1.1, 5 = MQTT 5'),
     username: z.string().optional().describe('Broker username'),
     password: z.string().optional().describe('Broker password'),
     clientId: z.string().optional().describe('Client id (default gloves_<deviceId>)'),

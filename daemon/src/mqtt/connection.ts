@@ -100,7 +100,8 @@ export class MqttConnection {
         }
         // Log each distinct failure once, not on every retry.
         const code = (err as { code?: unknown }).code;
-        if (code !== this.lastErrorCode) this.log.warn(c.error.message, { code: c.error.code, reason: code ?? null, retryEverySeconds: this.cfg.reconnectSeconds });
+        if (code !== this.lastErrorCode)
+          this.log.warn(c.error.message, { code: c.error.code, reason: code ?? null, retryEverySeconds: this.cfg.reconnectSeconds });
         this.lastErrorCode = code;
       };
       const onConnect = (): void => {

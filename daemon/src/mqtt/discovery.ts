@@ -114,6 +114,11 @@ export function announcePet(ctx: DiscoveryContext, pet: Identity): DiscoveryMess
 
 /** Empty retained payloads that remove a pet's entities. */
 export function removePet(ctx: TopicConfig, petId: string): DiscoveryMessage[] {
-  const comp: Record<(typeof ENTITY_KEYS)[number], HaComponent> = { presence: 'binary_sensor', last_seen: 'sensor', camera: 'sensor', event: 'event' };
+  const comp: Record<(typeof ENTITY_KEYS)[number], HaComponent> = {
+    presence: 'binary_sensor',
+    last_seen: 'sensor',
+    camera: 'sensor',
+    event: 'event',
+  };
   return ENTITY_KEYS.map((k) => ({ topic: topics.discovery(ctx, comp[k], petId, k), payload: '' }));
 }

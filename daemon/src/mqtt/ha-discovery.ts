@@ -36,7 +36,11 @@ export class HomeAssistantDiscovery {
     this.conn.subscribe(topics.haStatus(this.conn.topics), (_topic, payload) => {
       const text = payload.toString('utf8').trim();
       if (text === 'online') onOnline();
-      else if (text !== 'offline') this.log.warn('ignoring malformed Home Assistant status payload (expected online or offline)', { topic: topics.haStatus(this.conn.topics), payload: text.slice(0, 80) });
+      else if (text !== 'offline')
+        this.log.warn('ignoring malformed Home Assistant status payload (expected online or offline)', {
+          topic: topics.haStatus(this.conn.topics),
+          payload: text.slice(0, 80),
+        });
     });
   }
 

@@ -19,7 +19,10 @@ function readPem(path: string | undefined, key: 'ca' | 'cert' | 'key'): Buffer |
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new GlovesError('MQTT_TLS_FILE', `mqtt.${key}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { key, path });
+    throw new GlovesError('MQTT_TLS_FILE', `mqtt.${key}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, {
+      key,
+      path,
+    });
   }
 }
 
@@ -35,7 +38,9 @@ export function clientOptions(mqtt: MqttConfig, deviceId: string): IClientOption
     throw new GlovesError('MQTT_URL', `mqtt.url is not a URL: ${JSON.stringify(mqtt.url)}`, { url: mqtt.url });
   }
   if (!['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:', 'ssl:', 'tls:'].includes(url.protocol)) {
-    throw new GlovesError('MQTT_URL', `mqtt.url has unsupported scheme ${url.protocol} (use mqtt://, mqtts://, ws:// or wss://)`, { url: mqtt.url });
+    throw new GlovesError('MQTT_URL', `mqtt.url has unsupported scheme ${url.protocol} (use mqtt://, mqtts://, ws:// or wss://)`, {
+      url: mqtt.url,
+    });
   }
   if ((mqtt.cert === undefined) !== (mqtt.key === undefined)) {
     throw new GlovesError('MQTT_TLS_FILE', 'mqtt.cert and mqtt.key must be given together (client certificate)', {});
@@ -90,24 +95,65 @@ export function classifyConnectError(err: unknown, url: string): { fatal: boolea
   const code = (err as { code?: unknown }).code;
   const msg = (err as Error).message ?? String(err);
   if (typeof code === 'number' && AUTH_CODES.has(code)) {
-    return { fatal: true, error: new GlovesError('MQTT_AUTH', `broker ${url} refused the credentials (${msg}; code ${code}): check mqtt.username/mqtt.password`, { url, reason: code }) };
+    return {
+      fatal: true,
+      error: new GlovesError(
+        'MQTT_AUTH',
+        `broker ${url} refused the credentials (${msg}; code ${code}): check mqtt.username/mqtt.password`,
+        { url, reason: code },
+      ),
+    };
   }
   if (typeof code === 'number' && PROTOCOL_CODES.has(code)) {
-    return { fatal: true, error: new GlovesError('MQTT_REFUSED', `broker ${url} refused the protocol version (${msg}; code ${code}): check mqtt.protocolVersion`, { url, reason: code }) };
+    return {
+      fatal: true,
+      error: new GlovesError(
+        'MQTT_REFUSED',
+        `broker ${url} refused the protocol version (${msg}; code ${code}): check mqtt.protocolVersion`,
+        { url, reason: code },
+      ),
+    };
   }
   if (typeof code === 'number' && CLIENT_ID_CODES.has(code)) {
-    return { fatal: true, error: new GlovesError('MQTT_REFUSED', `broker ${url} rejected the client id (${msg}; code ${code}): check mqtt.clientId`, { url, reason: code }) };
+    return {
+      fatal: true,
+      error: new GlovesError('MQTT_REFUSED', `broker ${url} rejected the client id (${msg}; code ${code}): check mqtt.clientId`, {
+        url,
+        reason: code,
+      }),
+    };
   }
   if (typeof code === 'number' && BANNED_CODES.has(code)) {
-    return { fatal: true, error: new GlovesError('MQTT_REFUSED', `broker ${url} refused the connection (${msg}; code ${code})`, { url, reason: code }) };
+    return {
+      fatal: true,
+      error: new GlovesError('MQTT_REFUSED', `broker ${url} refused the connection (${msg}; code ${code})`, { url, reason: code }),
+    };
   }
   if (typeof code === 'number') {
     // Server unavailable (3; 136), busy (137), connection rate exceeded (159) and
     // any other refusal: the broker is there but not taking us now; retry with the backoff.
-    return { fatal: false, error: new GlovesError('MQTT_BROKER_UNAVAILABLE', `broker ${url} refused the connection for now (${msg}; code ${code}); retrying`, { url, reason: code }) };
+    return {
+      fatal: false,
+      error: new GlovesError('MQTT_BROKER_UNAVAILABLE', `broker ${url} refused the connection for now (${msg}; code ${code}); retrying`, {
+        url,
+        reason: code,
+      }),
+    };
   }
   if (typeof code === 'string' && (TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))) {
-    return { fatal: true, error: new GlovesError('MQTT_TLS', `TLS with broker ${url} failed (${code}: ${msg}): check mqtt.ca / mqtt.cert / mqtt.key`, { url, reason: code }) };
+    return {
+      fatal: true,
+      error: new GlovesError('MQTT_TLS', `TLS with broker ${url} failed (${code}: ${msg}): check mqtt.ca / mqtt.cert / mqtt.key`, {
+        url,
+        reason: code,
+      }),
+    };
   }
-  return { fatal: false, error: new GlovesError('MQTT_UNREACHABLE', `broker ${url} is unreachable (${typeof code === 'string' ? code + ': ' : ''}${msg})`, { url, reason: code ?? null }) };
+  return {
+    fatal: false,
+    error: new GlovesError('MQTT_UNREACHABLE', `broker ${url} is unreachable (${typeof code === 'string' ? code + ': ' : ''}${msg})`, {
+      url,
+      reason: code ?? null,
+    }),
+  };
 }

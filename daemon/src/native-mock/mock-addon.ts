@@ -20,7 +20,17 @@ import * as ort from 'onnxruntime-node';
 import { GlovesError } from '../errors.js';
 import type { PixelFormat } from '../vision/image.js';
 import { toRgb } from '../vision/convert.js';
-import type { EngineBuildOptions, EngineBuildProgress, EngineBuildResult, EngineTensorInfo, NativeAddon, NativeEngine, NativeInfo, NativeTensor, PreprocessJob } from '../native/addon.js';
+import type {
+  EngineBuildOptions,
+  EngineBuildProgress,
+  EngineBuildResult,
+  EngineTensorInfo,
+  NativeAddon,
+  NativeEngine,
+  NativeInfo,
+  NativeTensor,
+  PreprocessJob,
+} from '../native/addon.js';
 import { SLOT_FIELDS } from '../native/addon.js';
 import { classifyOnnxBytes } from '../inference/tensorrt/onnx-qdq.js';
 import { calibrationCacheHeader, hasUsefulInt8, nvTensorrtVersionCode } from '../inference/tensorrt/policy.js';
@@ -52,7 +62,8 @@ function refuseQOperator(bytes: Uint8Array): void {
     throw coded('TRT_PARSE_FAILED', `ONNX parse failed: ${(err as Error).message}`);
   }
   const ops = Object.keys(kind.qoperatorOps);
-  if (ops.length > 0) throw coded('TRT_PARSE_FAILED', `In node -1 (importModel): UNSUPPORTED_NODE: No importer registered for op: ${ops[0]}`);
+  if (ops.length > 0)
+    throw coded('TRT_PARSE_FAILED', `In node -1 (importModel): UNSUPPORTED_NODE: No importer registered for op: ${ops[0]}`);
 }
 
 const coded = (code: string, message: string): Error => Object.assign(new Error(message), { code });
@@ -68,17 +79,37 @@ function runJob(job: PreprocessJob): void {
   }
   if (job.slots.length === 0 || job.slots.length % SLOT_FIELDS !== 0) throw coded('NATIVE_BAD_ARGUMENT', 'bad slots');
   for (let i = 0; i < job.slots.length; i += SLOT_FIELDS) {
-    const [rx, ry, rw, rh, outW, outH, cw, ch, padX, padY, offset] = Array.from(job.slots.subarray(i, i + SLOT_FIELDS)) as number[] as [number, number, number, number, number, number, number, number, number, number, number];
+    const [rx, ry, rw, rh, outW, outH, cw, ch, padX, padY, offset] = Array.from(job.slots.subarray(i, i + SLOT_FIELDS)) as number[] as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     if (rw <= 0 || rh <= 0) throw coded('REGION_INVALID', 'region must have a positive size');
     if (rx < 0 || ry < 0 || rx + rw > job.width || ry + rh > job.height) throw coded('REGION_OUTSIDE', 'region is outside the image');
-    if (outW <= 0 || outH <= 0 || cw <= 0 || ch <= 0 || padX < 0 || padY < 0 || cw + padX > outW || ch + padY > outH) throw coded('SIZE_INVALID', 'bad slot geometry');
+    if (outW <= 0 || outH <= 0 || cw <= 0 || ch <= 0 || padX < 0 || padY < 0 || cw + padX > outW || ch + padY > outH)
+      throw coded('SIZE_INVALID', 'bad slot geometry');
     if (offset < 0 || offset + 3 * outW * outH > job.out.length) throw coded('BUFFER_TOO_SMALL', 'output buffer too small');
     resampleSlot(rgb.data, rgb.width, [rx, ry, rw, rh], [outW, outH, cw, ch, padX, padY], offset, job);
   }
 }
 
 // The slot semantics of native/src/kernels/resample.cc, in the reference's arithmetic.
-function resampleSlot(data: Uint8Array, width: number, [rx, ry, rw, rh]: number[], [outW, outH, cw, ch, padX, padY]: number[], offset: number, job: PreprocessJob): void {
+function resampleSlot(
+  data: Uint8Array,
+  width: number,
+  [rx, ry, rw, rh]: number[],
+  [outW, outH, cw, ch, padX, padY]: number[],
+  offset: number,
+  job: PreprocessJob,
+): void {
   const plane = outW! * outH!;
   const { out, srcCh, mul, add, pad } = job;
   if (cw !== outW || ch !== outH) for (let c = 0; c < 3; c++) out.fill(pad[c]!, offset + c * plane, offset + (c + 1) * plane);
@@ -96,7 +127,10 @@ function resampleSlot(data: Uint8Array, width: number, [rx, ry, rw, rh]: number[
       const wx = Math.fround(sx - x0);
       const c0 = (rx! + x0) * 3;
       const c1 = (rx! + Math.min(x0 + 1, rw! - 1)) * 3;
-      const w00 = (1 - wx) * (1 - wy), w01 = wx * (1 - wy), w10 = (1 - wx) * wy, w11 = wx * wy;
+      const w00 = (1 - wx) * (1 - wy),
+        w01 = wx * (1 - wy),
+        w10 = (1 - wx) * wy,
+        w11 = wx * wy;
       const o = offset + (y + padY!) * outW! + padX! + x;
       for (let c = 0; c < 3; c++) {
         const s = srcCh[c]!;
@@ -155,7 +189,10 @@ class MockEngine implements NativeEngine {
     for (const t of inputs) {
       const p = this.profiles.find((q) => q.name === t.name);
       if (p && (t.dims.length !== p.max.length || t.dims.some((d, i) => d < p.min[i]! || d > p.max[i]!))) {
-        throw coded('TRT_RUN_FAILED', `input ${t.name}: shape outside the engine's profile: [${t.dims.join(',')}] not within [${p.min.join(',')}]..[${p.max.join(',')}]`);
+        throw coded(
+          'TRT_RUN_FAILED',
+          `input ${t.name}: shape outside the engine's profile: [${t.dims.join(',')}] not within [${p.min.join(',')}]..[${p.max.join(',')}]`,
+        );
       }
       feeds[t.name] = new ort.Tensor('float32', t.data, t.dims);
     }
@@ -216,7 +253,8 @@ export function createMockAddon(opts: MockOptions = {}): MockAddon {
     } catch (err) {
       throw coded('TRT_PARSE_FAILED', `ONNX parse failed: ${(err as Error).message}`);
     }
-    if (o.int8Mode === 'qdq' && !hasUsefulInt8(info.computeCapability)) throw coded('TRT_BUILD_FAILED', `no INT8 implementation for the Q/DQ layers on sm_${info.computeCapability}`);
+    if (o.int8Mode === 'qdq' && !hasUsefulInt8(info.computeCapability))
+      throw coded('TRT_BUILD_FAILED', `no INT8 implementation for the Q/DQ layers on sm_${info.computeCapability}`);
     if (o.dlaCore >= 0 && o.profiles.some((p) => p.min.some((d, i) => d !== p.max[i]))) {
       throw coded('TRT_BUILD_FAILED', `DLA core ${o.dlaCore}: DLA needs fixed shapes, profile of ${o.profiles[0]!.name} is dynamic`);
     }
@@ -224,13 +262,19 @@ export function createMockAddon(opts: MockOptions = {}): MockAddon {
       // TensorRT reads the cache only with the calibrator class and version it names; otherwise it asks for batches.
       const header = calibrationCacheHeader(new TextDecoder('latin1').decode(o.calibrationCache!));
       const algorithm = o.calibrationAlgorithm ?? 'EntropyCalibration2';
-      if (mock.rejectCalibrationCaches || !header || header.algorithm !== algorithm || header.versionCode !== nvTensorrtVersionCode(info.tensorrtVersion ?? '0.0.0')) {
+      if (
+        mock.rejectCalibrationCaches ||
+        !header ||
+        header.algorithm !== algorithm ||
+        header.versionCode !== nvTensorrtVersionCode(info.tensorrtVersion ?? '0.0.0')
+      ) {
         throw coded('TRT_CALIBRATION_CACHE_REJECTED', 'TensorRT did not accept the calibration cache and asked for calibration data');
       }
     }
     if (opts.buildDelayMs) await new Promise((r) => setTimeout(r, opts.buildDelayMs));
     const profiles: MockProfile[] = o.profiles.map((p) => ({ name: p.name, min: p.min, max: p.max }));
-    const blob = MAGIC + JSON.stringify({ onnxPath: o.onnxPath, precision: o.precision, dlaCore: o.dlaCore, trt: info.tensorrtVersion, profiles });
+    const blob =
+      MAGIC + JSON.stringify({ onnxPath: o.onnxPath, precision: o.precision, dlaCore: o.dlaCore, trt: info.tensorrtVersion, profiles });
     const timing = o.timingCache ? new TextDecoder().decode(o.timingCache) : 'GLOVES-MOCK-TIMING/0';
     const timingCache = new TextEncoder().encode(`GLOVES-MOCK-TIMING/${Number(timing.split('/')[1] ?? 0) + 1}`);
     return { engine: new TextEncoder().encode(blob), timingCache, log: [`info: [MemUsageChange] mock build of ${o.label ?? o.onnxPath}`] };

@@ -22,7 +22,13 @@ export function checkConfig(file: string | undefined, env: NodeJS.ProcessEnv): {
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     return {
-      check: result('config', 'fail', err.problems.join('; '), `fix the keys named (\`gloves config keys\` lists them all), then \`gloves config check${file ? ` --config ${file}` : ''}\``, err.code),
+      check: result(
+        'config',
+        'fail',
+        err.problems.join('; '),
+        `fix the keys named (\`gloves config keys\` lists them all), then \`gloves config check${file ? ` --config ${file}` : ''}\``,
+        err.code,
+      ),
       config: null,
     };
   }
@@ -37,7 +43,12 @@ export function checkNode(version = process.versions.node): CheckResult {
 export function checkClock(now: Date): CheckResult {
   const year = now.getUTCFullYear();
   if (year >= 2024) return result('clock', 'ok', now.toISOString());
-  return result('clock', 'warn', `the clock says ${now.toISOString()}: no RTC or NTP yet, event times would be wrong`, 'enable time sync (`timedatectl set-ntp true`) or fit an RTC battery');
+  return result(
+    'clock',
+    'warn',
+    `the clock says ${now.toISOString()}: no RTC or NTP yet, event times would be wrong`,
+    'enable time sync (`timedatectl set-ntp true`) or fit an RTC battery',
+  );
 }
 
 /** Pure: element names of a gst-launch string (caps and properties left out). */
@@ -59,14 +70,24 @@ function gstInspect(args: string[]): { status: number | null; stdout: string } {
 /** The GStreamer version and the elements the configured camera (and a Jetson) need. */
 export function checkGstreamer(config: GlovesConfig, platform: Platform = detectPlatform()): CheckResult {
   const v = gstInspect(['--version']);
-  if (v.status === null) return result('gstreamer', 'fail', 'gst-inspect-1.0 is not installed', 'install gstreamer1.0-tools and the plugins (scripts/provision.sh does)');
+  if (v.status === null)
+    return result(
+      'gstreamer',
+      'fail',
+      'gst-inspect-1.0 is not installed',
+      'install gstreamer1.0-tools and the plugins (scripts/provision.sh does)',
+    );
   const version = /GStreamer\s+([\d.]+)/.exec(v.stdout)?.[1] ?? 'unknown';
   const needed = new Set(['appsink', 'videoconvert', 'videoscale']);
   const spec = parseSourceUri(config.camera.uri);
   const isDir = spec.kind === 'file' && existsSync(spec.path) && statSync(spec.path).isDirectory();
   if (!isDir) {
     try {
-      const launch = buildPipeline(spec as Parameters<typeof buildPipeline>[0], { width: config.camera.width, height: config.camera.height, fps: config.camera.fps, realtime: true }, platform);
+      const launch = buildPipeline(
+        spec as Parameters<typeof buildPipeline>[0],
+        { width: config.camera.width, height: config.camera.height, fps: config.camera.fps, realtime: true },
+        platform,
+      );
       for (const e of launchElements(launch)) needed.add(e);
     } catch {
       // csi:// off a Jetson and the like: the camera check reports it with its code
@@ -76,7 +97,14 @@ export function checkGstreamer(config: GlovesConfig, platform: Platform = detect
   const missing = [...needed].filter((e) => gstInspect(['--exists', e]).status !== 0);
   if (missing.length > 0) {
     const jetson = missing.some((e) => e.startsWith('nv'));
-    return result('gstreamer', 'fail', `GStreamer ${version}: missing elements ${missing.join(', ')}`, jetson ? 'install nvidia-l4t-gstreamer (JetPack) and the GStreamer plugins' : 'install gstreamer1.0-plugins-{base,good,bad} and gstreamer1.0-libav (scripts/provision.sh does)');
+    return result(
+      'gstreamer',
+      'fail',
+      `GStreamer ${version}: missing elements ${missing.join(', ')}`,
+      jetson
+        ? 'install nvidia-l4t-gstreamer (JetPack) and the GStreamer plugins'
+        : 'install gstreamer1.0-plugins-{base,good,bad} and gstreamer1.0-libav (scripts/provision.sh does)',
+    );
   }
   return result('gstreamer', 'ok', `GStreamer ${version}; ${needed.size} elements present (${[...needed].join(', ')})`);
 }
@@ -117,7 +145,10 @@ export function checkDisk(config: GlovesConfig, statfs: StatFs = defaultStatFs):
         : result('disk', 'ok', free);
   const problems: string[] = [];
   const absent: string[] = [];
-  for (const [key, dir] of [['device.stateDir', stateDir], ['gallery.dir', resolve(config.gallery.dir)]] as const) {
+  for (const [key, dir] of [
+    ['device.stateDir', stateDir],
+    ['gallery.dir', resolve(config.gallery.dir)],
+  ] as const) {
     // Never created here: a directory made by root would lock the service user out.
     if (!existsSync(dir)) absent.push(`${key} ${dir}`);
     else {
@@ -127,9 +158,20 @@ export function checkDisk(config: GlovesConfig, statfs: StatFs = defaultStatFs):
   }
   const state =
     problems.length > 0
-      ? result('state', 'fail', problems.join('; '), 'run doctor as the service user (`sudo -u gloves gloves doctor ...`), or fix ownership: `chown -R gloves: /var/lib/gloves`', 'STATE_NOT_WRITABLE')
+      ? result(
+          'state',
+          'fail',
+          problems.join('; '),
+          'run doctor as the service user (`sudo -u gloves gloves doctor ...`), or fix ownership: `chown -R gloves: /var/lib/gloves`',
+          'STATE_NOT_WRITABLE',
+        )
       : absent.length > 0
-        ? result('state', 'warn', `${absent.join(', ')} does not exist yet`, 'the service creates it at its first start; scripts/provision.sh creates it too')
+        ? result(
+            'state',
+            'warn',
+            `${absent.join(', ')} does not exist yet`,
+            'the service creates it at its first start; scripts/provision.sh creates it too',
+          )
         : result('state', 'ok', `${stateDir} and ${resolve(config.gallery.dir)} are writable`);
   return [disk, state];
 }

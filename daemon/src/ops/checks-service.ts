@@ -18,7 +18,8 @@ import { result, type CheckResult } from './check-result.js';
 const CAMERA_HINTS: Record<string, string> = {
   URI_INVALID: 'camera.uri: use file://PATH, rtsp://HOST/..., v4l2:///dev/videoN, csi://N or test://smpte',
   SOURCE_NOT_FOUND: 'check camera.uri; list USB cameras with `ls /dev/video*` (is it plugged in?)',
-  SOURCE_FAILED: 'is the camera used by another process (stop the service first: `systemctl stop gloves`)? check the stream URL and credentials',
+  SOURCE_FAILED:
+    'is the camera used by another process (stop the service first: `systemctl stop gloves`)? check the stream URL and credentials',
   SOURCE_TIMEOUT: 'the source opened but sent no frame: check the network and the camera',
   SOURCE_UNSUPPORTED: 'the source has no decodable video (or csi:// is used off a Jetson)',
   PIPELINE_INVALID: 'a GStreamer element is missing: see the gstreamer row',
@@ -85,7 +86,9 @@ export function checkModels(config: GlovesConfig): { check: CheckResult; models:
       const manifest = findManifest(manifestDir, config.models[role]);
       out[role] = { manifest, file: verifyModelFile(manifest, modelsDir) };
     } catch (err) {
-      problems.push(fromError('models', err, {}, `reinstall the models: \`gloves models install --dir ${modelsDir}\` (scripts/provision.sh does)`));
+      problems.push(
+        fromError('models', err, {}, `reinstall the models: \`gloves models install --dir ${modelsDir}\` (scripts/provision.sh does)`),
+      );
     }
   }
   if (problems.length > 0) {
@@ -93,7 +96,10 @@ export function checkModels(config: GlovesConfig): { check: CheckResult; models:
     return { check: result('models', 'fail', problems.map((p) => p.detail).join('; '), first.hint, first.code), models: null };
   }
   const v = out as VerifiedModels;
-  return { check: result('models', 'ok', `${v.detector.manifest.name} and ${v.embedder.manifest.name}: sha256 verified (${modelsDir})`), models: v };
+  return {
+    check: result('models', 'ok', `${v.detector.manifest.name} and ${v.embedder.manifest.name}: sha256 verified (${modelsDir})`),
+    models: v,
+  };
 }
 
 /** Loads each model on its backend (per model under `auto`); reports TensorRT, CUDA and compute capability where present. */
@@ -121,7 +127,12 @@ export async function checkInference(config: GlovesConfig, models: VerifiedModel
       await s.dispose();
       loaded.push(`${m.manifest.task} on ${s.backend} in ${Math.round(performance.now() - t0)} ms`);
     } catch (err) {
-      return fromError('inference', err, {}, `${backend.name} cannot load ${m.manifest.name}: reinstall the models, or try inference.backend: onnxruntime`);
+      return fromError(
+        'inference',
+        err,
+        {},
+        `${backend.name} cannot load ${m.manifest.name}: reinstall the models, or try inference.backend: onnxruntime`,
+      );
     }
   }
   return result('inference', 'ok', `${backend.name} (${reason}): ${loaded.join(', ')}; ${facts}`);
@@ -139,10 +150,22 @@ export async function checkMqtt(config: GlovesConfig, timeoutMs: number): Promis
   }
   // Never the daemon's client id (the broker would disconnect the running daemon) and no will.
   const { will: _will, ...rest } = opts;
-  const client = mqtt.connect(m.url, { ...rest, clientId: `${opts.clientId}_doctor_${process.pid}`, reconnectPeriod: 0, connectTimeout: timeoutMs });
+  const client = mqtt.connect(m.url, {
+    ...rest,
+    clientId: `${opts.clientId}_doctor_${process.pid}`,
+    reconnectPeriod: 0,
+    connectTimeout: timeoutMs,
+  });
   const t0 = performance.now();
   const outcome = await new Promise<{ ok: true } | { ok: false; error: unknown }>((resolve) => {
-    const timer = setTimeout(() => resolve({ ok: false, error: Object.assign(new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`), { code: 'ETIMEDOUT' }) }), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        resolve({
+          ok: false,
+          error: Object.assign(new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`), { code: 'ETIMEDOUT' }),
+        }),
+      timeoutMs,
+    );
     client.once('connect', () => {
       clearTimeout(timer);
       resolve({ ok: true });
@@ -154,15 +177,19 @@ export async function checkMqtt(config: GlovesConfig, timeoutMs: number): Promis
   });
   client.end(true);
   if (outcome.ok) {
-    const tls = /^(mqtts|wss|ssl|tls):/.test(m.url) ? ', TLS verified' + (m.rejectUnauthorized ? '' : ' (NOT: rejectUnauthorized is false)') : '';
+    const tls = /^(mqtts|wss|ssl|tls):/.test(m.url)
+      ? ', TLS verified' + (m.rejectUnauthorized ? '' : ' (NOT: rejectUnauthorized is false)')
+      : '';
     const auth = m.username !== undefined ? `, as ${m.username}` : ', anonymous';
     return result('mqtt', 'ok', `connected to ${url} in ${Math.round(performance.now() - t0)} ms${auth}${tls}`);
   }
   const e = classifyConnectError(outcome.error, url).error;
   const hints: Record<string, string> = {
-    MQTT_AUTH: 'check mqtt.username and the password (GLOVES_MQTT__PASSWORD in /etc/gloves/secrets.env; re-run scripts/provision.sh --mqtt-password-file FILE)',
+    MQTT_AUTH:
+      'check mqtt.username and the password (GLOVES_MQTT__PASSWORD in /etc/gloves/secrets.env; re-run scripts/provision.sh --mqtt-password-file FILE)',
     MQTT_TLS: 'check mqtt.ca (the CA that signed the broker certificate) and that the URL host matches the certificate',
-    MQTT_UNREACHABLE: 'is the broker running and reachable from here (host, port, firewall)? the unit only allows LAN addresses unless provision.sh was told the broker',
+    MQTT_UNREACHABLE:
+      'is the broker running and reachable from here (host, port, firewall)? the unit only allows LAN addresses unless provision.sh was told the broker',
     MQTT_REFUSED: 'check mqtt.protocolVersion and mqtt.clientId',
   };
   return result('mqtt', 'fail', e.message, hints[e.code] ?? 'check the mqtt section', e.code);
@@ -180,13 +207,27 @@ export async function checkHttp(config: GlovesConfig & Record<string, unknown>):
     port = Number(http.listen.slice(i + 1));
   }
   const loopback = /^(127\.|::1$|localhost$)/.test(host);
-  if (!loopback && !http.token) return result('http', 'fail', `listens on ${host}:${port} without a token`, 'set the API token (scripts/provision.sh --api-token-file FILE) or listen on 127.0.0.1', 'HTTP_NO_TOKEN');
+  if (!loopback && !http.token)
+    return result(
+      'http',
+      'fail',
+      `listens on ${host}:${port} without a token`,
+      'set the API token (scripts/provision.sh --api-token-file FILE) or listen on 127.0.0.1',
+      'HTTP_NO_TOKEN',
+    );
   const bound = await new Promise<string | null>((resolve) => {
     const s = createServer();
     s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
     s.listen(port, host, () => s.close(() => resolve(null)));
   });
-  if (bound) return result('http', 'fail', `cannot bind ${host}:${port} (${bound})`, bound === 'EADDRINUSE' ? 'another process (the running service?) holds the port' : 'check the http address', 'HTTP_BIND');
+  if (bound)
+    return result(
+      'http',
+      'fail',
+      `cannot bind ${host}:${port} (${bound})`,
+      bound === 'EADDRINUSE' ? 'another process (the running service?) holds the port' : 'check the http address',
+      'HTTP_BIND',
+    );
   return result('http', 'ok', `${host}:${port} can be bound${loopback ? ' (loopback)' : ', token set'}`);
 }
 
@@ -203,7 +244,14 @@ export function checkGallery(config: GlovesConfig): CheckResult {
       : result('gallery', 'ok', `${pets.length} pets: ${names}; embedder ${g.embedderModelId}`);
   } catch (err) {
     const code = err instanceof GlovesError ? err.code : 'INTERNAL';
-    if (code === 'GALLERY_NOT_FOUND') return result('gallery', 'warn', `no gallery at ${dir} yet`, `enrol: gloves enroll --gallery ${dir} --name NAME PHOTO... (or scripts/provision.sh --enrol DIR)`, code);
+    if (code === 'GALLERY_NOT_FOUND')
+      return result(
+        'gallery',
+        'warn',
+        `no gallery at ${dir} yet`,
+        `enrol: gloves enroll --gallery ${dir} --name NAME PHOTO... (or scripts/provision.sh --enrol DIR)`,
+        code,
+      );
     const hints: Record<string, string> = {
       GALLERY_MODEL_MISMATCH: `re-embed with the active embedder: gloves enroll --gallery ${dir} --reembed`,
       GALLERY_CORRUPT: `restore ${dir}/gallery.json from a backup, or move it away and enrol again`,

@@ -32,14 +32,19 @@ export interface DoctorReport {
   checks: CheckResult[];
 }
 
-
 /** Run `fn`, turning an unexpected throw into a failed row of that name. */
 async function guarded(name: string, fn: () => Promise<CheckResult> | CheckResult): Promise<CheckResult> {
   try {
     return await fn();
   } catch (err) {
     const code = err instanceof GlovesError ? err.code : 'INTERNAL';
-    return result(name, 'fail', (err as Error).message ?? String(err), 'this is unexpected: please report it with `gloves doctor --json`', code);
+    return result(
+      name,
+      'fail',
+      (err as Error).message ?? String(err),
+      'this is unexpected: please report it with `gloves doctor --json`',
+      code,
+    );
   }
 }
 
@@ -51,7 +56,8 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   checks.push(await guarded('clock', () => checkClock(o.now?.() ?? new Date())));
   const skip = (name: string, why: string): CheckResult => result(name, 'skip', why);
   if (!config) {
-    for (const n of ['gstreamer', 'disk', 'camera', 'models', 'inference', 'mqtt', 'http', 'gallery']) checks.push(skip(n, 'config is invalid'));
+    for (const n of ['gstreamer', 'disk', 'camera', 'models', 'inference', 'mqtt', 'http', 'gallery'])
+      checks.push(skip(n, 'config is invalid'));
     return report(checks);
   }
   checks.push(await guarded('gstreamer', () => checkGstreamer(config, o.platform)));
@@ -65,7 +71,9 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
       return r.check;
     }),
   );
-  checks.push(models ? await guarded('inference', () => checkInference(config, models!, o.log)) : skip('inference', 'models did not verify'));
+  checks.push(
+    models ? await guarded('inference', () => checkInference(config, models!, o.log)) : skip('inference', 'models did not verify'),
+  );
   checks.push(await guarded('mqtt', () => checkMqtt(config, o.mqttTimeoutMs)));
   checks.push(await guarded('http', () => checkHttp(config as GlovesConfig & Record<string, unknown>)));
   checks.push(await guarded('gallery', () => checkGallery(config)));

@@ -25,7 +25,8 @@ export function parseEnvFile(text: string, source: string): Record<string, strin
     if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith(';')) continue;
     const eq = trimmed.indexOf('=');
     const name = eq > 0 ? trimmed.slice(0, eq).trim() : '';
-    if (!NAME.test(name)) throw new GlovesError('ENV_FILE_INVALID', `${source}:${i + 1}: expected NAME=VALUE`, { file: source, line: i + 1 });
+    if (!NAME.test(name))
+      throw new GlovesError('ENV_FILE_INVALID', `${source}:${i + 1}: expected NAME=VALUE`, { file: source, line: i + 1 });
     out[name] = parseValue(trimmed.slice(eq + 1).trim(), source, i + 1);
   }
   return out;
@@ -34,7 +35,11 @@ export function parseEnvFile(text: string, source: string): Record<string, strin
 function parseValue(raw: string, source: string, line: number): string {
   if (raw.startsWith("'")) {
     const end = raw.indexOf("'", 1);
-    if (end !== raw.length - 1) throw new GlovesError('ENV_FILE_INVALID', `${source}:${line}: unterminated or trailing text after a single-quoted value`, { file: source, line });
+    if (end !== raw.length - 1)
+      throw new GlovesError('ENV_FILE_INVALID', `${source}:${line}: unterminated or trailing text after a single-quoted value`, {
+        file: source,
+        line,
+      });
     return raw.slice(1, end);
   }
   if (!raw.startsWith('"')) return raw;
@@ -44,7 +49,8 @@ function parseValue(raw: string, source: string, line: number): string {
     if (c === '\\' && j + 1 < raw.length && '"\\$`'.includes(raw[j + 1]!)) {
       value += raw[++j];
     } else if (c === '"') {
-      if (j !== raw.length - 1) throw new GlovesError('ENV_FILE_INVALID', `${source}:${line}: trailing text after a double-quoted value`, { file: source, line });
+      if (j !== raw.length - 1)
+        throw new GlovesError('ENV_FILE_INVALID', `${source}:${line}: trailing text after a double-quoted value`, { file: source, line });
       return value;
     } else {
       value += c;

@@ -98,7 +98,11 @@ export async function tailFile(file: string, o: TailOptions): Promise<void> {
     st = statSync(file);
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new GlovesError('LOG_NOT_FOUND', `cannot read the log file ${file} (${reason}): is Gloves running without systemd? (see README "Operating a device")`, { file, reason });
+    throw new GlovesError(
+      'LOG_NOT_FOUND',
+      `cannot read the log file ${file} (${reason}): is Gloves running without systemd? (see README "Operating a device")`,
+      { file, reason },
+    );
   }
   // The last lines sit in the last few hundred KiB of any sane log.
   const from = Math.max(0, st.size - 512 * 1024);

@@ -50,7 +50,11 @@ export class PetStateStore {
     }
     const aside = `${this.path}.corrupt-${Date.now()}`;
     renameSync(this.path, aside);
-    this.log.error('pet state file is corrupt; moved it aside and starting with every pet away', { file: this.path, movedTo: aside, reason });
+    this.log.error('pet state file is corrupt; moved it aside and starting with every pet away', {
+      file: this.path,
+      movedTo: aside,
+      reason,
+    });
     return {};
   }
 

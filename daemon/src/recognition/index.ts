@@ -23,7 +23,15 @@ export { decodeYolox } from './detection/yolox.js';
 export { createDetector, postprocessDetections, inputSize, type DetectionOptions } from './detection/detector.js';
 export { createEmbedder, embedderModelId, l2normalize, type RegionEmbedder, type EmbedderOptions } from './embedding/embedder.js';
 export { cropRegion, clipBox, extractRegion } from './embedding/crop.js';
-export { openGallery, GalleryError, type Gallery, type GalleryPet, type GalleryPhoto, type GalleryView, type NewPhoto } from './gallery/gallery.js';
+export {
+  openGallery,
+  GalleryError,
+  type Gallery,
+  type GalleryPet,
+  type GalleryPhoto,
+  type GalleryView,
+  type NewPhoto,
+} from './gallery/gallery.js';
 export { createMatcher, decisionRule, type GalleryMatcher, type MatchingConfig, type DecisionRule } from './matching/matcher.js';
 export { loadStats, applyTransform, serializeStats, statsFileName, type PopulationStats } from './matching/stats.js';
 export { slugifyPetName, PET_ID_RE } from './gallery/pet-id.js';
@@ -55,7 +63,8 @@ export async function openRecognizer(opts: OpenRecognizerOptions): Promise<Recog
   try {
     const modelId = embedderModelId(models.embedderManifest);
     const stats = config.matching.population ? loadStats(packagePath(config.matching.statsDir), modelId) : undefined;
-    if (config.matching.population && !stats) log.warn('no population statistics for this embedder: matching uses raw cosine', { embedder: modelId });
+    if (config.matching.population && !stats)
+      log.warn('no population statistics for this embedder: matching uses raw cosine', { embedder: modelId });
     const gallery = openGallery(opts.galleryDir ?? config.gallery.dir, modelId, log.child('gallery'), opts.gallery);
     const matcher = createMatcher(gallery, config.matching, stats);
     return {

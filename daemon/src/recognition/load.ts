@@ -40,4 +40,3 @@ export async function loadModels(config: RecognitionConfig, backend: InferenceBa
   const embedder = createEmbedder(em, eSession, { cropMargin: config.detection.cropMargin, flip: config.matching.flipTta });
   return { detector, embedder, detectorManifest: dm, embedderManifest: em };
 }
-

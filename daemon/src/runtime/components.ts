@@ -67,11 +67,19 @@ export class Lifecycle {
           this.stopping = this.stopStarted();
           await this.stopping;
         }
-        throw new ComponentError(code === 'INTERNAL' ? 'COMPONENT_FAILED' : code, `${c.name}: ${message}`, { ...e.context, component: c.name }, { cause: err });
+        throw new ComponentError(
+          code === 'INTERNAL' ? 'COMPONENT_FAILED' : code,
+          `${c.name}: ${message}`,
+          { ...e.context, component: c.name },
+          { cause: err },
+        );
       }
       this.started.push(c);
       // RSS after each component: what each one costs in memory, from the log alone.
-      this.log.info(`started ${c.name}`, { ms: Math.round(performance.now() - t0), rssMB: Math.round(process.memoryUsage.rss() / 1e5) / 10 });
+      this.log.info(`started ${c.name}`, {
+        ms: Math.round(performance.now() - t0),
+        rssMB: Math.round(process.memoryUsage.rss() / 1e5) / 10,
+      });
     }
     return !this.stopRequested;
   }

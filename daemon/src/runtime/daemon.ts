@@ -143,7 +143,8 @@ export class Daemon {
         failures++;
         this.counters.failedFrames++;
         this.log.error('frame processing failed', { frame: frame.index, error: err as Error, consecutive: failures });
-        if (failures >= MAX_FRAME_FAILURES) throw new GlovesError('PIPELINE_FAILED', `${failures} consecutive frames failed: ${(err as Error).message}`, {}, { cause: err });
+        if (failures >= MAX_FRAME_FAILURES)
+          throw new GlovesError('PIPELINE_FAILED', `${failures} consecutive frames failed: ${(err as Error).message}`, {}, { cause: err });
       }
       if (!this.stopRequested) this.notifier.watchdog();
     }
@@ -194,8 +195,18 @@ export class Daemon {
     const m = process.memoryUsage();
     const mb = (x: number): number => Math.round(x / 1e5) / 10;
     const cam = this.parts.camera.view(now);
-    const fields = { frames: this.counters.frames, fps: Math.round(fps * 10) / 10, failedFrames: this.counters.failedFrames, events: this.counters.events, camera: cam.state, rssMB: mb(m.rss), heapMB: mb(m.heapUsed), externalMB: mb(m.external) };
-    if (cam.state === 'lost') this.log.warn(`camera still lost after ${Math.round(cam.lostMs / 1000)} s`, { ...fields, attempts: cam.attempts, error: cam.error });
+    const fields = {
+      frames: this.counters.frames,
+      fps: Math.round(fps * 10) / 10,
+      failedFrames: this.counters.failedFrames,
+      events: this.counters.events,
+      camera: cam.state,
+      rssMB: mb(m.rss),
+      heapMB: mb(m.heapUsed),
+      externalMB: mb(m.external),
+    };
+    if (cam.state === 'lost')
+      this.log.warn(`camera still lost after ${Math.round(cam.lostMs / 1000)} s`, { ...fields, attempts: cam.attempts, error: cam.error });
     else this.log.info('summary', fields);
   }
 

@@ -38,9 +38,21 @@ export class FrameProcessor {
     const t0 = performance.now();
     const detections = await detector.detect(image);
     const t1 = performance.now();
-    const embeddings = detections.length > 0 ? await embedder.embed(image, detections.map((d) => d.box)) : [];
+    const embeddings =
+      detections.length > 0
+        ? await embedder.embed(
+            image,
+            detections.map((d) => d.box),
+          )
+        : [];
     const t2 = performance.now();
-    const observations = detections.map((d, i) => ({ label: d.label, score: d.score, box: d.box, match: matcher.match(embeddings[i]!), embedding: embeddings[i]! }));
+    const observations = detections.map((d, i) => ({
+      label: d.label,
+      score: d.score,
+      box: d.box,
+      match: matcher.match(embeddings[i]!),
+      embedding: embeddings[i]!,
+    }));
     const t2b = performance.now();
     const tracks = this.tracker.update(observations, timeMs);
     const sightings: Sighting[] = [];
@@ -51,7 +63,13 @@ export class FrameProcessor {
       else if (t.identity.kind === 'unknown') unknowns.push({ confidence: t.identity.confidence, box, track: t.id });
     }
     const t3 = performance.now();
-    return { detections: detections.length, tracks, sightings, unknowns, timing: { detect: t1 - t0, embed: t2 - t1, match: t2b - t2, track: t3 - t2b } };
+    return {
+      detections: detections.length,
+      tracks,
+      sightings,
+      unknowns,
+      timing: { detect: t1 - t0, embed: t2 - t1, match: t2b - t2, track: t3 - t2b },
+    };
   }
 }
 

@@ -33,7 +33,11 @@ export class Outputs {
   private readonly lastStateMs = new Map<string, number>();
   private readonly snap = new Map<string, { best: number; lastMs: number; busy: boolean }>();
 
-  constructor(parts: { presence: Presence; bridge: MqttBridge; store: PetStateStore; snapshots: SnapshotStore; leftovers: StoredPets }, opts: OutputsOptions, log: Logger) {
+  constructor(
+    parts: { presence: Presence; bridge: MqttBridge; store: PetStateStore; snapshots: SnapshotStore; leftovers: StoredPets },
+    opts: OutputsOptions,
+    log: Logger,
+  ) {
     this.presence = parts.presence;
     this.bridge = parts.bridge;
     this.store = parts.store;
@@ -97,5 +101,15 @@ export class Outputs {
 }
 
 export function toEvent(e: PresenceEvent, camera: string): PetEvent {
-  return { id: randomUUID(), type: e.type, pet: e.pet?.name ?? null, pet_id: e.pet?.petId ?? null, camera, ts: e.ts, confidence: e.confidence, box: e.box, track: e.track };
+  return {
+    id: randomUUID(),
+    type: e.type,
+    pet: e.pet?.name ?? null,
+    pet_id: e.pet?.petId ?? null,
+    camera,
+    ts: e.ts,
+    confidence: e.confidence,
+    box: e.box,
+    track: e.track,
+  };
 }

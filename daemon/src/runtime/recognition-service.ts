@@ -7,7 +7,14 @@ import type { GlovesConfig } from '../config/schema.js';
 import { GlovesError } from '../errors.js';
 import { createBackend } from '../inference/select.js';
 import type { Logger } from '../log/logger.js';
-import { openRecognizer, type Detector, type Gallery, type GalleryMatcher, type RegionEmbedder, type Recognizer } from '../recognition/index.js';
+import {
+  openRecognizer,
+  type Detector,
+  type Gallery,
+  type GalleryMatcher,
+  type RegionEmbedder,
+  type Recognizer,
+} from '../recognition/index.js';
 import type { SystemdNotifier } from '../systemd/notify.js';
 
 export class RecognitionService {

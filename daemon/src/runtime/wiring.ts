@@ -65,11 +65,17 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
   const processor = new FrameProcessor(recognition, tracker);
   const store = new PetStateStore(stateDir, log.child('state'));
   const outbox = new Outbox(stateDir, log.child('outbox'));
-  const presence = new Presence({ awayAfterMs: c.tracking.awayAfterSeconds * 1000, unknownCooldownMs: c.tracking.unknownCooldownSeconds * 1000, camera: c.camera.name });
+  const presence = new Presence({
+    awayAfterMs: c.tracking.awayAfterSeconds * 1000,
+    unknownCooldownMs: c.tracking.unknownCooldownSeconds * 1000,
+    camera: c.camera.name,
+  });
   /** States on disk of pets no longer enrolled: kept until their retained topics are cleared. Filled at start. */
   const leftovers: StoredPets = {};
   const conn = new MqttConnection(c.mqtt, c.device.id, log.child('mqtt'));
-  const discovery = c.mqtt.discovery ? { ...conn.topics, deviceName: c.device.name, swVersion: version(), configurationUrl: undefined } : null;
+  const discovery = c.mqtt.discovery
+    ? { ...conn.topics, deviceName: c.device.name, swVersion: version(), configurationUrl: undefined }
+    : null;
   const snapshots = new SnapshotStore(snapshotsDir);
   const queue = new EventQueue(outbox, log.child('outbox'));
   const bridge = new MqttBridge(
@@ -83,7 +89,11 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
   );
   const outputs = new Outputs(
     { presence, bridge, store, snapshots, leftovers },
-    { camera: c.camera.name, stateRefreshMs: c.tracking.stateRefreshSeconds * 1000, snapshotIntervalMs: c.tracking.snapshotIntervalSeconds * 1000 },
+    {
+      camera: c.camera.name,
+      stateRefreshMs: c.tracking.stateRefreshSeconds * 1000,
+      snapshotIntervalMs: c.tracking.snapshotIntervalSeconds * 1000,
+    },
     log.child('presence'),
   );
 

@@ -182,7 +182,10 @@ export class SystemdNotifier {
 
   private sendHelper(message: string): void {
     if (!this.child) {
-      const c = spawn('perl', ['-e', HELPER], { stdio: ['pipe', 'ignore', 'pipe'], env: { NOTIFY_SOCKET: this.env.NOTIFY_SOCKET, PATH: this.env.PATH ?? '/usr/bin:/bin' } });
+      const c = spawn('perl', ['-e', HELPER], {
+        stdio: ['pipe', 'ignore', 'pipe'],
+        env: { NOTIFY_SOCKET: this.env.NOTIFY_SOCKET, PATH: this.env.PATH ?? '/usr/bin:/bin' },
+      });
       c.on('error', (err) => this.fail(err));
       c.stderr!.on('data', (d: Buffer) => this.log.warn(d.toString().trim()));
       c.on('exit', (code) => {

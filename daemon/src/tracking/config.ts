@@ -17,7 +17,9 @@ export const trackingSection = z
       .min(0)
       .max(1)
       .default(0.5)
-      .describe('Unused since track evidence is summed as log-likelihood ratios (tracking/voting.ts); accepted so that existing configs stay valid'),
+      .describe(
+        'Unused since track evidence is summed as log-likelihood ratios (tracking/voting.ts); accepted so that existing configs stay valid',
+      ),
     awayAfterSeconds: z.number().positive().default(60).describe('Seconds unseen before a pet is away'),
     unknownCooldownSeconds: z
       .number()
@@ -29,11 +31,7 @@ export const trackingSection = z
       .positive()
       .default(10)
       .describe('While a pet stays present, how often its retained state (last_seen) is refreshed'),
-    snapshotIntervalSeconds: z
-      .number()
-      .positive()
-      .default(2)
-      .describe('Minimum time between two snapshot publications of one pet'),
+    snapshotIntervalSeconds: z.number().positive().default(2).describe('Minimum time between two snapshot publications of one pet'),
   })
   .prefault({});
 

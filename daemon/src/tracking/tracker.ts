@@ -116,13 +116,28 @@ export class Tracker {
     // Split-off originals were marked as ended above.
     this.tracks = live.filter((t) => t.missed <= this.opts.maxMissedFrames);
 
-    const ids = resolveIdentities(visible.map((t) => t.evidence), this.opts, this.opts.evidence);
+    const ids = resolveIdentities(
+      visible.map((t) => t.evidence),
+      this.opts,
+      this.opts.evidence,
+    );
     visible.forEach((t, j) => (t.identity = ids[j]!));
     return visible.map((t, j) => view(t, j));
   }
 
   private newTrack(label: AnimalLabel, box: Box, timeMs: number, evidence: Evidence): Track {
-    return { id: this.nextId++, label, box, hits: 0, missed: 0, firstSeenMs: timeMs, lastSeenMs: timeMs, evidence, identity: { kind: 'pending' }, embedding: undefined };
+    return {
+      id: this.nextId++,
+      label,
+      box,
+      hits: 0,
+      missed: 0,
+      firstSeenMs: timeMs,
+      lastSeenMs: timeMs,
+      evidence,
+      identity: { kind: 'pending' },
+      embedding: undefined,
+    };
   }
 
   /** Every live track (visible or recently missed). */
@@ -132,5 +147,15 @@ export class Tracker {
 }
 
 function view(t: Track, observation: number): TrackView {
-  return { id: t.id, label: t.label, box: t.box, observation, hits: t.hits, missed: t.missed, firstSeenMs: t.firstSeenMs, lastSeenMs: t.lastSeenMs, identity: t.identity };
+  return {
+    id: t.id,
+    label: t.label,
+    box: t.box,
+    observation,
+    hits: t.hits,
+    missed: t.missed,
+    firstSeenMs: t.firstSeenMs,
+    lastSeenMs: t.lastSeenMs,
+    identity: t.identity,
+  };
 }

@@ -62,9 +62,7 @@ export const EVIDENCE_DEFAULTS: EvidenceOptions = {
 };
 
 export type TrackIdentity =
-  | { kind: 'pending' }
-  | { kind: 'pet'; pet: Identity; confidence: number }
-  | { kind: 'unknown'; confidence: number };
+  { kind: 'pending' } | { kind: 'pet'; pet: Identity; confidence: number } | { kind: 'unknown'; confidence: number };
 
 export interface FrameInfo {
   /** L2-normalised raw embedding (novelty); absent = always a new view. */
@@ -196,7 +194,14 @@ export class Evidence {
   }
 }
 
-function decideSums(frames: number, ranked: { petId: string; llr: number }[], base: number, names: ReadonlyMap<string, Identity>, opts: VoteOptions, o: EvidenceOptions): TrackIdentity {
+function decideSums(
+  frames: number,
+  ranked: { petId: string; llr: number }[],
+  base: number,
+  names: ReadonlyMap<string, Identity>,
+  opts: VoteOptions,
+  o: EvidenceOptions,
+): TrackIdentity {
   if (frames < opts.minVotes) return { kind: 'pending' };
   const best = ranked[0];
   const second = ranked[1]?.llr ?? base;

@@ -76,8 +76,15 @@ export function rgbToNv12(img: RgbImage): PixelImage {
   }
   for (let y = 0; y < h; y += 2) {
     for (let x = 0; x < w; x += 2) {
-      let r = 0, g = 0, b = 0;
-      for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [1, 1]] as const) {
+      let r = 0,
+        g = 0,
+        b = 0;
+      for (const [dx, dy] of [
+        [0, 0],
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ] as const) {
         const i = ((y + dy) * width + x + dx) * 3;
         r += data[i]!;
         g += data[i + 1]!;

@@ -12,11 +12,21 @@ import { ImageError, type RgbImage } from './image.js';
 /** Decode encoded image bytes (JPEG, PNG, WebP, ...) to packed RGB. */
 export async function decodeImage(bytes: Uint8Array, source = '<buffer>'): Promise<RgbImage> {
   try {
-    const { data, info } = await sharp(bytes, { failOn: 'error' }).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(bytes, { failOn: 'error' })
+      .rotate()
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`expected 3 channels, got ${info.channels}`);
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
   } catch (err) {
-    throw new ImageError('IMAGE_DECODE_FAILED', `cannot decode image ${source}: ${(err as Error).message}`, { file: source }, { cause: err });
+    throw new ImageError(
+      'IMAGE_DECODE_FAILED',
+      `cannot decode image ${source}: ${(err as Error).message}`,
+      { file: source },
+      { cause: err },
+    );
   }
 }
 
@@ -34,5 +44,7 @@ export async function decodeImageFile(file: string): Promise<RgbImage> {
 
 /** Encode an RGB image as JPEG (used for the gallery's stored crops). */
 export async function encodeJpeg(img: RgbImage, quality = 92): Promise<Buffer> {
-  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality }).toBuffer();
+  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .jpeg({ quality })
+    .toBuffer();
 }

@@ -47,6 +47,11 @@ export function assertImage(img: PixelImage): void {
   }
   const need = expectedBytes(format, width, height);
   if (data.length !== need) {
-    throw new ImageError('IMAGE_INVALID', `${format} ${width}x${height} needs ${need} bytes, got ${data.length}`, { format, width, height, length: data.length });
+    throw new ImageError('IMAGE_INVALID', `${format} ${width}x${height} needs ${need} bytes, got ${data.length}`, {
+      format,
+      width,
+      height,
+      length: data.length,
+    });
   }
 }

@@ -100,9 +100,15 @@ export function preprocessInto(
     x1s[x] = (rx + Math.min(x0 + 1, rw - 1)) * 3;
     wxs[x] = sx - x0;
   }
-  const m0 = mul[0]!, m1 = mul[1]!, m2 = mul[2]!;
-  const a0 = add[0]!, a1 = add[1]!, a2 = add[2]!;
-  const s0 = srcCh[0]!, s1 = srcCh[1]!, s2 = srcCh[2]!;
+  const m0 = mul[0]!,
+    m1 = mul[1]!,
+    m2 = mul[2]!;
+  const a0 = add[0]!,
+    a1 = add[1]!,
+    a2 = add[2]!;
+  const s0 = srcCh[0]!,
+    s1 = srcCh[1]!,
+    s2 = srcCh[2]!;
   for (let y = 0; y < ch; y++) {
     let sy = (y + 0.5) * fy - 0.5;
     if (sy < 0) sy = 0;
@@ -114,8 +120,14 @@ export function preprocessInto(
     const o = offset + (y + padY) * outW + padX;
     for (let x = 0; x < cw; x++) {
       const wx = wxs[x]!;
-      const p00 = row0 + x0s[x]!, p01 = row0 + x1s[x]!, p10 = row1 + x0s[x]!, p11 = row1 + x1s[x]!;
-      const w00 = (1 - wx) * (1 - wy), w01 = wx * (1 - wy), w10 = (1 - wx) * wy, w11 = wx * wy;
+      const p00 = row0 + x0s[x]!,
+        p01 = row0 + x1s[x]!,
+        p10 = row1 + x0s[x]!,
+        p11 = row1 + x1s[x]!;
+      const w00 = (1 - wx) * (1 - wy),
+        w01 = wx * (1 - wy),
+        w10 = (1 - wx) * wy,
+        w11 = wx * wy;
       const v0 = data[p00 + s0]! * w00 + data[p01 + s0]! * w01 + data[p10 + s0]! * w10 + data[p11 + s0]! * w11;
       const v1 = data[p00 + s1]! * w00 + data[p01 + s1]! * w01 + data[p10 + s1]! * w10 + data[p11 + s1]! * w11;
       const v2 = data[p00 + s2]! * w00 + data[p01 + s2]! * w01 + data[p10 + s2]! * w10 + data[p11 + s2]! * w11;
@@ -139,7 +151,10 @@ export function unmapBox(box: readonly [number, number, number, number], t: Tran
 
 function validate(img: RgbImage, outW: number, outH: number, out: Float32Array, offset: number, r: Region): void {
   if (img.width <= 0 || img.height <= 0 || img.data.length !== img.width * img.height * 3) {
-    throw new ImageError('IMAGE_INVALID', `RGB image ${img.width}x${img.height} needs ${img.width * img.height * 3} bytes, got ${img.data.length}`);
+    throw new ImageError(
+      'IMAGE_INVALID',
+      `RGB image ${img.width}x${img.height} needs ${img.width * img.height * 3} bytes, got ${img.data.length}`,
+    );
   }
   if (!Number.isInteger(outW) || !Number.isInteger(outH) || outW <= 0 || outH <= 0) {
     throw new ImageError('SIZE_INVALID', `output size must be positive integers, got ${outW}x${outH}`);

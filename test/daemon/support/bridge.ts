@@ -8,7 +8,17 @@ import type { MqttConnection } from '../../../daemon/src/mqtt/connection.js';
 import type { DiscoveryContext } from '../../../daemon/src/mqtt/discovery.js';
 import { HomeAssistantDiscovery } from '../../../daemon/src/mqtt/ha-discovery.js';
 
-export function bridgeFor(conn: MqttConnection, outbox: Outbox, o: BridgeOptions & { discovery: DiscoveryContext | null; snapshotsDir: string }, log: Logger): MqttBridge {
-  const parts = { conn, queue: new EventQueue(outbox, log), discovery: new HomeAssistantDiscovery(conn, o.discovery, log), snapshots: new SnapshotStore(o.snapshotsDir) };
+export function bridgeFor(
+  conn: MqttConnection,
+  outbox: Outbox,
+  o: BridgeOptions & { discovery: DiscoveryContext | null; snapshotsDir: string },
+  log: Logger,
+): MqttBridge {
+  const parts = {
+    conn,
+    queue: new EventQueue(outbox, log),
+    discovery: new HomeAssistantDiscovery(conn, o.discovery, log),
+    snapshots: new SnapshotStore(o.snapshotsDir),
+  };
   return new MqttBridge(parts, { states: o.states, onRemoved: o.onRemoved, camera: o.camera }, log);
 }

@@ -10,13 +10,18 @@ import { cli } from './daemon.js';
 export async function enrolClipCat(gallery: string, dir: string, name = 'Chair cat'): Promise<void> {
   const W = 640;
   const H = 360;
-  const grab = createFrameSource({ ...loadConfig().camera, uri: `file://${catClip}`, width: W, height: H, realtime: false }, { log: silentLogger() });
+  const grab = createFrameSource(
+    { ...loadConfig().camera, uri: `file://${catClip}`, width: W, height: H, realtime: false },
+    { log: silentLogger() },
+  );
   await grab.start();
   const shots: string[] = [];
   for (let f = await grab.next(); f && shots.length < 3; f = await grab.next()) {
     if (f.index < 60 || f.index % 60 !== 0) continue;
     const p = join(dir, `enrol_${f.index}.jpg`);
-    await sharp(Buffer.from(f.image.data), { raw: { width: W, height: H, channels: 3 } }).jpeg().toFile(p);
+    await sharp(Buffer.from(f.image.data), { raw: { width: W, height: H, channels: 3 } })
+      .jpeg()
+      .toFile(p);
     shots.push(p);
   }
   await grab.stop();

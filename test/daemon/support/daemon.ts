@@ -13,7 +13,11 @@ export interface RunningDaemon {
 }
 
 export function startDaemon(args: string[], env: NodeJS.ProcessEnv = {}): RunningDaemon {
-  const child = spawn(process.execPath, [cliPath, 'run', ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cliPath, 'run', ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   const waiters: (() => void)[] = [];
   const onData = (d: Buffer): void => {
@@ -22,14 +26,19 @@ export function startDaemon(args: string[], env: NodeJS.ProcessEnv = {}): Runnin
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return {
     child,
     output: () => out,
     exited: () => exit,
     waitForLine: (re, timeoutMs) =>
       new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${re}; daemon output:\n${out.slice(-6000)}`)), timeoutMs);
+        const t = setTimeout(
+          () => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${re}; daemon output:\n${out.slice(-6000)}`)),
+          timeoutMs,
+        );
         const check = (): void => {
           const m = out.split('\n').find((l) => re.test(l));
           if (m !== undefined) {
@@ -47,8 +56,17 @@ export function startDaemon(args: string[], env: NodeJS.ProcessEnv = {}): Runnin
 }
 
 /** Runs a one-shot CLI command; returns its exit code and output. */
-export function cli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 300_000): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cliPath, ...args], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, GLOVES_LOG_LEVEL: 'warn', ...env }, timeout: timeoutMs });
+export function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 300_000,
+): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cliPath, ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    env: { ...process.env, GLOVES_LOG_LEVEL: 'warn', ...env },
+    timeout: timeoutMs,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -66,8 +84,15 @@ export async function buildSlideshow(dir: string, slides: readonly Slide[], widt
   for (const s of slides) {
     const jpeg =
       s.image === 'blank'
-        ? await sharp({ create: { width, height, channels: 3, background: { r: 128, g: 128, b: 128 } } }).jpeg().toBuffer()
-        : await sharp(s.image).rotate().resize(width, height, { fit: 'contain', background: { r: 0, g: 0, b: 0 } }).removeAlpha().jpeg({ quality: 92 }).toBuffer();
+        ? await sharp({ create: { width, height, channels: 3, background: { r: 128, g: 128, b: 128 } } })
+            .jpeg()
+            .toBuffer()
+        : await sharp(s.image)
+            .rotate()
+            .resize(width, height, { fit: 'contain', background: { r: 0, g: 0, b: 0 } })
+            .removeAlpha()
+            .jpeg({ quality: 92 })
+            .toBuffer();
     for (let i = 0; i < s.copies; i++) await sharp(jpeg).toFile(join(dir, `${String(n++).padStart(3, '0')}.jpg`));
   }
   return n;

@@ -29,4 +29,3 @@ while (defined(recv($s, my $buf, 65536, 0))) { $buf =~ s/\n/\\n/g; print "$buf\n
     });
   return waitFor(1).then(() => ({ child, lines, waitFor }));
 }
-

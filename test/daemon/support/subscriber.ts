@@ -39,7 +39,9 @@ export class Recorder {
   }
 
   json<T = Record<string, unknown>>(topic: string): T[] {
-    return this.text(topic).filter((t) => t !== '').map((t) => JSON.parse(t) as T);
+    return this.text(topic)
+      .filter((t) => t !== '')
+      .map((t) => JSON.parse(t) as T);
   }
 
   /** Resolves when pred() holds (checked on every message), rejects after timeoutMs with `what`. */
@@ -66,7 +68,12 @@ export class Recorder {
   }
 
   dump(): string {
-    return this.messages.map((m) => `${m.retain ? 'R ' : '  '}${m.topic} ${m.payload.length > 300 || m.topic.endsWith('/snapshot') ? `<${m.payload.length} bytes>` : m.payload.toString()}`).join('\n');
+    return this.messages
+      .map(
+        (m) =>
+          `${m.retain ? 'R ' : '  '}${m.topic} ${m.payload.length > 300 || m.topic.endsWith('/snapshot') ? `<${m.payload.length} bytes>` : m.payload.toString()}`,
+      )
+      .join('\n');
   }
 
   async close(): Promise<void> {

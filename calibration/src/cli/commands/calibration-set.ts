@@ -34,11 +34,22 @@ export const calibrationSetCommand: Command = {
     const out = requireString('calibration-set', values.out, '--out');
     const size = parsePositiveInt('calibration-set', values.size, '--size', 64);
     const target = resolveModel(model);
-    const detector = values.detector ?? (target.manifest.task === 'detector' ? model : join(packageRoot(), 'models', 'yolox_nano_416_coco.json'));
+    const detector =
+      values.detector ?? (target.manifest.task === 'detector' ? model : join(packageRoot(), 'models', 'yolox_nano_416_coco.json'));
     const shape = values.shape ? parseShapeArg(values.shape, loadModel(target.file)) : undefined;
-    const res = await buildCalibrationSet({ framesDir: frames, modelManifest: model, detectorManifest: detector, size, outDir: out, shape, progress: (l) => ctx.stderr(l) });
+    const res = await buildCalibrationSet({
+      framesDir: frames,
+      modelManifest: model,
+      detectorManifest: detector,
+      size,
+      outDir: out,
+      shape,
+      progress: (l) => ctx.stderr(l),
+    });
     ctx.stdout(`calibration set: ${res.set.samples.length} of ${res.set.sourceFrames} frames -> ${res.dir}`);
-    ctx.stdout(`strata: ${JSON.stringify(res.set.diversity.strataInSet)}; coverage radius ${Number(res.set.diversity.coverageRadius).toFixed(3)} (first-N ${Number(res.set.diversity.coverageRadiusFirstN).toFixed(3)})`);
+    ctx.stdout(
+      `strata: ${JSON.stringify(res.set.diversity.strataInSet)}; coverage radius ${Number(res.set.diversity.coverageRadius).toFixed(3)} (first-N ${Number(res.set.diversity.coverageRadiusFirstN).toFixed(3)})`,
+    );
     return 0;
   },
 };

@@ -46,7 +46,10 @@ export const evaluateCommand: Command = {
     });
     ctx.stdout(JSON.stringify({ passed: report.gate.passed, failures: report.gate.failures, metrics: report.metrics }, null, 2));
     ctx.stdout(`report: ${path}`);
-    if (!report.gate.passed) throw new TrainerError('EVAL_GATE_FAILED', `candidate ${report.candidate.name} fails the gate: ${report.gate.failures.join('; ')}`, { report: path });
+    if (!report.gate.passed)
+      throw new TrainerError('EVAL_GATE_FAILED', `candidate ${report.candidate.name} fails the gate: ${report.gate.failures.join('; ')}`, {
+        report: path,
+      });
     return 0;
   },
 };

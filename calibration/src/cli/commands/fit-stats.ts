@@ -41,10 +41,12 @@ export const fitStatsCommand: Command = {
     const num = (v: string | undefined, flag: string, d: number, ok: (n: number) => boolean): number => {
       if (v === undefined) return d;
       const n = Number(v);
-      if (!Number.isFinite(n) || !ok(n)) throw new UsageError(`fit-stats: ${flag} is out of range: ${JSON.stringify(v)}`, { command: 'fit-stats', flag });
+      if (!Number.isFinite(n) || !ok(n))
+        throw new UsageError(`fit-stats: ${flag} is out of range: ${JSON.stringify(v)}`, { command: 'fit-stats', flag });
       return n;
     };
-    if (values.dataset && values.embeddings) throw new UsageError('fit-stats: give --dataset or --embeddings, not both', { command: 'fit-stats' });
+    if (values.dataset && values.embeddings)
+      throw new UsageError('fit-stats: give --dataset or --embeddings, not both', { command: 'fit-stats' });
     const target = num(values.target, '--target', DEFAULT_RECIPE.target, (n) => n > 0 && n < 1);
     const innerFolds = num(values['inner-folds'], '--inner-folds', DEFAULT_RECIPE.innerFolds, (n) => Number.isInteger(n) && n >= 2);
     const shots = num(values.shots, '--shots', DEFAULT_RECIPE.shots, (n) => Number.isInteger(n) && n >= 1);
@@ -57,7 +59,12 @@ export const fitStatsCommand: Command = {
       data = loadEmbeddedCache(readFileSync(values.embeddings, 'utf8'), values.embeddings);
     } else {
       source = values.dataset ?? packagePath('.fixtures/cats');
-      const d = await embedConfiguredDataset({ datasetDir: source, config, log: ctx.log, backend: createBackend(config.inference, ctx.log) });
+      const d = await embedConfiguredDataset({
+        datasetDir: source,
+        config,
+        log: ctx.log,
+        backend: createBackend(config.inference, ctx.log),
+      });
       data = d;
     }
     const fitted = fitRecipe(data.items, data.embedderModelId, { ...DEFAULT_RECIPE, target, innerFolds, shots });
@@ -68,7 +75,19 @@ export const fitStatsCommand: Command = {
     const provenance = `${petsOf(data.items).length} pets, ${embedded} embedded photos of ${source.replace(packagePath(''), '')}; gloves-trainer fit-stats`;
     writeFileSync(file, JSON.stringify(serializeStats(fitted.stats, provenance), null, 1) + '\n');
     const c = fitted.stats.calibration;
-    ctx.stdout(JSON.stringify({ file, pets: fitted.fittedOn.length, photos: embedded, rank: fitted.stats.whitening?.rank, threshold: c.threshold, spreadWeight: c.spreadWeight, llr: c.llr, predicted: c.predicted, seconds: Math.round((performance.now() - t0) / 100) / 10 }));
+    ctx.stdout(
+      JSON.stringify({
+        file,
+        pets: fitted.fittedOn.length,
+        photos: embedded,
+        rank: fitted.stats.whitening?.rank,
+        threshold: c.threshold,
+        spreadWeight: c.spreadWeight,
+        llr: c.llr,
+        predicted: c.predicted,
+        seconds: Math.round((performance.now() - t0) / 100) / 10,
+      }),
+    );
     return 0;
   },
 };

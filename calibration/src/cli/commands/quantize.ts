@@ -58,7 +58,8 @@ export const quantizeCommand: Command = {
     const act = values.activations ?? 'int8';
     if (act !== 'int8' && act !== 'uint8') throw new UsageError('quantize: --activations must be int8 or uint8');
     const rangeMethods = (values['range-methods'] ?? 'entropy,percentile,mse').split(',').map((x) => x.trim()) as RangeMethod[];
-    for (const m of rangeMethods) if (!RANGE_METHODS.includes(m)) throw new UsageError(`quantize: --range-methods takes a comma list of ${RANGE_METHODS.join(', ')}`);
+    for (const m of rangeMethods)
+      if (!RANGE_METHODS.includes(m)) throw new UsageError(`quantize: --range-methods takes a comma list of ${RANGE_METHODS.join(', ')}`);
     const num = (v: string | undefined, flag: string, d: number): number => {
       if (v === undefined) return d;
       const n = Number(v);

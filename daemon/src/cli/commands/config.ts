@@ -37,8 +37,7 @@ gloves config keys [--json]           list every key: type, default, env variabl
       // Per model: TensorRT or onnxruntime (inference.backend auto decides per model); throws
       // TRT_UNSUPPORTED_MODEL / BACKEND_UNAVAILABLE where `tensorrt` cannot be honoured.
       for (const p of planModels(cfg)) ctx.stdout(`  ${describePlanned(p)}`);
-    }
-    else {
+    } else {
       ctx.stderr(this.usage);
       return 2;
     }

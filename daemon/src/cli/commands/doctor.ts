@@ -34,13 +34,18 @@ export const doctorCommand: Command = {
       ctx.stdout(this.usage);
       return 0;
     }
-    if (positionals.length > 0) throw new UsageError(`doctor: unexpected argument ${JSON.stringify(positionals[0])} (see \`gloves doctor --help\`)`, { command: 'doctor' });
+    if (positionals.length > 0)
+      throw new UsageError(`doctor: unexpected argument ${JSON.stringify(positionals[0])} (see \`gloves doctor --help\`)`, {
+        command: 'doctor',
+      });
     const cameraTimeoutMs = parsePositiveInt('doctor', values['camera-timeout'], '--camera-timeout', 15) * 1000;
     const mqttTimeoutMs = parsePositiveInt('doctor', values['mqtt-timeout'], '--mqtt-timeout', 10) * 1000;
     const configFile = values.config ?? ctx.env.GLOVES_CONFIG;
     const preamble: CheckResult[] = [];
     let env = ctx.env;
-    const envFile = values['env-file'] ?? (configFile && existsSync(join(dirname(configFile), 'secrets.env')) ? join(dirname(configFile), 'secrets.env') : undefined);
+    const envFile =
+      values['env-file'] ??
+      (configFile && existsSync(join(dirname(configFile), 'secrets.env')) ? join(dirname(configFile), 'secrets.env') : undefined);
     if (envFile) {
       try {
         const vars = readEnvFile(envFile);
@@ -48,7 +53,10 @@ export const doctorCommand: Command = {
         preamble.push(result('secrets', 'ok', `${Object.keys(vars).length} variables from ${envFile}`));
       } catch (err) {
         if (!(err instanceof GlovesError)) throw err;
-        const hint = err.code === 'ENV_FILE_UNREADABLE' ? 'run doctor as root or as the service user (`sudo -u gloves ...`) to use the secrets' : `fix ${envFile} (NAME="value" lines)`;
+        const hint =
+          err.code === 'ENV_FILE_UNREADABLE'
+            ? 'run doctor as root or as the service user (`sudo -u gloves ...`) to use the secrets'
+            : `fix ${envFile} (NAME="value" lines)`;
         preamble.push(result('secrets', 'warn', err.message, hint, err.code));
       }
     }

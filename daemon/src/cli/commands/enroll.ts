@@ -44,7 +44,11 @@ gloves enroll --gallery DIR --reembed [--config FILE]
     try {
       if (values.reembed) {
         const n = await reembedGallery(rec.gallery, rec.embedder, ctx.log);
-        ctx.stdout(values.json ? JSON.stringify({ reembedded: n, embedder: rec.embedder.modelId }) : `re-embedded ${n} photo(s) with ${rec.embedder.modelId}`);
+        ctx.stdout(
+          values.json
+            ? JSON.stringify({ reembedded: n, embedder: rec.embedder.modelId })
+            : `re-embedded ${n} photo(s) with ${rec.embedder.modelId}`,
+        );
         return 0;
       }
       const { pet, outcomes } = await enrolPhotos(
@@ -61,7 +65,10 @@ gloves enroll --gallery DIR --reembed [--config FILE]
         }
         if (pet) ctx.stdout(`pet ${pet.name} (id ${pet.id}) now has ${pet.photos.length} photo(s)`);
       }
-      if (!pet) throw new GlovesError('NO_PHOTOS_ENROLLED', `no photo of ${values.name} was enrolled; nothing was stored`, { rejected: outcomes.length });
+      if (!pet)
+        throw new GlovesError('NO_PHOTOS_ENROLLED', `no photo of ${values.name} was enrolled; nothing was stored`, {
+          rejected: outcomes.length,
+        });
       return outcomes.every((o) => o.accepted) ? 0 : 3;
     } finally {
       await rec.dispose();

@@ -45,13 +45,22 @@ export const evalCommand: Command = {
     const maxPets = values['max-pets'] === undefined ? undefined : parsePositiveInt('eval', values['max-pets'], '--max-pets', 0);
     const folds = values.folds === undefined ? undefined : parsePositiveInt('eval', values.folds, '--folds', 0);
     const seqL = values.sequences === undefined ? undefined : parsePositiveInt('eval', values.sequences, '--sequences', 0);
-    if (seqL !== undefined && folds === undefined) throw new UsageError('eval: --sequences needs --folds N (tracks are decided by the cross-validated rule)', { command: 'eval' });
+    if (seqL !== undefined && folds === undefined)
+      throw new UsageError('eval: --sequences needs --folds N (tracks are decided by the cross-validated rule)', { command: 'eval' });
     const config = loadConfig({ file: values.config, env: ctx.env });
     const base = { datasetDir, config, log: ctx.log, backend: createBackend(config.inference, ctx.log), ...(maxPets ? { maxPets } : {}) };
     const print = (o: object): void => ctx.stdout(values.json ? JSON.stringify(o) : JSON.stringify(o, null, 2));
     if (folds === undefined) {
       const r = await evaluateDataset({ ...base, shots });
-      const summary = { pets: r.pets, photos: r.photos, shots: r.shots, top1: r.top1, false_accept: r.false_accept, no_detection: r.no_detection, seconds: r.seconds };
+      const summary = {
+        pets: r.pets,
+        photos: r.photos,
+        shots: r.shots,
+        top1: r.top1,
+        false_accept: r.false_accept,
+        no_detection: r.no_detection,
+        seconds: r.seconds,
+      };
       print(values.json ? { ...summary, curve: r.curve, eer: r.eer } : summary);
       return 0;
     }

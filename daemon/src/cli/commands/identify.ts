@@ -37,14 +37,19 @@ export const identifyCommand: Command = {
         try {
           const img = await decodeImageFile(image);
           const dets = await rec.detector.detect(img);
-          const embs = await rec.embedder.embed(img, dets.map((d) => d.box));
+          const embs = await rec.embedder.embed(
+            img,
+            dets.map((d) => d.box),
+          );
           const detections = dets.map((d, i) => {
             const m = rec.matcher.match(embs[i]!);
             return { label: d.label, score: r3(d.score), box: d.box.map(r1), pet: m.pet?.name ?? null, confidence: r3(m.confidence) };
           });
           if (values.json) ctx.stdout(JSON.stringify({ image, detections }));
           else if (detections.length === 0) ctx.stdout(`${image}: no cat or dog`);
-          else for (const d of detections) ctx.stdout(`${image}: ${d.label} ${d.score} at [${d.box.join(', ')}] -> ${d.pet ?? 'unknown'} (confidence ${d.confidence})`);
+          else
+            for (const d of detections)
+              ctx.stdout(`${image}: ${d.label} ${d.score} at [${d.box.join(', ')}] -> ${d.pet ?? 'unknown'} (confidence ${d.confidence})`);
         } catch (err) {
           if (!(err instanceof GlovesError) || !err.code.startsWith('IMAGE_')) throw err;
           failed++;

@@ -26,7 +26,8 @@ export const logsCommand: Command = {
       ctx.stdout(this.usage);
       return 0;
     }
-    if (positionals.length > 0) throw new UsageError(`logs: unexpected argument ${JSON.stringify(positionals[0])} (see \`gloves logs --help\`)`, { command: 'logs' });
+    if (positionals.length > 0)
+      throw new UsageError(`logs: unexpected argument ${JSON.stringify(positionals[0])} (see \`gloves logs --help\`)`, { command: 'logs' });
     const lines = parsePositiveInt('logs', values.lines, '--lines', 100);
     const source = chooseLogSource({
       file: values.file,

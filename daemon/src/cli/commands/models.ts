@@ -12,7 +12,10 @@ import { createBackend } from '../../inference/select.js';
 import { verifyModelFile } from '../../models/install.js';
 import type { CommandContext } from '../command.js';
 
-interface FixtureFile { path: string; sha256: string }
+interface FixtureFile {
+  path: string;
+  sha256: string;
+}
 
 export const modelsCommand: Command = {
   name: 'models',
@@ -47,7 +50,8 @@ gloves models build-engines [--config FILE]
       return 0;
     }
     if (sub === 'build-engines') return buildEngines(ctx, values.config);
-    if (sub !== 'install') throw new UsageError(`models: unknown subcommand ${JSON.stringify(sub ?? '')}; use install, list or build-engines`);
+    if (sub !== 'install')
+      throw new UsageError(`models: unknown subcommand ${JSON.stringify(sub ?? '')}; use install, list or build-engines`);
     const mirror = values.mirror ? resolve(values.mirror) : defaultMirror(ctx.env);
     const dest = resolve(values.dir ?? join(root, '.models'));
     ctx.log.info(`installing ${manifests.length} models into ${dest}`, { mirror: mirror ?? null });
@@ -64,7 +68,11 @@ gloves models build-engines [--config FILE]
         const out = await installItem(item, fixturesDir(), mirror ? join(mirror, 'fixtures') : undefined, ctx.log);
         counts[out] = (counts[out] ?? 0) + 1;
       }
-      ctx.stdout(`fixtures: ${fx.files.length} files verified (${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}) in ${fixturesDir()}`);
+      ctx.stdout(
+        `fixtures: ${fx.files.length} files verified (${Object.entries(counts)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(', ')}) in ${fixturesDir()}`,
+      );
     }
     return 0;
   },
@@ -94,7 +102,9 @@ async function buildEngines(ctx: CommandContext, configFile: string | undefined)
     const t0 = performance.now();
     const session = await backend.load(p.manifest, verifyModelFile(p.manifest, dirname(p.file)), { threads: config.inference.threads });
     await session.dispose();
-    ctx.stdout(`${p.manifest.name}: TensorRT engine ${built.has(p.manifest.name) ? 'built' : 'already cached'} in ${config.inference.engineCacheDir} (${mmss(performance.now() - t0)})`);
+    ctx.stdout(
+      `${p.manifest.name}: TensorRT engine ${built.has(p.manifest.name) ? 'built' : 'already cached'} in ${config.inference.engineCacheDir} (${mmss(performance.now() - t0)})`,
+    );
   }
   return 0;
 }

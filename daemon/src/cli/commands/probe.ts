@@ -11,7 +11,6 @@ import { loadConfig } from '../../config/load.js';
 import { isLive, parseSourceUri } from '../../camera/index.js';
 import { probeCamera, type ProbeReport } from '../../camera/probe.js';
 
-
 const HINTS: Record<string, string> = {
   URI_INVALID: 'use file://PATH, rtsp://HOST/..., v4l2:///dev/videoN, csi://N or test://smpte',
   SOURCE_NOT_FOUND: 'check the path; for USB cameras list devices with `ls /dev/video*`',
@@ -49,7 +48,8 @@ export const probeCommand: Command = {
       return 0;
     }
     const uri = positionals[0];
-    if (!uri || positionals.length > 1) throw new UsageError('probe: expected exactly one URI (see `gloves probe --help`)', { command: 'probe' });
+    if (!uri || positionals.length > 1)
+      throw new UsageError('probe: expected exactly one URI (see `gloves probe --help`)', { command: 'probe' });
     const requested = parsePositiveInt('probe', values.frames, '--frames', 30);
     const timeoutMs = parsePositiveInt('probe', values.timeout, '--timeout', 30) * 1000;
     const { width, height, fps, reconnect, slideshowFps } = cameraFlags(values);
@@ -57,7 +57,11 @@ export const probeCommand: Command = {
     const onInterrupt = (sig: NodeJS.Signals): void => {
       interruptedBy = sig;
     };
-    const report = await probeCamera(uri, { requested, width, height, fps, realtime: !values.fast, timeoutMs, reconnect, slideshowFps, onInterrupt }, ctx.log);
+    const report = await probeCamera(
+      uri,
+      { requested, width, height, fps, realtime: !values.fast, timeoutMs, reconnect, slideshowFps, onInterrupt },
+      ctx.log,
+    );
     if (values.json) ctx.stdout(JSON.stringify(report));
     else for (const line of formatReport(report)) ctx.stdout(line);
     if (report.ended === 'interrupted') return interruptedBy === 'SIGINT' ? 130 : 143;
@@ -74,9 +78,12 @@ let interruptedBy: NodeJS.Signals | null = null;
  * probe itself (URI_INVALID, with a hint).
  */
 function cameraFlags(values: { width?: string; height?: string; fps?: string }): ReturnType<typeof loadConfig>['camera'] {
-  const num = (v: string | undefined): unknown => (v === undefined ? undefined : v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v);
+  const num = (v: string | undefined): unknown =>
+    v === undefined ? undefined : v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
   try {
-    return loadConfig({ overrides: { 'camera.width': num(values.width), 'camera.height': num(values.height), 'camera.fps': num(values.fps) } }).camera;
+    return loadConfig({
+      overrides: { 'camera.width': num(values.width), 'camera.height': num(values.height), 'camera.fps': num(values.fps) },
+    }).camera;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     const flags = err.problems.map((p) => {
@@ -86,9 +93,6 @@ function cameraFlags(values: { width?: string; height?: string; fps?: string }):
     throw new UsageError(`probe: invalid camera flags:\n  ${flags.join('\n  ')}`, { command: 'probe', problems: err.problems });
   }
 }
-
-
-
 
 export type { ProbeReport };
 
@@ -105,7 +109,8 @@ export function formatReport(r: ProbeReport): string[] {
     const hint = HINTS[r.error.code];
     if (hint) lines.push(`hint    ${hint}`);
     // The probe stops at the first loss; the operator should know the service does not.
-    if (r.frames > 0 && isLive(parseSourceUri(r.uri))) lines.push('note    the probe stops here; `gloves run` keeps reconnecting to a live camera (backoff up to camera.reconnect.maxMs)');
+    if (r.frames > 0 && isLive(parseSourceUri(r.uri)))
+      lines.push('note    the probe stops here; `gloves run` keeps reconnecting to a live camera (backoff up to camera.reconnect.maxMs)');
   }
   const verdict: Record<ProbeReport['ended'], string> = {
     frames: 'OK: the camera works',

@@ -26,7 +26,8 @@ export const removeCommand: Command = {
     // Check every name first: a typo must not leave a half-applied removal.
     const pets = positionals.map((key) => {
       const pet = gallery.findPet(key);
-      if (!pet) throw new GlovesError('PET_NOT_FOUND', `no pet ${JSON.stringify(key)} in gallery ${dir}; nothing was removed`, { pet: key, dir });
+      if (!pet)
+        throw new GlovesError('PET_NOT_FOUND', `no pet ${JSON.stringify(key)} in gallery ${dir}; nothing was removed`, { pet: key, dir });
       return pet;
     });
     for (const pet of pets) await gallery.removePet(pet.id);

@@ -23,7 +23,17 @@ import type { ModelManifest } from '../../models/manifest.js';
 import { sha256File } from '../../models/install.js';
 import { fromNative, type NativeAddon, type NativeEngine, type NativeInfo, type Precision } from '../../native/addon.js';
 import { classifyOnnxModel } from './onnx-qdq.js';
-import { clampCalibrationScales, engineFileName, fallbackFromCalibration, keyInputs, modelSupport, planBuild, profilesFor, type BuildPlan, type EngineKeyParts } from './policy.js';
+import {
+  clampCalibrationScales,
+  engineFileName,
+  fallbackFromCalibration,
+  keyInputs,
+  modelSupport,
+  planBuild,
+  profilesFor,
+  type BuildPlan,
+  type EngineKeyParts,
+} from './policy.js';
 import type { InferenceBackend, InferenceSession, SessionOptions } from '../backend.js';
 import { EngineCache, timingCacheFileName } from './engine-cache.js';
 import { TrtSession } from './session.js';
@@ -74,7 +84,12 @@ async function withHeartbeat<T>(addon: NativeAddon, model: string, hooks: BuildH
   const beat = (done = false): void => {
     const p = addon.buildProgress?.().find((b) => b.label === model);
     try {
-      cb({ model, elapsedMs: performance.now() - t0, ...(p?.phase ? { phase: p.phase, step: p.step, steps: p.steps } : {}), ...(done ? { done } : {}) });
+      cb({
+        model,
+        elapsedMs: performance.now() - t0,
+        ...(p?.phase ? { phase: p.phase, step: p.step, steps: p.steps } : {}),
+        ...(done ? { done } : {}),
+      });
     } catch {
       // a reporting failure must never fail the build
     }
@@ -93,7 +108,14 @@ export function createTensorRtBackend(opts: TensorRtOptions): InferenceBackend {
   const { addon, logger } = opts;
   const cache = new EngineCache(opts.engineCacheDir, logger);
 
-  async function loadOrBuild(manifest: ModelManifest, modelPath: string, info: NativeInfo, plan: BuildPlan, calibText: string | null, maxBatch: number): Promise<NativeEngine> {
+  async function loadOrBuild(
+    manifest: ModelManifest,
+    modelPath: string,
+    info: NativeInfo,
+    plan: BuildPlan,
+    calibText: string | null,
+    maxBatch: number,
+  ): Promise<NativeEngine> {
     for (const w of plan.warnings) logger.warn(`${manifest.name}: ${w}`);
     const profiles = profilesFor(manifest, maxBatch);
     const useCache = plan.int8Mode === 'calibration-cache' && calibText !== null;
@@ -119,7 +141,12 @@ export function createTensorRtBackend(opts: TensorRtOptions): InferenceBackend {
       } catch (err) {
         const e = fromNative(err);
         if (e.code !== 'TRT_DESERIALIZE_FAILED') {
-          throw fail('MODEL_LOAD_FAILED', `cannot load the cached engine for ${manifest.name}: ${e.message}`, { file: cache.path(name), model: manifest.name, nativeCode: e.code }, err);
+          throw fail(
+            'MODEL_LOAD_FAILED',
+            `cannot load the cached engine for ${manifest.name}: ${e.message}`,
+            { file: cache.path(name), model: manifest.name, nativeCode: e.code },
+            err,
+          );
         }
         logger.warn(`${manifest.name}: TensorRT refused the cached engine, rebuilding`, { file: cache.path(name), code: e.code });
         cache.remove(name);
@@ -127,7 +154,11 @@ export function createTensorRtBackend(opts: TensorRtOptions): InferenceBackend {
     }
     const timingName = timingCacheFileName(parts.tensorrtVersion, parts.computeCapability, parts.deviceName, parts.multiprocessors);
     const timing = cache.read(timingName);
-    logger.info(`${manifest.name}: building TensorRT engine (minutes on a Jetson Nano)`, { precision: plan.precision, int8Mode: plan.int8Mode, dlaCore: plan.dlaCore });
+    logger.info(`${manifest.name}: building TensorRT engine (minutes on a Jetson Nano)`, {
+      precision: plan.precision,
+      int8Mode: plan.int8Mode,
+      dlaCore: plan.dlaCore,
+    });
     const t0 = performance.now();
     let built;
     try {
@@ -137,7 +168,12 @@ export function createTensorRtBackend(opts: TensorRtOptions): InferenceBackend {
           label: manifest.name,
           precision: plan.precision,
           int8Mode: plan.int8Mode,
-          ...(useCache ? { calibrationCache: Buffer.from(calibText!, 'latin1'), calibrationAlgorithm: plan.calibrationAlgorithm ?? 'EntropyCalibration2' } : {}),
+          ...(useCache
+            ? {
+                calibrationCache: Buffer.from(calibText!, 'latin1'),
+                calibrationAlgorithm: plan.calibrationAlgorithm ?? 'EntropyCalibration2',
+              }
+            : {}),
           ...(timing ? { timingCache: timing } : {}),
           dlaCore: plan.dlaCore,
           workspaceBytes: (opts.workspaceMiB ?? 256) * 2 ** 20,
@@ -150,7 +186,12 @@ export function createTensorRtBackend(opts: TensorRtOptions): InferenceBackend {
       if (e.code === 'TRT_CALIBRATION_CACHE_REJECTED' && plan.int8Mode === 'calibration-cache') {
         return loadOrBuild(manifest, modelPath, info, fallbackFromCalibration(info, { ...plan, warnings: [] }), null, maxBatch);
       }
-      throw fail('MODEL_LOAD_FAILED', `cannot build a TensorRT engine from ${modelPath}: ${e.message}`, { file: modelPath, model: manifest.name, nativeCode: e.code }, err);
+      throw fail(
+        'MODEL_LOAD_FAILED',
+        `cannot build a TensorRT engine from ${modelPath}: ${e.message}`,
+        { file: modelPath, model: manifest.name, nativeCode: e.code },
+        err,
+      );
     }
     for (const line of built.log) logger.debug(`${manifest.name}: TensorRT ${line}`);
     logger.info(`${manifest.name}: engine built in ${mmss(performance.now() - t0)}`, { bytes: built.engine.length });
@@ -160,7 +201,12 @@ export function createTensorRtBackend(opts: TensorRtOptions): InferenceBackend {
       return await addon.loadEngine!(built.engine, plan.dlaCore);
     } catch (err) {
       const e = fromNative(err);
-      throw fail('MODEL_LOAD_FAILED', `cannot load the engine just built for ${manifest.name}: ${e.message}`, { file: cache.path(name), nativeCode: e.code }, err);
+      throw fail(
+        'MODEL_LOAD_FAILED',
+        `cannot load the engine just built for ${manifest.name}: ${e.message}`,
+        { file: cache.path(name), nativeCode: e.code },
+        err,
+      );
     }
   }
 
@@ -171,17 +217,27 @@ export function createTensorRtBackend(opts: TensorRtOptions): InferenceBackend {
       if (!info.hasTensorRT || !addon.buildEngine || !addon.loadEngine) {
         throw fail('BACKEND_UNAVAILABLE', 'the native addon was built without TensorRT', { backend: 'tensorrt' });
       }
-      if (!info.computeCapability || !info.tensorrtVersion) throw fail('BACKEND_UNAVAILABLE', 'TensorRT is built in but no CUDA device is visible', { backend: 'tensorrt' });
-      if (!existsSync(modelPath)) throw fail('MODEL_LOAD_FAILED', `model file ${modelPath} does not exist`, { file: modelPath, model: manifest.name });
+      if (!info.computeCapability || !info.tensorrtVersion)
+        throw fail('BACKEND_UNAVAILABLE', 'TensorRT is built in but no CUDA device is visible', { backend: 'tensorrt' });
+      if (!existsSync(modelPath))
+        throw fail('MODEL_LOAD_FAILED', `model file ${modelPath} does not exist`, { file: modelPath, model: manifest.name });
       const maxBatch = opts.maxBatch ?? 8;
       const kind = classifyOnnxModel(modelPath); // MODEL_LOAD_FAILED when not ONNX
       const support = modelSupport(info, kind);
-      if (!support.ok) throw fail('TRT_UNSUPPORTED_MODEL', `${manifest.name}: ${support.reason}`, { file: modelPath, model: manifest.name, kind: kind.kind });
+      if (!support.ok)
+        throw fail('TRT_UNSUPPORTED_MODEL', `${manifest.name}: ${support.reason}`, {
+          file: modelPath,
+          model: manifest.name,
+          kind: kind.kind,
+        });
       const calibFile = opts.calibrationDir ? join(opts.calibrationDir, `${manifest.name}.calib`) : null;
       let calibText = calibFile && existsSync(calibFile) ? readFileSync(calibFile, 'latin1') : null;
       if (calibText !== null) {
         const c = clampCalibrationScales(calibText);
-        if (c.clamped.length > 0) logger.warn(`${manifest.name}: calibration cache has scale 0 for ${c.clamped.length} tensors (${c.clamped.slice(0, 3).join(', ')}): using a tiny positive scale`);
+        if (c.clamped.length > 0)
+          logger.warn(
+            `${manifest.name}: calibration cache has scale 0 for ${c.clamped.length} tensors (${c.clamped.slice(0, 3).join(', ')}): using a tiny positive scale`,
+          );
         calibText = c.text;
       }
       const plan = planBuild(info, {
@@ -202,7 +258,13 @@ export type BackendChoice = { name: 'tensorrt'; addon: NativeAddon; reason: stri
 /** Why TensorRT cannot be used with this addon, or null when it can. */
 export function tensorrtUnavailable(addon: NativeAddon | null): string | null {
   const info = addon?.info();
-  return !addon ? 'the native addon is not built' : !info?.hasTensorRT ? 'the native addon was built without TensorRT' : !info.computeCapability ? 'no CUDA device is visible' : null;
+  return !addon
+    ? 'the native addon is not built'
+    : !info?.hasTensorRT
+      ? 'the native addon was built without TensorRT'
+      : !info.computeCapability
+        ? 'no CUDA device is visible'
+        : null;
 }
 
 /**
@@ -214,7 +276,12 @@ export function chooseBackend(requested: 'auto' | 'tensorrt' | 'onnxruntime', ad
   if (requested === 'onnxruntime') return { name: 'onnxruntime', reason: 'configured' };
   const why = tensorrtUnavailable(addon);
   const info = addon?.info();
-  if (!why) return { name: 'tensorrt', addon: addon!, reason: `TensorRT ${info!.tensorrtVersion} on sm_${info!.computeCapability!.replace('.', '')}` };
+  if (!why)
+    return {
+      name: 'tensorrt',
+      addon: addon!,
+      reason: `TensorRT ${info!.tensorrtVersion} on sm_${info!.computeCapability!.replace('.', '')}`,
+    };
   if (requested === 'tensorrt') throw fail('BACKEND_UNAVAILABLE', `inference.backend is tensorrt, but ${why}`, { backend: 'tensorrt' });
   return { name: 'onnxruntime', reason: why };
 }

@@ -53,7 +53,10 @@ export class EngineCache {
       } catch {
         // the directory itself is unusable: nothing was left behind
       }
-      this.log.warn(`cannot cache the ${what} in ${this.dir}: ${(err as Error).message}; continuing without caching it`, { file, code: (err as NodeJS.ErrnoException).code });
+      this.log.warn(`cannot cache the ${what} in ${this.dir}: ${(err as Error).message}; continuing without caching it`, {
+        file,
+        code: (err as NodeJS.ErrnoException).code,
+      });
       return false;
     }
   }
@@ -68,7 +71,15 @@ export class EngineCache {
 }
 
 /** One timing cache per TensorRT version and device (tactic timings do not depend on the model). */
-export function timingCacheFileName(tensorrtVersion: string, computeCapability: string, deviceName: string | null, multiprocessors: number | null): string {
-  const dev = createHash('sha256').update(JSON.stringify([deviceName, multiprocessors])).digest('hex').slice(0, 8);
+export function timingCacheFileName(
+  tensorrtVersion: string,
+  computeCapability: string,
+  deviceName: string | null,
+  multiprocessors: number | null,
+): string {
+  const dev = createHash('sha256')
+    .update(JSON.stringify([deviceName, multiprocessors]))
+    .digest('hex')
+    .slice(0, 8);
   return `timing.trt${tensorrtVersion}.sm${computeCapability.replace('.', '')}.${dev}.cache`;
 }

@@ -54,12 +54,21 @@ export const CALIBRATION_ALGORITHMS: readonly CalibrationAlgorithm[] = ['Entropy
 export type ModelSupport = { ok: true } | { ok: false; reason: string };
 
 /** Can TensorRT on this device take a model of this kind at all? */
-export function modelSupport(info: Pick<NativeInfo, 'computeCapability'>, model: Pick<OnnxModelKind, 'kind' | 'qoperatorOps'>): ModelSupport {
+export function modelSupport(
+  info: Pick<NativeInfo, 'computeCapability'>,
+  model: Pick<OnnxModelKind, 'kind' | 'qoperatorOps'>,
+): ModelSupport {
   if (model.kind === 'qoperator') {
-    return { ok: false, reason: `QOperator int8 model (${describeOps(model.qoperatorOps)}): TensorRT's ONNX parser cannot import it; use a float or Q/DQ model (gloves-trainer quantize)` };
+    return {
+      ok: false,
+      reason: `QOperator int8 model (${describeOps(model.qoperatorOps)}): TensorRT's ONNX parser cannot import it; use a float or Q/DQ model (gloves-trainer quantize)`,
+    };
   }
   if (model.kind === 'qdq' && !hasUsefulInt8(info.computeCapability)) {
-    return { ok: false, reason: `Q/DQ int8 model on sm_${(info.computeCapability ?? '?').replace('.', '')}, which has no useful INT8: use the float model for FP16` };
+    return {
+      ok: false,
+      reason: `Q/DQ int8 model on sm_${(info.computeCapability ?? '?').replace('.', '')}, which has no useful INT8: use the float model for FP16`,
+    };
   }
   return { ok: true };
 }
@@ -82,12 +91,21 @@ export function chooseModelBackend(
 ): ModelBackendChoice {
   if (requested === 'onnxruntime') return { backend: 'onnxruntime', reason: 'configured' };
   if (!trt) {
-    if (requested === 'tensorrt') throw new GlovesError('BACKEND_UNAVAILABLE', `inference.backend is tensorrt, but ${unavailable}`, { backend: 'tensorrt' });
+    if (requested === 'tensorrt')
+      throw new GlovesError('BACKEND_UNAVAILABLE', `inference.backend is tensorrt, but ${unavailable}`, { backend: 'tensorrt' });
     return { backend: 'onnxruntime', reason: unavailable };
   }
   const support = modelSupport(trt, model);
-  if (support.ok) return { backend: 'tensorrt', reason: `${model.kind} model, TensorRT ${trt.tensorrtVersion} on sm_${(trt.computeCapability ?? '?').replace('.', '')}` };
-  if (requested === 'tensorrt') throw new GlovesError('TRT_UNSUPPORTED_MODEL', `inference.backend is tensorrt, but: ${support.reason}`, { backend: 'tensorrt', kind: model.kind });
+  if (support.ok)
+    return {
+      backend: 'tensorrt',
+      reason: `${model.kind} model, TensorRT ${trt.tensorrtVersion} on sm_${(trt.computeCapability ?? '?').replace('.', '')}`,
+    };
+  if (requested === 'tensorrt')
+    throw new GlovesError('TRT_UNSUPPORTED_MODEL', `inference.backend is tensorrt, but: ${support.reason}`, {
+      backend: 'tensorrt',
+      kind: model.kind,
+    });
   return { backend: 'onnxruntime', reason: support.reason };
 }
 
@@ -168,10 +186,14 @@ export function planBuild(info: NativeInfo, req: PrecisionRequest): BuildPlan {
       warnings.push('INT8 requested but no valid calibration cache was found for the model: using FP16');
       precision = 'fp16';
     } else if (header.versionCode !== nvTensorrtVersionCode(trt)) {
-      warnings.push(`calibration cache is for TRT-${header.versionCode}, this is TensorRT ${trt} (TRT-${nvTensorrtVersionCode(trt)}): using FP16`);
+      warnings.push(
+        `calibration cache is for TRT-${header.versionCode}, this is TensorRT ${trt} (TRT-${nvTensorrtVersionCode(trt)}): using FP16`,
+      );
       precision = 'fp16';
     } else if (!(CALIBRATION_ALGORITHMS as readonly string[]).includes(header.algorithm)) {
-      warnings.push(`calibration cache algorithm ${header.algorithm} has no cache-only calibrator here (${CALIBRATION_ALGORITHMS.join(', ')}): using FP16`);
+      warnings.push(
+        `calibration cache algorithm ${header.algorithm} has no cache-only calibrator here (${CALIBRATION_ALGORITHMS.join(', ')}): using FP16`,
+      );
       precision = 'fp16';
     } else {
       int8Mode = 'calibration-cache';
@@ -208,7 +230,10 @@ export function profilesFor(m: ModelManifest, maxBatch: number): OptimizationPro
     if (t.shape.every((d) => typeof d === 'number')) continue;
     const fixed = (v: number): number[] => t.shape.map((d) => (typeof d === 'number' ? d : v));
     if (t.shape.slice(1).some((d) => typeof d !== 'number')) {
-      throw new GlovesError('TRT_UNSUPPORTED', `${m.name}: input ${t.name} has free dimensions other than the batch: [${t.shape.join(',')}]`);
+      throw new GlovesError(
+        'TRT_UNSUPPORTED',
+        `${m.name}: input ${t.name} has free dimensions other than the batch: [${t.shape.join(',')}]`,
+      );
     }
     profiles.push({ name: t.name, min: fixed(1), opt: fixed(1), max: fixed(maxBatch) });
   }
@@ -233,7 +258,18 @@ export interface EngineKeyParts {
 
 /** The cache key: sha256 over everything that makes an engine valid for this device and model. */
 export function engineKey(p: EngineKeyParts): string {
-  const canonical = JSON.stringify([p.modelSha256, p.tensorrtVersion, p.computeCapability, p.deviceName, p.multiprocessors, p.precision, p.int8Mode, p.dlaCore, p.inputs, p.calibrationSha256]);
+  const canonical = JSON.stringify([
+    p.modelSha256,
+    p.tensorrtVersion,
+    p.computeCapability,
+    p.deviceName,
+    p.multiprocessors,
+    p.precision,
+    p.int8Mode,
+    p.dlaCore,
+    p.inputs,
+    p.calibrationSha256,
+  ]);
   return createHash('sha256').update(canonical).digest('hex');
 }
 

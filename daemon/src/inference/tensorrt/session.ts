@@ -21,17 +21,22 @@ function checkInput(m: ModelManifest, name: string, t: Tensor | undefined): void
   const ok = t.dims.length === spec.shape.length && spec.shape.every((d, i) => typeof d === 'string' || d === t.dims[i]);
   const count = t.dims.reduce((a, b) => a * b, 1);
   if (!ok || count !== t.data.length || t.dims.some((d) => !Number.isInteger(d) || d <= 0)) {
-    throw fail('INFERENCE_FAILED', `input ${name} has dims [${t.dims.join(',')}] (${t.data.length} values), engine expects [${spec.shape.join(',')}]`, {
-      input: name,
-      dims: [...t.dims],
-    });
+    throw fail(
+      'INFERENCE_FAILED',
+      `input ${name} has dims [${t.dims.join(',')}] (${t.data.length} values), engine expects [${spec.shape.join(',')}]`,
+      {
+        input: name,
+        dims: [...t.dims],
+      },
+    );
   }
 }
 
 /** The batch size shared by every input with a free batch dimension (1 when there is none). */
 function batchOf(m: ModelManifest, inputs: Record<string, Tensor>): number {
   const sizes = new Set(m.inputs.filter((s) => batched(s.shape)).map((s) => inputs[s.name]!.dims[0]!));
-  if (sizes.size > 1) throw fail('INFERENCE_FAILED', `${m.name}: inputs disagree on the batch size: ${[...sizes].join(', ')}`, { model: m.name });
+  if (sizes.size > 1)
+    throw fail('INFERENCE_FAILED', `${m.name}: inputs disagree on the batch size: ${[...sizes].join(', ')}`, { model: m.name });
   return sizes.size === 0 ? 1 : [...sizes][0]!;
 }
 
@@ -80,7 +85,11 @@ export class TrtSession implements InferenceSession {
     const n = batchOf(m, inputs);
     if (n <= this.maxBatch) return this.runChunk(inputs);
     if (!m.outputs.every((o) => batched(o.shape))) {
-      throw fail('INFERENCE_FAILED', `${m.name}: batch ${n} is over the engine's ${this.maxBatch} and an output has no batch dimension to join chunks on`, { model: m.name });
+      throw fail(
+        'INFERENCE_FAILED',
+        `${m.name}: batch ${n} is over the engine's ${this.maxBatch} and an output has no batch dimension to join chunks on`,
+        { model: m.name },
+      );
     }
     const parts: Record<string, Tensor>[] = [];
     for (let start = 0; start < n; start += this.maxBatch) {

@@ -5,7 +5,11 @@ export const detectionSection = z
   .strictObject({
     minScore: z.number().min(0).max(1).default(0.3).describe('Minimum detection score (obj * class)'),
     nmsIou: z.number().min(0).max(1).default(0.45).describe('IoU above which NMS suppresses a box'),
-    labels: z.array(z.enum(['cat', 'dog'])).min(1).default(['cat', 'dog']).describe('Animal classes to detect'),
+    labels: z
+      .array(z.enum(['cat', 'dog']))
+      .min(1)
+      .default(['cat', 'dog'])
+      .describe('Animal classes to detect'),
     cropMargin: z.number().min(0).max(1).default(0.1).describe('Margin added around a box before embedding'),
   })
   .prefault({});

@@ -62,7 +62,13 @@ function candidates(m: ModelManifest, output: Float32Array, dims: readonly numbe
   return decodeYolox(output, dims, { inputWidth: w, inputHeight: h, strides: m.postprocess.strides, classIds, minScore: opts.minScore });
 }
 
-function keptDetections(m: ModelManifest, cands: RawCandidate[], keep: readonly number[], transform: Parameters<typeof unmapBox>[1], frame: { width: number; height: number }): Detection[] {
+function keptDetections(
+  m: ModelManifest,
+  cands: RawCandidate[],
+  keep: readonly number[],
+  transform: Parameters<typeof unmapBox>[1],
+  frame: { width: number; height: number },
+): Detection[] {
   const dets: Detection[] = [];
   for (const i of keep) {
     const c = cands[i]!;
@@ -74,7 +80,12 @@ function keptDetections(m: ModelManifest, cands: RawCandidate[], keep: readonly 
 }
 
 /** `kernels` defaults to the process-wide choice (native addon when built, else TypeScript). */
-export function createDetector(manifest: ModelManifest, session: InferenceSession, opts: DetectionOptions, kernels: PixelKernels = defaultKernels()): Detector {
+export function createDetector(
+  manifest: ModelManifest,
+  session: InferenceSession,
+  opts: DetectionOptions,
+  kernels: PixelKernels = defaultKernels(),
+): Detector {
   if (manifest.task !== 'detector') throw new GlovesError('MANIFEST_INVALID', `${manifest.name} is not a detector`);
   const [w, h] = inputSize(manifest);
   const inName = manifest.inputs[0]!.name;
@@ -89,7 +100,9 @@ export function createDetector(manifest: ModelManifest, session: InferenceSessio
       spare = null;
       try {
         const frame = { format: 'RGB' as const, width: img.width, height: img.height, data: img.data };
-        const [transform] = await kernels.preprocessInto(frame, manifest.preprocess, w, h, tensor, 0, [{ x: 0, y: 0, width: img.width, height: img.height }]);
+        const [transform] = await kernels.preprocessInto(frame, manifest.preprocess, w, h, tensor, 0, [
+          { x: 0, y: 0, width: img.width, height: img.height },
+        ]);
         const out = await session.run({ [inName]: { dims: [1, 3, h, w], data: tensor } });
         const o = out[outName]!;
         const cands = candidates(manifest, o.data, o.dims, opts);

@@ -77,7 +77,15 @@ export function createEmbedder(manifest: ModelManifest, session: InferenceSessio
   async function embedChunk(img: RgbImage, regions: readonly Region[]): Promise<Float32Array[]> {
     const n = regions.length;
     const tensor = new Float32Array(n * slot);
-    await kernels.preprocessInto({ format: 'RGB', width: img.width, height: img.height, data: img.data }, manifest.preprocess, w, h, tensor, 0, regions);
+    await kernels.preprocessInto(
+      { format: 'RGB', width: img.width, height: img.height, data: img.data },
+      manifest.preprocess,
+      w,
+      h,
+      tensor,
+      0,
+      regions,
+    );
     const plain = await runBatch(tensor, n);
     if (!opts.flip) return plain;
     flipNchwInPlace(tensor, n, 3, h, w);
@@ -100,7 +108,11 @@ export function createEmbedder(manifest: ModelManifest, session: InferenceSessio
 
   return {
     modelId: embedderModelId(manifest),
-    embed: (img: RgbImage, boxes: readonly Box[]) => embedRegions(img, boxes.map((b) => cropRegion(b, opts.cropMargin, img.width, img.height))),
+    embed: (img: RgbImage, boxes: readonly Box[]) =>
+      embedRegions(
+        img,
+        boxes.map((b) => cropRegion(b, opts.cropMargin, img.width, img.height)),
+      ),
     embedRegions,
     dispose: () => session.dispose(),
   };

@@ -35,14 +35,24 @@ export async function enrolPhotos(
       const dets = await deps.detector.detect(img);
       if (dets.length !== 1) {
         const code = dets.length === 0 ? 'NO_ANIMAL' : 'MULTIPLE_ANIMALS';
-        const reason = dets.length === 0 ? 'no cat or dog detected' : `${dets.length} animals detected (${dets.map((d) => `${d.label} ${d.score.toFixed(2)}`).join(', ')}); a photo must show exactly one`;
+        const reason =
+          dets.length === 0
+            ? 'no cat or dog detected'
+            : `${dets.length} animals detected (${dets.map((d) => `${d.label} ${d.score.toFixed(2)}`).join(', ')}); a photo must show exactly one`;
         outcomes.push({ image, accepted: false, code, reason });
         continue;
       }
       const d = dets[0]!;
       const region = cropRegion(d.box, deps.cropMargin, img.width, img.height);
       const [embedding] = await deps.embedder.embedRegions(img, [region]);
-      photos.push({ jpeg: await encodeJpeg(extractRegion(img, region)), embedding: embedding!, source: image, label: d.label, score: d.score, box: d.box });
+      photos.push({
+        jpeg: await encodeJpeg(extractRegion(img, region)),
+        embedding: embedding!,
+        source: image,
+        label: d.label,
+        score: d.score,
+        box: d.box,
+      });
       outcomes.push({ image, accepted: true });
     } catch (err) {
       if (!(err instanceof GlovesError) || !err.code.startsWith('IMAGE_')) throw err;
@@ -64,7 +74,12 @@ export async function reembedGallery(gallery: Gallery, embedder: RegionEmbedder,
       try {
         bytes = await readFile(gallery.cropPath(ph));
       } catch (err) {
-        throw new GlovesError('GALLERY_CORRUPT', `crop ${ph.crop} of ${pet.name} is missing: cannot re-embed`, { crop: ph.crop }, { cause: err });
+        throw new GlovesError(
+          'GALLERY_CORRUPT',
+          `crop ${ph.crop} of ${pet.name} is missing: cannot re-embed`,
+          { crop: ph.crop },
+          { cause: err },
+        );
       }
       const img = await decodeImage(bytes, ph.crop);
       const [e] = await embedder.embedRegions(img, [{ x: 0, y: 0, width: img.width, height: img.height }]);

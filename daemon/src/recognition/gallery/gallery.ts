@@ -116,10 +116,12 @@ function encodeEmbedding(v: Float32Array): string {
 
 function decodeEmbedding(s: string, where: string): Float32Array {
   const b = Buffer.from(s, 'base64');
-  if (b.length === 0 || b.length % 4 !== 0) throw new GalleryError('GALLERY_CORRUPT', `gallery embedding of ${where} is malformed`, { where });
+  if (b.length === 0 || b.length % 4 !== 0)
+    throw new GalleryError('GALLERY_CORRUPT', `gallery embedding of ${where} is malformed`, { where });
   const v = new Float32Array(b.length / 4);
   new Uint8Array(v.buffer).set(b);
-  if (!v.every(Number.isFinite)) throw new GalleryError('GALLERY_CORRUPT', `gallery embedding of ${where} has non-finite values`, { where });
+  if (!v.every(Number.isFinite))
+    throw new GalleryError('GALLERY_CORRUPT', `gallery embedding of ${where} has non-finite values`, { where });
   return v;
 }
 
@@ -128,7 +130,16 @@ function toPhoto(p: PhotoDoc, petId: string): GalleryPhoto {
 }
 
 function toDocPhoto(p: GalleryPhoto): PhotoDoc {
-  return { id: p.id, crop: p.crop, source: p.source, label: p.label, score: p.score, box: [...p.box], addedAt: p.addedAt, embedding: encodeEmbedding(p.embedding) };
+  return {
+    id: p.id,
+    crop: p.crop,
+    source: p.source,
+    label: p.label,
+    score: p.score,
+    box: [...p.box],
+    addedAt: p.addedAt,
+    embedding: encodeEmbedding(p.embedding),
+  };
 }
 
 function readDoc(dir: string): GalleryDoc {
@@ -178,10 +189,15 @@ export function openGallery(dir: string, embedderModelId: string, log: Logger, o
   if (existsSync(file)) {
     state = load(dir);
   } else if (opts.create) {
-    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new GalleryError('GALLERY_NOT_FOUND', `gallery path ${dir} is not a directory`, { dir });
+    if (existsSync(dir) && !statSync(dir).isDirectory())
+      throw new GalleryError('GALLERY_NOT_FOUND', `gallery path ${dir} is not a directory`, { dir });
     state = { embedderModelId, revision: 0, pets: [] };
   } else {
-    throw new GalleryError('GALLERY_NOT_FOUND', `no gallery at ${dir} (enrol a pet first: gloves enroll --gallery ${dir} --name NAME PHOTO...)`, { dir });
+    throw new GalleryError(
+      'GALLERY_NOT_FOUND',
+      `no gallery at ${dir} (enrol a pet first: gloves enroll --gallery ${dir} --name NAME PHOTO...)`,
+      { dir },
+    );
   }
   const checkModel = (s: State): void => {
     if (s.embedderModelId !== embedderModelId && !opts.allowModelMismatch) {
@@ -241,9 +257,23 @@ export function openGallery(dir: string, embedderModelId: string, log: Logger, o
           mkdirSync(join(dir, 'crops', id), { recursive: true });
           writeFileAtomic(join(dir, crop), ph.jpeg);
         } catch (err) {
-          throw new GalleryError('GALLERY_WRITE_FAILED', `cannot write crop ${crop} in ${dir}: ${(err as Error).message}`, { dir }, { cause: err });
+          throw new GalleryError(
+            'GALLERY_WRITE_FAILED',
+            `cannot write crop ${crop} in ${dir}: ${(err as Error).message}`,
+            { dir },
+            { cause: err },
+          );
         }
-        added.push({ id: photoId, crop, source: ph.source, label: ph.label, score: ph.score, box: ph.box, addedAt: now, embedding: ph.embedding });
+        added.push({
+          id: photoId,
+          crop,
+          source: ph.source,
+          label: ph.label,
+          score: ph.score,
+          box: ph.box,
+          addedAt: now,
+          embedding: ph.embedding,
+        });
       }
       const pet: GalleryPet = existing
         ? { ...existing, photos: [...existing.photos, ...added] }

@@ -18,10 +18,18 @@ export const matchingSection = z
       .min(0)
       .max(2)
       .optional()
-      .describe("Subtract this times a pet's enrolment spread (mean pairwise similarity of its photos) from its score; default: calibrated value"),
-    prototypes: z.enum(['mean', 'each']).default('mean').describe('Compare to the mean of each pet\'s photos, or to each photo (score = mean of the best `topK`)'),
+      .describe(
+        "Subtract this times a pet's enrolment spread (mean pairwise similarity of its photos) from its score; default: calibrated value",
+      ),
+    prototypes: z
+      .enum(['mean', 'each'])
+      .default('mean')
+      .describe("Compare to the mean of each pet's photos, or to each photo (score = mean of the best `topK`)"),
     topK: z.number().int().min(1).max(20).default(1).describe('With prototypes=each: average the best K photo similarities of a pet'),
-    population: z.boolean().default(true).describe('Centre/whiten embeddings with the population statistics shipped for the embedder (models/stats)'),
+    population: z
+      .boolean()
+      .default(true)
+      .describe('Centre/whiten embeddings with the population statistics shipped for the embedder (models/stats)'),
     flipTta: z.boolean().default(true).describe('Also embed the mirrored crop and average (test-time augmentation)'),
     statsDir: z.string().default('models/stats').describe('Directory of population statistics, one file per embedder model id'),
   })

@@ -113,7 +113,11 @@ export function enrolmentSpread(t: readonly Float32Array[], fallback: number): n
 }
 
 /** Build per-pet prototype vectors (already transformed) from gallery embeddings. */
-export function buildPrototypes(pets: readonly { id: string; name: string; embeddings: readonly Float32Array[] }[], rule: DecisionRule, stats: PopulationStats | undefined): PetPrototypes[] {
+export function buildPrototypes(
+  pets: readonly { id: string; name: string; embeddings: readonly Float32Array[] }[],
+  rule: DecisionRule,
+  stats: PopulationStats | undefined,
+): PetPrototypes[] {
   return pets
     .filter((p) => p.embeddings.length > 0)
     .map((p) => {

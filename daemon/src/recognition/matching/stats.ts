@@ -126,14 +126,19 @@ export function statsFileName(embedderModelId: string): string {
 
 export function parseStats(obj: unknown, source: string): PopulationStats {
   const r = statsSchema.safeParse(obj);
-  if (!r.success) throw new GlovesError('STATS_INVALID', `population statistics ${source} are malformed: ${r.error.issues[0]?.message ?? ''}`, { source });
+  if (!r.success)
+    throw new GlovesError('STATS_INVALID', `population statistics ${source} are malformed: ${r.error.issues[0]?.message ?? ''}`, {
+      source,
+    });
   const d = r.data;
   const mean = b64ToF32(d.mean);
-  if (mean.length !== d.dim) throw new GlovesError('STATS_INVALID', `population statistics ${source}: mean has ${mean.length} values, dim is ${d.dim}`, { source });
+  if (mean.length !== d.dim)
+    throw new GlovesError('STATS_INVALID', `population statistics ${source}: mean has ${mean.length} values, dim is ${d.dim}`, { source });
   const stats: PopulationStats = { embedderModelId: d.embedderModelId, dim: d.dim, mean, calibration: d.calibration };
   if (d.projection) {
     const data = b64ToF32(d.projection.data);
-    if (data.length !== d.projection.rows * d.dim) throw new GlovesError('STATS_INVALID', `population statistics ${source}: projection size mismatch`, { source });
+    if (data.length !== d.projection.rows * d.dim)
+      throw new GlovesError('STATS_INVALID', `population statistics ${source}: projection size mismatch`, { source });
     stats.projection = { rows: d.projection.rows, data };
   }
   if (d.whitening) {
@@ -147,7 +152,8 @@ export function parseStats(obj: unknown, source: string): PopulationStats {
   if (d.recipe) stats.recipe = d.recipe;
   if (d.cohort) {
     const data = b64ToF32(d.cohort.data);
-    if (data.length !== d.cohort.rows * d.dim) throw new GlovesError('STATS_INVALID', `population statistics ${source}: cohort size mismatch`, { source });
+    if (data.length !== d.cohort.rows * d.dim)
+      throw new GlovesError('STATS_INVALID', `population statistics ${source}: cohort size mismatch`, { source });
     stats.cohort = { rows: d.cohort.rows, data };
   }
   return stats;
@@ -161,7 +167,16 @@ export function serializeStats(s: PopulationStats, provenance: string): StatsDoc
     dim: s.dim,
     mean: f32ToB64(s.mean),
     ...(s.projection ? { projection: { rows: s.projection.rows, data: f32ToB64(s.projection.data) } } : {}),
-    ...(s.whitening ? { whitening: { rank: s.whitening.rank, basis: f32ToB64Half(s.whitening.basis), coef: f32ToB64(s.whitening.coef), shrink: s.whitening.shrink } } : {}),
+    ...(s.whitening
+      ? {
+          whitening: {
+            rank: s.whitening.rank,
+            basis: f32ToB64Half(s.whitening.basis),
+            coef: f32ToB64(s.whitening.coef),
+            shrink: s.whitening.shrink,
+          },
+        }
+      : {}),
     ...(s.recipe ? { recipe: s.recipe } : {}),
     ...(s.cohort ? { cohort: { rows: s.cohort.rows, data: f32ToB64Half(s.cohort.data) } } : {}),
     calibration: s.calibration,
@@ -180,7 +195,9 @@ export function loadStats(dir: string, embedderModelId: string): PopulationStats
   }
   const s = parseStats(obj, file);
   if (s.embedderModelId !== embedderModelId) {
-    throw new GlovesError('STATS_MODEL_MISMATCH', `population statistics ${file} are for ${s.embedderModelId}, not ${embedderModelId}`, { file });
+    throw new GlovesError('STATS_MODEL_MISMATCH', `population statistics ${file} are for ${s.embedderModelId}, not ${embedderModelId}`, {
+      file,
+    });
   }
   return s;
 }
