@@ -121,6 +121,9 @@ export default defineConfig(
       ],
       // `cond ? a++ : b++` as a statement is a style this code uses.
       '@typescript-eslint/no-unused-expressions': ['error', { allowShortCircuit: true, allowTernary: true }],
+      // Code and comments wrap at 140 (Prettier's printWidth); long string literals and regexes may run on.
+      'max-lines': ['error', { max: 400 }],
+      'max-len': ['error', { code: 140, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true, ignoreUrls: true }],
     },
   },
   {

@@ -18,7 +18,10 @@ import { classifyOnnxModel } from './tensorrt/onnx-qdq.js';
 import { chooseModelBackend, type ModelBackendChoice } from './tensorrt/policy.js';
 import { chooseBackend, createTensorRtBackend, tensorrtUnavailable, type BuildHooks } from './tensorrt/backend.js';
 
-/** Which backend a model file gets under this config (throws what load would: BACKEND_UNAVAILABLE, TRT_UNSUPPORTED_MODEL, MODEL_LOAD_FAILED). */
+/**
+ * Which backend a model file gets under this config (throws what load would:
+ * BACKEND_UNAVAILABLE, TRT_UNSUPPORTED_MODEL, MODEL_LOAD_FAILED).
+ */
 export function modelBackend(config: InferenceConfig, addon: NativeAddon | null, modelPath: string): ModelBackendChoice {
   if (config.backend === 'onnxruntime') return { backend: 'onnxruntime', reason: 'configured' };
   const why = tensorrtUnavailable(addon);

@@ -6,7 +6,10 @@ import { QDQ_LAYOUTS, type QdqLayout } from '../../qdq/quantize.js';
 import { runQuantize } from '../../quantize/run.js';
 import { loadNativeAddon } from '../../../../daemon/src/native/addon.js';
 
-/** The cache's TensorRT version: this device's when the addon has TensorRT (the cache must match it exactly), else 10.3.0 (JetPack 6.1/6.2). */
+/**
+ * The cache's TensorRT version: this device's when the addon has TensorRT (the
+ * cache must match it exactly), else 10.3.0 (JetPack 6.1/6.2).
+ */
 function defaultTrtVersion(): string {
   try {
     const info = loadNativeAddon()?.info();
