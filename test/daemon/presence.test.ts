@@ -28,6 +28,11 @@ test('seen once per visit, left after awayAfter unseen, state follows', () => {
   assert.equal(u2.events, []);
   assert.equal(u2.transitions, []);
   assert.equal(u2.updated, ['a']);
+  assert.equal(
+    u2.states,
+    { a: { state: 'present', last_seen: 't2', camera: 'porch', confidence: 0.8 } },
+    'the update carries the new state',
+  );
   assert.equal(p.state('a'), { state: 'present', last_seen: 't2', camera: 'porch', confidence: 0.8 });
   assert.equal(p.tick(7999, 't3').events, []);
   const left = p.tick(8000, 't4');

@@ -30,6 +30,8 @@ export interface PresenceUpdate {
   transitions: string[];
   /** Pets whose state changed in any field, transitions included. */
   updated: string[];
+  /** The new state of each pet in `updated` (what to publish; no need to ask again). */
+  states: Record<string, PetState>;
 }
 
 interface PetSlot {
@@ -76,7 +78,7 @@ export class Presence {
   }
 
   observe(nowMs: number, ts: string, sightings: readonly Sighting[], unknowns: readonly UnknownSighting[]): PresenceUpdate {
-    const up: PresenceUpdate = { events: [], transitions: [], updated: [] };
+    const up: PresenceUpdate = { events: [], transitions: [], updated: [], states: {} };
     const best = new Map<string, Sighting>();
     for (const s of sightings) {
       const cur = best.get(s.pet.petId);
@@ -91,6 +93,7 @@ export class Presence {
       slot.track = s.track;
       slot.state = { state: 'present', last_seen: ts, camera: this.opts.camera, confidence: round3(s.confidence) };
       up.updated.push(slot.pet.petId);
+      up.states[slot.pet.petId] = { ...slot.state };
       if (!wasPresent) {
         up.transitions.push(slot.pet.petId);
         up.events.push({ type: 'seen', pet: slot.pet, confidence: round3(s.confidence), box: s.box, track: s.track, ts });
@@ -107,6 +110,7 @@ export class Presence {
     up.events.push(...later.events);
     up.transitions.push(...later.transitions);
     up.updated.push(...later.updated);
+    Object.assign(up.states, later.states);
     return up;
   }
 
@@ -132,7 +136,7 @@ export class Presence {
 
   /** Applies the away timeout; call from the frame loop and from a timer. No-op while blind. */
   tick(nowMs: number, ts: string): PresenceUpdate {
-    const up: PresenceUpdate = { events: [], transitions: [], updated: [] };
+    const up: PresenceUpdate = { events: [], transitions: [], updated: [], states: {} };
     if (this.blindSinceMs !== null) return up;
     for (const slot of this.slots.values()) {
       if (slot.state.state !== 'present') continue;
@@ -140,6 +144,7 @@ export class Presence {
       slot.state = { ...slot.state, state: 'away' };
       up.transitions.push(slot.pet.petId);
       up.updated.push(slot.pet.petId);
+      up.states[slot.pet.petId] = { ...slot.state };
       up.events.push({ type: 'left', pet: slot.pet, confidence: slot.state.confidence ?? 0, box: slot.box, track: slot.track, ts });
     }
     return up;

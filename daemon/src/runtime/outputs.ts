@@ -54,7 +54,7 @@ export class Outputs {
     for (const id of new Set(up.updated)) {
       const due = flips.has(id) || nowMs - (this.lastStateMs.get(id) ?? Number.NEGATIVE_INFINITY) >= this.opts.stateRefreshMs;
       if (!due) continue;
-      const s = this.presence.state(id);
+      const s = up.states[id];
       if (s) this.bridge.publishState(id, s);
       this.lastStateMs.set(id, nowMs);
       published = true;
