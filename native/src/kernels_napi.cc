@@ -3,11 +3,11 @@
 // which to use is TypeScript policy. Inputs are re-validated here so a wrong
 // call returns a coded error instead of touching memory it should not.
 #include "kernels_napi.h"
-#include "codes.h"
 
 #include <string>
 #include <vector>
 
+#include "codes.h"
 #include "common.h"
 #include "kernels/nms.h"
 #include "kernels/resample.h"
@@ -36,21 +36,23 @@ bool ParseJob(Napi::Env env, const Napi::Value& arg, PreprocessJob* job, Napi::O
   Napi::Uint8Array data;
   Napi::Float32Array out;
   Napi::Int32Array slots;
-  if (!GetTypedArray<uint8_t>(o.Get("data"), napi_uint8_array, &data) ||
-      !GetTypedArray<float>(o.Get("out"), napi_float32_array, &out) ||
+  if (!GetTypedArray<uint8_t>(o.Get("data"), napi_uint8_array, &data) || !GetTypedArray<float>(o.Get("out"), napi_float32_array, &out) ||
       !GetTypedArray<int32_t>(o.Get("slots"), napi_int32_array, &slots)) {
-    if (!env.IsExceptionPending()) ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "data must be a Uint8Array, out a Float32Array, slots an Int32Array");
+    if (!env.IsExceptionPending())
+      ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "data must be a Uint8Array, out a Float32Array, slots an Int32Array");
     return false;
   }
   int64_t format, width, height;
   if (!GetInt(o, "format", 0, 3, &format) || !GetInt(o, "width", 1, 1 << 15, &width) || !GetInt(o, "height", 1, 1 << 15, &height)) {
-    if (!env.IsExceptionPending()) ThrowCoded(env, ::gloves::codes::kImageInvalid, "format must be 0..3 and width/height positive integers");
+    if (!env.IsExceptionPending())
+      ThrowCoded(env, ::gloves::codes::kImageInvalid, "format must be 0..3 and width/height positive integers");
     return false;
   }
   double srcCh[3];
   if (!GetDoubles(o, "srcCh", 3, srcCh) || !GetDoubles(o, "mul", 3, job->norm.mul) || !GetDoubles(o, "add", 3, job->norm.add) ||
       !GetDoubles(o, "pad", 3, job->norm.pad)) {
-    if (!env.IsExceptionPending()) ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "srcCh, mul, add and pad must be 3 finite numbers each");
+    if (!env.IsExceptionPending())
+      ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "srcCh, mul, add and pad must be 3 finite numbers each");
     return false;
   }
   for (int c = 0; c < 3; c++) {
@@ -78,7 +80,8 @@ bool ParseJob(Napi::Env env, const Napi::Value& arg, PreprocessJob* job, Napi::O
       ThrowCoded(env, ::gloves::codes::kBufferTooSmall, "negative output offset");
       return false;
     }
-    Slot slot{s[i], s[i + 1], s[i + 2], s[i + 3], s[i + 4], s[i + 5], s[i + 6], s[i + 7], s[i + 8], s[i + 9], static_cast<size_t>(s[i + 10])};
+    Slot slot{
+        s[i], s[i + 1], s[i + 2], s[i + 3], s[i + 4], s[i + 5], s[i + 6], s[i + 7], s[i + 8], s[i + 9], static_cast<size_t>(s[i + 10])};
     e = ValidateSlot(job->img, slot, job->outLength);
     if (!e.ok()) {
       ThrowCoded(env, e.code, e.message);
@@ -148,7 +151,8 @@ bool ParseNms(const Napi::CallbackInfo& info, NmsJob* job) {
   if (info.Length() < 4 || !GetTypedArray<double>(info[0], napi_float64_array, &boxes) ||
       !GetTypedArray<double>(info[1], napi_float64_array, &scores) || !GetTypedArray<int32_t>(info[2], napi_int32_array, &classes) ||
       !GetDouble(info[3], &job->iou)) {
-    ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "nms(boxes: Float64Array, scores: Float64Array, classes: Int32Array, iou: number)");
+    ThrowCoded(env, ::gloves::codes::kNativeBadArgument,
+               "nms(boxes: Float64Array, scores: Float64Array, classes: Int32Array, iou: number)");
     return false;
   }
   const size_t n = scores.ElementLength();

@@ -45,7 +45,8 @@ void FillPad(const BilinearParams& p, float* out) {
 }
 
 // dst[i] = a[i] + w * (b[i] - a[i]) over n bytes; plain loops the compiler vectorises.
-__attribute__((always_inline)) inline void BlendRows(const uint8_t* __restrict a, const uint8_t* __restrict b, float w, int n, float* __restrict dst) {
+__attribute__((always_inline)) inline void BlendRows(const uint8_t* __restrict a, const uint8_t* __restrict b, float w, int n,
+                                                     float* __restrict dst) {
   if (w == 0.0f || a == b) {
     for (int i = 0; i < n; i++) dst[i] = static_cast<float>(a[i]);
     return;
@@ -68,8 +69,9 @@ typedef int32_t v4i __attribute__((vector_size(16)));
 // then 4 pixels at a time are transposed so lanes `first`, 1 and `last` go to
 // planes 0, 1 and 2 (first/last = 0/2 in source order, 2/0 for a colour swap).
 template <bool kSwap>
-__attribute__((always_inline)) inline void HorizontalRow(const float* __restrict row, const int32_t* __restrict off, const v4f* __restrict wx, int bpp, const BilinearParams& p,
-                   float* __restrict o0, float* __restrict o1, float* __restrict o2) {
+__attribute__((always_inline)) inline void HorizontalRow(const float* __restrict row, const int32_t* __restrict off,
+                                                         const v4f* __restrict wx, int bpp, const BilinearParams& p, float* __restrict o0,
+                                                         float* __restrict o1, float* __restrict o2) {
   const v4f m0 = Splat(p.mul[0]), m1 = Splat(p.mul[1]), m2 = Splat(p.mul[2]);
   const v4f a0 = Splat(p.add[0]), a1 = Splat(p.add[1]), a2 = Splat(p.add[2]);
   auto px = [&](int x) -> v4f {

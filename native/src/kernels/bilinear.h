@@ -28,12 +28,12 @@ class RowSource {
 };
 
 struct BilinearParams {
-  int rw = 0, rh = 0;      // region size
-  int bpp = 3;             // bytes per source pixel
-  int cw = 0, ch = 0;      // content size
-  int outW = 0, outH = 0;  // plane size
-  int padX = 0, padY = 0;  // content origin in the plane
-  int lane[3] = {0, 1, 2}; // byte within a source pixel feeding output plane c
+  int rw = 0, rh = 0;       // region size
+  int bpp = 3;              // bytes per source pixel
+  int cw = 0, ch = 0;       // content size
+  int outW = 0, outH = 0;   // plane size
+  int padX = 0, padY = 0;   // content origin in the plane
+  int lane[3] = {0, 1, 2};  // byte within a source pixel feeding output plane c
   float mul[3] = {1, 1, 1};
   float add[3] = {0, 0, 0};
   float pad[3] = {0, 0, 0};

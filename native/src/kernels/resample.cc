@@ -1,9 +1,9 @@
 #include "resample.h"
-#include "codes.h"
 
 #include <string>
 
 #include "bilinear.h"
+#include "codes.h"
 #include "nv12.h"
 
 namespace gloves {
@@ -46,7 +46,8 @@ Error ValidateImage(const Image& img) {
 }
 
 Error ValidateSlot(const Image& img, const Slot& s, size_t outLength) {
-  if (s.outW <= 0 || s.outH <= 0 || s.outW > kMaxSide || s.outH > kMaxSide) return Fail(::gloves::codes::kSizeInvalid, "output size out of range");
+  if (s.outW <= 0 || s.outH <= 0 || s.outW > kMaxSide || s.outH > kMaxSide)
+    return Fail(::gloves::codes::kSizeInvalid, "output size out of range");
   if (s.rw <= 0 || s.rh <= 0) return Fail(::gloves::codes::kRegionInvalid, "region must have a positive size");
   if (s.rx < 0 || s.ry < 0 || s.rx > img.width - s.rw || s.ry > img.height - s.rh) {
     return Fail(::gloves::codes::kRegionOutside, "region is outside the image");
@@ -55,7 +56,8 @@ Error ValidateSlot(const Image& img, const Slot& s, size_t outLength) {
     return Fail(::gloves::codes::kSizeInvalid, "content rectangle does not fit the output");
   }
   const size_t need = 3 * static_cast<size_t>(s.outW) * static_cast<size_t>(s.outH);
-  if (s.offset > outLength || need > outLength - s.offset) return Fail(::gloves::codes::kBufferTooSmall, "output buffer too small for this slot");
+  if (s.offset > outLength || need > outLength - s.offset)
+    return Fail(::gloves::codes::kBufferTooSmall, "output buffer too small for this slot");
   return {};
 }
 

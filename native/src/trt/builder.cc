@@ -1,5 +1,4 @@
 #include "builder.h"
-#include "codes.h"
 
 #include <NvOnnxParser.h>
 
@@ -8,6 +7,7 @@
 #include <memory>
 #include <mutex>
 
+#include "codes.h"
 #include "compat.h"
 #include "engine.h"
 #include "logger.h"
@@ -133,9 +133,12 @@ class CacheCalibrator : public Base, public CacheSource {
 
 std::unique_ptr<CacheSource> MakeCalibrator(CalibrationAlgorithm a, const std::string& cache) {
   switch (a) {
-    case CalibrationAlgorithm::kEntropy: return std::unique_ptr<CacheSource>(new CacheCalibrator<nvinfer1::IInt8EntropyCalibrator>(cache));
-    case CalibrationAlgorithm::kMinMax: return std::unique_ptr<CacheSource>(new CacheCalibrator<nvinfer1::IInt8MinMaxCalibrator>(cache));
-    case CalibrationAlgorithm::kEntropy2: break;
+    case CalibrationAlgorithm::kEntropy:
+      return std::unique_ptr<CacheSource>(new CacheCalibrator<nvinfer1::IInt8EntropyCalibrator>(cache));
+    case CalibrationAlgorithm::kMinMax:
+      return std::unique_ptr<CacheSource>(new CacheCalibrator<nvinfer1::IInt8MinMaxCalibrator>(cache));
+    case CalibrationAlgorithm::kEntropy2:
+      break;
   }
   return std::unique_ptr<CacheSource>(new CacheCalibrator<nvinfer1::IInt8EntropyCalibrator2>(cache));
 }
@@ -252,7 +255,8 @@ BuildResult BuildUnguarded(const BuildRequest& req, const LogCapture& log, Build
     case Precision::kINT8:
       if (req.int8Mode == Int8Mode::kCalibrationCache) {
 #if GLOVES_TRT_IMPLICIT_INT8
-        if (req.calibrationCache.empty()) return Fail(log, ::gloves::codes::kTrtBuildFailed, "INT8 from a calibration cache needs the cache");
+        if (req.calibrationCache.empty())
+          return Fail(log, ::gloves::codes::kTrtBuildFailed, "INT8 from a calibration cache needs the cache");
         calibrator = MakeCalibrator(req.calibrationAlgorithm, req.calibrationCache);
         config->setFlag(BuilderFlag::kINT8);
         config->setFlag(BuilderFlag::kFP16);  // layers without scales fall back to FP16, not FP32
@@ -272,7 +276,8 @@ BuildResult BuildUnguarded(const BuildRequest& req, const LogCapture& log, Build
   }
 
   if (req.dlaCore >= 0) {
-    if (req.dlaCore >= builder->getNbDLACores()) return Fail(log, ::gloves::codes::kTrtBuildFailed, "DLA core " + std::to_string(req.dlaCore) + " does not exist");
+    if (req.dlaCore >= builder->getNbDLACores())
+      return Fail(log, ::gloves::codes::kTrtBuildFailed, "DLA core " + std::to_string(req.dlaCore) + " does not exist");
     config->setDefaultDeviceType(nvinfer1::DeviceType::kDLA);
     config->setDLACore(req.dlaCore);
     config->setFlag(BuilderFlag::kGPU_FALLBACK);

@@ -3,9 +3,10 @@
 // No N-API here; runs on a worker thread.
 #pragma once
 #include <cstdint>
-#include "codes.h"
 #include <string>
 #include <vector>
+
+#include "codes.h"
 
 namespace gloves {
 
@@ -51,7 +52,7 @@ BuildResult BuildEngine(const BuildRequest& req);
 // TensorRT only label and elapsed time). Thread-safe.
 struct BuildProgress {
   std::string label;
-  std::string phase;  // "outer > inner", empty when unknown
+  std::string phase;            // "outer > inner", empty when unknown
   int32_t step = 0, steps = 0;  // of the innermost phase
   double elapsedMs = 0;
 };

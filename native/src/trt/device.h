@@ -6,4 +6,4 @@ namespace gloves {
 // Never throws C++ (called from the -fno-exceptions addon.cc): a failure leaves
 // a TRT_INTERNAL JS error pending.
 void AddTensorRTInfo(Napi::Env env, Napi::Object o) noexcept;
-}
+}  // namespace gloves

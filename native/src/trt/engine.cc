@@ -1,10 +1,11 @@
 #include "engine.h"
-#include "codes.h"
 
 #include <cstring>
 #include <exception>
 #include <limits>
 #include <mutex>
+
+#include "codes.h"
 
 namespace gloves {
 
@@ -12,11 +13,16 @@ namespace {
 
 const char* DtypeName(nvinfer1::DataType t) {
   switch (t) {
-    case nvinfer1::DataType::kFLOAT: return "float32";
-    case nvinfer1::DataType::kHALF: return "float16";
-    case nvinfer1::DataType::kINT8: return "int8";
-    case nvinfer1::DataType::kINT32: return "int32";
-    default: return "other";
+    case nvinfer1::DataType::kFLOAT:
+      return "float32";
+    case nvinfer1::DataType::kHALF:
+      return "float16";
+    case nvinfer1::DataType::kINT8:
+      return "int8";
+    case nvinfer1::DataType::kINT32:
+      return "int32";
+    default:
+      return "other";
   }
 }
 
@@ -101,7 +107,8 @@ std::unique_ptr<Engine> Engine::LoadUnguarded(const uint8_t* blob, size_t size, 
   e->runtime_.reset(nvinfer1::createInferRuntime(Logger()));
   if (!e->runtime_) return failed(kEngineLoadFailed, "createInferRuntime failed");
   if (dlaCore >= 0) {
-    if (dlaCore >= e->runtime_->getNbDLACores()) return failed(kEngineLoadFailed, "DLA core " + std::to_string(dlaCore) + " does not exist");
+    if (dlaCore >= e->runtime_->getNbDLACores())
+      return failed(kEngineLoadFailed, "DLA core " + std::to_string(dlaCore) + " does not exist");
     e->runtime_->setDLACore(dlaCore);
   }
   e->engine_.reset(e->runtime_->deserializeCudaEngine(blob, size));
@@ -129,7 +136,8 @@ std::unique_ptr<Engine> Engine::LoadUnguarded(const uint8_t* blob, size_t size, 
   }
 #endif
   for (const TensorInfo& t : e->tensors_) {
-    if (t.dtype != "float32") return failed(::gloves::codes::kTrtUnsupported, "tensor " + t.name + " is " + t.dtype + "; only float32 I/O is supported");
+    if (t.dtype != "float32")
+      return failed(::gloves::codes::kTrtUnsupported, "tensor " + t.name + " is " + t.dtype + "; only float32 I/O is supported");
   }
   return e;
 }
@@ -283,7 +291,8 @@ bool Engine::ExecuteStaged(EngineError* err, const LogCapture& log) {
   for (Buffer& b : buffers_) {
     if (b.input) continue;
     if (mapped_) continue;
-    if (!Cuda(cudaMemcpyAsync(b.host, b.device, Volume(b.dims) * sizeof(float), cudaMemcpyDeviceToHost, stream_), "copy out", err)) return false;
+    if (!Cuda(cudaMemcpyAsync(b.host, b.device, Volume(b.dims) * sizeof(float), cudaMemcpyDeviceToHost, stream_), "copy out", err))
+      return false;
   }
   return Cuda(cudaStreamSynchronize(stream_), "cudaStreamSynchronize", err);
 }

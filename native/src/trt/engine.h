@@ -6,13 +6,13 @@
 // worker thread only (never on the main thread while growing a buffer).
 #pragma once
 #include <cuda_runtime_api.h>
-#include "codes.h"
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "codes.h"
 #include "compat.h"
 #include "logger.h"
 

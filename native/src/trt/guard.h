@@ -12,10 +12,11 @@
 // buffer, so the handlers themselves cannot throw.
 #pragma once
 #include <napi.h>
-#include "codes.h"
 
 #include <cstdio>
 #include <exception>
+
+#include "codes.h"
 
 #if !defined(__cpp_exceptions) && !defined(__EXCEPTIONS)
 #error "the TensorRT sources must be compiled with -fexceptions (see binding.gyp)"
@@ -160,8 +161,10 @@ class GuardedWorker : public Napi::AsyncWorker {
       resolve = false;
     }
     Done();
-    if (resolve) napi_resolve_deferred(env, deferred_, value);
-    else napi_reject_deferred(env, deferred_, value);
+    if (resolve)
+      napi_resolve_deferred(env, deferred_, value);
+    else
+      napi_reject_deferred(env, deferred_, value);
   }
   // Only reached if something called SetError; kept guarded all the same.
   void OnError(const Napi::Error& e) final {

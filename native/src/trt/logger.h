@@ -61,8 +61,10 @@ class LogCapture {
 
   // Called with logdetail::Mu() held.
   void AddLocked(const std::string& line, bool important) {
-    if (lines_.size() < kMaxLines) lines_.push_back(line);
-    else dropped_++;
+    if (lines_.size() < kMaxLines)
+      lines_.push_back(line);
+    else
+      dropped_++;
     if (important && problems_.size() < 50) problems_.push_back(line);
   }
   // Every line (info included), then a note of what the cap dropped.

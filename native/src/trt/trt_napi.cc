@@ -4,7 +4,6 @@
 // Every function N-API can call goes through guard.h (GuardedJs/GuardedWorker):
 // a C++ exception anywhere here becomes a TRT_INTERNAL error, never a crash.
 #include "trt_napi.h"
-#include "codes.h"
 
 #include <cstring>
 #include <initializer_list>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "builder.h"
+#include "codes.h"
 #include "common.h"
 #include "engine.h"
 #include "guard.h"
@@ -76,7 +76,8 @@ class BuildWorker : public GuardedWorker {
     }
     Napi::Object r = Napi::Object::New(env);
     r.Set("engine", Napi::Buffer<uint8_t>::Copy(env, result_.engine.data(), result_.engine.size()));
-    if (!result_.timingCache.empty()) r.Set("timingCache", Napi::Buffer<uint8_t>::Copy(env, result_.timingCache.data(), result_.timingCache.size()));
+    if (!result_.timingCache.empty())
+      r.Set("timingCache", Napi::Buffer<uint8_t>::Copy(env, result_.timingCache.data(), result_.timingCache.size()));
     r.Set("log", log);
     *out = r;
     return true;
@@ -126,13 +127,15 @@ Napi::Value BuildEngineJs(const Napi::CallbackInfo& info) {
   Napi::Value cache = o.Get("calibrationCache");
   if (cache.IsTypedArray()) {
     Napi::Uint8Array c;
-    if (!GetTypedArray<uint8_t>(cache, napi_uint8_array, &c)) return ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "calibrationCache must be a Uint8Array");
+    if (!GetTypedArray<uint8_t>(cache, napi_uint8_array, &c))
+      return ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "calibrationCache must be a Uint8Array");
     req.calibrationCache.assign(reinterpret_cast<const char*>(c.Data()), c.ByteLength());
   }
   Napi::Value timing = o.Get("timingCache");
   if (timing.IsTypedArray()) {
     Napi::Uint8Array t;
-    if (!GetTypedArray<uint8_t>(timing, napi_uint8_array, &t)) return ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "timingCache must be a Uint8Array");
+    if (!GetTypedArray<uint8_t>(timing, napi_uint8_array, &t))
+      return ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "timingCache must be a Uint8Array");
     req.timingCache.assign(reinterpret_cast<const char*>(t.Data()), t.ByteLength());
   }
   Napi::Value profiles = o.Get("profiles");
@@ -143,7 +146,8 @@ Napi::Value BuildEngineJs(const Napi::CallbackInfo& info) {
       if (!pv.IsObject()) return ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "profiles must be objects");
       Napi::Object p = pv.As<Napi::Object>();
       Profile prof;
-      if (!p.Get("name").IsString() || !GetDims(p.Get("min"), &prof.min) || !GetDims(p.Get("opt"), &prof.opt) || !GetDims(p.Get("max"), &prof.max)) {
+      if (!p.Get("name").IsString() || !GetDims(p.Get("min"), &prof.min) || !GetDims(p.Get("opt"), &prof.opt) ||
+          !GetDims(p.Get("max"), &prof.max)) {
         return ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "profile needs name and min/opt/max dims");
       }
       prof.name = p.Get("name").As<Napi::String>().Utf8Value();
@@ -232,7 +236,8 @@ Napi::Value DescribeJs(const Napi::CallbackInfo& info) {
     t.Set("name", ts[i].name);
     t.Set("mode", ts[i].input ? "input" : "output");
     Napi::Array dims = Napi::Array::New(env, ts[i].dims.size());
-    for (size_t k = 0; k < ts[i].dims.size(); k++) dims.Set(static_cast<uint32_t>(k), Napi::Number::New(env, static_cast<double>(ts[i].dims[k])));
+    for (size_t k = 0; k < ts[i].dims.size(); k++)
+      dims.Set(static_cast<uint32_t>(k), Napi::Number::New(env, static_cast<double>(ts[i].dims[k])));
     t.Set("dims", dims);
     t.Set("dtype", ts[i].dtype);
     arr.Set(static_cast<uint32_t>(i), t);
@@ -243,15 +248,18 @@ Napi::Value DescribeJs(const Napi::CallbackInfo& info) {
 Napi::Value DisposeJs(const Napi::CallbackInfo& info) {
   EngineHandle* h = Unwrap(info.Env(), info.This());
   if (h == nullptr) return ThrowCoded(info.Env(), ::gloves::codes::kNativeBadArgument, "not a TensorRtEngine");
-  if (h->busy) h->disposeRequested = true;
-  else h->engine.reset();
+  if (h->busy)
+    h->disposeRequested = true;
+  else
+    h->engine.reset();
   return info.Env().Undefined();
 }
 
 class RunWorker : public GuardedWorker {
  public:
   // Holds a reference to the JS engine object so the handle outlives the run.
-  RunWorker(Napi::Env env, EngineHandle* handle, Napi::Object self) : GuardedWorker(env, "run"), handle_(handle), engine_(handle->engine.get()) {
+  RunWorker(Napi::Env env, EngineHandle* handle, Napi::Object self)
+      : GuardedWorker(env, "run"), handle_(handle), engine_(handle->engine.get()) {
     self_ = Napi::Persistent(self);
   }
 
@@ -268,7 +276,8 @@ class RunWorker : public GuardedWorker {
       Napi::Object t = Napi::Object::New(env);
       t.Set("name", outs[i].name);
       Napi::Array dims = Napi::Array::New(env, outs[i].dims.size());
-      for (size_t k = 0; k < outs[i].dims.size(); k++) dims.Set(static_cast<uint32_t>(k), Napi::Number::New(env, static_cast<double>(outs[i].dims[k])));
+      for (size_t k = 0; k < outs[i].dims.size(); k++)
+        dims.Set(static_cast<uint32_t>(k), Napi::Number::New(env, static_cast<double>(outs[i].dims[k])));
       t.Set("dims", dims);
       Napi::Float32Array data = Napi::Float32Array::New(env, outs[i].count);
       if (env.IsExceptionPending()) return false;  // allocation failed in JS; Settle's caller reports it
@@ -294,7 +303,8 @@ Napi::Value RunJs(const Napi::CallbackInfo& info) {
   EngineHandle* h = LiveHandle(info);
   if (h == nullptr) return env.Undefined();
   if (h->busy) return ThrowCoded(env, ::gloves::codes::kEngineBusy, "engine is already running; serialise calls");
-  if (info.Length() < 1 || !info[0].IsArray()) return ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "run(inputs: {name, dims, data}[])");
+  if (info.Length() < 1 || !info[0].IsArray())
+    return ThrowCoded(env, ::gloves::codes::kNativeBadArgument, "run(inputs: {name, dims, data}[])");
   Engine* engine = h->engine.get();
   engine->ClearStaged();
   Napi::Array inputs = info[0].As<Napi::Array>();
@@ -316,7 +326,7 @@ Napi::Value RunJs(const Napi::CallbackInfo& info) {
   }
   auto* w = new RunWorker(env, h, info.This().As<Napi::Object>());
   if (!w->Ok()) return QueueWorker(env, w);  // deletes it and reports
-  h->busy = true;  // only once the run is certain to be queued and settled
+  h->busy = true;                            // only once the run is certain to be queued and settled
   return QueueWorker(env, w);
 }
 
@@ -338,7 +348,8 @@ class LoadWorker : public GuardedWorker {
     }
     auto* data = env.GetInstanceData<AddonData>();
     napi_value ctor = nullptr, obj = nullptr;
-    if (data == nullptr || napi_get_reference_value(env, data->engineCtor, &ctor) != napi_ok || napi_new_instance(env, ctor, 0, nullptr, &obj) != napi_ok) {
+    if (data == nullptr || napi_get_reference_value(env, data->engineCtor, &ctor) != napi_ok ||
+        napi_new_instance(env, ctor, 0, nullptr, &obj) != napi_ok) {
       return false;  // a JS error is pending or nothing was made: reported as TRT_INTERNAL
     }
     EngineHandle* h = Unwrap(env, obj);
@@ -368,10 +379,12 @@ Napi::Value LoadEngineJs(const Napi::CallbackInfo& info) {
 }
 
 bool Register(napi_env env, napi_value exports) {
-  const napi_property_descriptor methods[] = {GuardedMethod<DescribeJs>("describe"), GuardedMethod<RunJs>("run"), GuardedMethod<DisposeJs>("dispose")};
+  const napi_property_descriptor methods[] = {GuardedMethod<DescribeJs>("describe"), GuardedMethod<RunJs>("run"),
+                                              GuardedMethod<DisposeJs>("dispose")};
   napi_value ctor = nullptr;
   auto data = std::make_unique<AddonData>();
-  if (napi_define_class(env, "TensorRtEngine", NAPI_AUTO_LENGTH, GuardedJs<EngineCtorJs>, const_cast<char*>("TensorRtEngine"), 3, methods, &ctor) != napi_ok ||
+  if (napi_define_class(env, "TensorRtEngine", NAPI_AUTO_LENGTH, GuardedJs<EngineCtorJs>, const_cast<char*>("TensorRtEngine"), 3, methods,
+                        &ctor) != napi_ok ||
       napi_create_reference(env, ctor, 1, &data->engineCtor) != napi_ok) {
     return false;
   }
@@ -384,7 +397,8 @@ bool Register(napi_env env, napi_value exports) {
   napi_value load = GuardedFunction<LoadEngineJs>(env, "loadEngine");
   napi_value progress = GuardedFunction<BuildProgressJs>(env, "buildProgress");
   return build && load && progress && napi_set_named_property(env, exports, "buildEngine", build) == napi_ok &&
-         napi_set_named_property(env, exports, "loadEngine", load) == napi_ok && napi_set_named_property(env, exports, "buildProgress", progress) == napi_ok;
+         napi_set_named_property(env, exports, "loadEngine", load) == napi_ok &&
+         napi_set_named_property(env, exports, "buildProgress", progress) == napi_ok;
 }
 
 }  // namespace

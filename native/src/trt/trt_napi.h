@@ -8,4 +8,4 @@ namespace gloves {
 // buildProgress() -> what the running builds are doing.
 // Never throws C++: a failure leaves a TRT_INTERNAL JS error pending.
 void RegisterTensorRT(Napi::Env env, Napi::Object exports) noexcept;
-}
+}  // namespace gloves
