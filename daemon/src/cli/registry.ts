@@ -10,6 +10,7 @@ import { runCommand } from './commands/run.js';
 import { removeCommand } from './commands/remove.js';
 import { doctorCommand } from './commands/doctor.js';
 import { logsCommand } from './commands/logs.js';
+import { visitorsCommand } from './commands/visitors.js';
 
 export const commands: Command[] = [
   runCommand,
@@ -17,6 +18,7 @@ export const commands: Command[] = [
   enrollCommand,
   identifyCommand,
   removeCommand,
+  visitorsCommand,
   evalCommand,
   modelsCommand,
   configCommand,

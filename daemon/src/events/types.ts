@@ -16,4 +16,6 @@ export interface PetEvent {
   confidence: number;
   box: Box;
   track: number;
+  /** unknown_seen (when visitors are on) and new_visitor: the visitor id, e.g. `visitor-3`. */
+  visitor?: string;
 }

@@ -9,7 +9,10 @@
  * - `left` once it has been unseen for `awayAfterMs`;
  * - `unknown_seen` when an unknown animal is sighted and no unknown animal was
  *   sighted in the previous `unknownCooldownMs` (a stranger lingering in view,
- *   re-tracked every few frames, fires once).
+ *   re-tracked every few frames, fires once); it names the visitor when the
+ *   sighting carries one;
+ * - `new_visitor` whenever a sighting created a visitor (no cooldown: a new
+ *   visitor id appears once).
  * - A pet restored as present from disk is treated as seen at restore time, so
  *   it goes away (with a `left` event) unless it is seen again.
  * - While the camera is blind (`blind()` until `sighted()`), nobody goes away,
@@ -102,7 +105,20 @@ export class Presence {
     if (unknowns.length > 0) {
       const u = unknowns.reduce((a, b) => (b.confidence > a.confidence ? b : a));
       if (this.lastUnknownMs === null || nowMs - this.lastUnknownMs >= this.opts.unknownCooldownMs) {
-        up.events.push({ type: 'unknown_seen', pet: null, confidence: round3(u.confidence), box: u.box, track: u.track, ts });
+        const visitor = u.visitor ? { visitor: u.visitor } : {};
+        up.events.push({ type: 'unknown_seen', pet: null, confidence: round3(u.confidence), box: u.box, track: u.track, ...visitor, ts });
+      }
+      for (const n of unknowns) {
+        if (!n.newVisitor || !n.visitor) continue;
+        up.events.push({
+          type: 'new_visitor',
+          pet: null,
+          confidence: round3(n.confidence),
+          box: n.box,
+          track: n.track,
+          visitor: n.visitor,
+          ts,
+        });
       }
       this.lastUnknownMs = nowMs;
     }

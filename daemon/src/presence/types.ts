@@ -20,9 +20,15 @@ export interface UnknownSighting {
   confidence: number;
   box: Box;
   track: number;
+  /** The track's embedding in this frame (for visitors). */
+  embedding?: Float32Array;
+  /** The visitor the track was identified as (./visitors.ts), when visitors are on. */
+  visitor?: string;
+  /** The visitor was created by this sighting: presence emits `new_visitor`. */
+  newVisitor?: boolean;
 }
 
-export type PresenceEventType = 'seen' | 'left' | 'unknown_seen';
+export type PresenceEventType = 'seen' | 'left' | 'unknown_seen' | 'new_visitor';
 
 /** A presence change, before it gets an id and is written to the outbox. */
 export interface PresenceEvent {
@@ -31,6 +37,8 @@ export interface PresenceEvent {
   confidence: number;
   box: Box;
   track: number;
+  /** unknown_seen and new_visitor: the visitor id (`visitor-3`), when visitors are on. */
+  visitor?: string;
   /** ISO-8601 wall time of the frame (seen/unknown_seen) or of the decision (left). */
   ts: string;
 }

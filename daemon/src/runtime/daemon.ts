@@ -118,7 +118,7 @@ export class Daemon {
   }
 
   private async frameLoop(): Promise<void> {
-    const { source: src, processor, presence, outputs } = this.parts;
+    const { source: src, processor, presence, outputs, visitors } = this.parts;
     let failures = 0;
     while (!this.stopRequested) {
       this.phase = 'waiting';
@@ -136,8 +136,10 @@ export class Daemon {
         failures = 0;
         this.counters.frames++;
         const ts = wallTime(frame.timestampMs);
+        visitors.annotate(result.unknowns, result.unnamed, frame.timestampMs, ts);
         this.apply(presence.observe(frame.timestampMs, ts, result.sightings, result.unknowns), frame.timestampMs);
         outputs.snapshots(frame.image, result.sightings, frame.timestampMs);
+        visitors.crops(frame.image, result.unknowns, frame.timestampMs);
         this.opts.onFrame?.(frame, result, performance.now() - t0);
       } catch (err) {
         failures++;

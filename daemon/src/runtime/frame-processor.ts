@@ -13,6 +13,8 @@ export interface FrameResult {
   tracks: TrackView[];
   sightings: Sighting[];
   unknowns: UnknownSighting[];
+  /** This frame's embedding of each visible track not named a pet (pending or unknown): visitors' evidence. */
+  unnamed: Map<number, Float32Array>;
   /** Milliseconds per stage. */
   timing: { detect: number; embed: number; match: number; track: number };
 }
@@ -57,10 +59,14 @@ export class FrameProcessor {
     const tracks = this.tracker.update(observations, timeMs);
     const sightings: Sighting[] = [];
     const unknowns: UnknownSighting[] = [];
+    const unnamed = new Map<number, Float32Array>();
     for (const t of tracks) {
       const box = roundBox(t.box);
+      const embedding = t.observation >= 0 ? embeddings[t.observation] : undefined;
+      if (t.identity.kind !== 'pet' && embedding) unnamed.set(t.id, embedding);
       if (t.identity.kind === 'pet') sightings.push({ pet: t.identity.pet, confidence: t.identity.confidence, box, track: t.id });
-      else if (t.identity.kind === 'unknown') unknowns.push({ confidence: t.identity.confidence, box, track: t.id });
+      else if (t.identity.kind === 'unknown')
+        unknowns.push({ confidence: t.identity.confidence, box, track: t.id, ...(embedding ? { embedding } : {}) });
     }
     const t3 = performance.now();
     return {
@@ -68,6 +74,7 @@ export class FrameProcessor {
       tracks,
       sightings,
       unknowns,
+      unnamed,
       timing: { detect: t1 - t0, embed: t2 - t1, match: t2b - t2, track: t3 - t2b },
     };
   }

@@ -111,5 +111,6 @@ export function toEvent(e: PresenceEvent, camera: string): PetEvent {
     confidence: e.confidence,
     box: e.box,
     track: e.track,
+    ...(e.visitor ? { visitor: e.visitor } : {}),
   };
 }

@@ -12,6 +12,7 @@ import {
   type Detector,
   type Gallery,
   type GalleryMatcher,
+  type PopulationStats,
   type RegionEmbedder,
   type Recognizer,
 } from '../recognition/index.js';
@@ -59,6 +60,11 @@ export class RecognitionService {
 
   get matcher(): GalleryMatcher {
     return this.parts.matcher;
+  }
+
+  /** The population statistics of the matcher (undefined: raw cosine). */
+  get stats(): PopulationStats | undefined {
+    return this.parts.stats;
   }
 
   get gallery(): Gallery {

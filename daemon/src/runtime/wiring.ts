@@ -18,6 +18,8 @@ import { MqttConnection } from '../mqtt/connection.js';
 import { HomeAssistantDiscovery } from '../mqtt/ha-discovery.js';
 import { Presence } from '../presence/presence.js';
 import { PetStateStore, storedStates, type StoredPets } from '../presence/store.js';
+import { VisitorStore } from '../presence/visitor-store.js';
+import { applyTransform } from '../recognition/index.js';
 import type { SystemdNotifier } from '../systemd/notify.js';
 import { Tracker } from '../tracking/tracker.js';
 import { packageRoot } from '../util/paths.js';
@@ -26,6 +28,7 @@ import type { Component } from './components.js';
 import { FrameProcessor } from './frame-processor.js';
 import { Outputs } from './outputs.js';
 import { RecognitionService } from './recognition-service.js';
+import { VisitorRecorder } from './visitor-recorder.js';
 
 export interface WiringOptions {
   /** Camera options not in the config file (benchmarks: realtime false). */
@@ -46,6 +49,7 @@ export interface DaemonParts {
   readonly outbox: Outbox;
   readonly bridge: MqttBridge;
   readonly outputs: Outputs;
+  readonly visitors: VisitorRecorder;
   /** In start order. */
   readonly components: readonly Component[];
 }
@@ -61,10 +65,12 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
   source.on('reconnected', ({ attempts }) => o.onCameraBack(attempts));
 
   const recognition = new RecognitionService(c, log.child('recognition'), o.notifier);
-  const tracker = new Tracker({ ...c.tracking });
+  const { visitors: visitorsConfig, ...trackingConfig } = c.tracking;
+  const tracker = new Tracker(trackingConfig);
   const processor = new FrameProcessor(recognition, tracker);
   const store = new PetStateStore(stateDir, log.child('state'));
   const outbox = new Outbox(stateDir, log.child('outbox'));
+  const visitors = new VisitorRecorder(new VisitorStore(c.gallery.dir, log.child('visitors')), visitorsConfig, log.child('visitors'));
   const presence = new Presence({
     awayAfterMs: c.tracking.awayAfterSeconds * 1000,
     unknownCooldownMs: c.tracking.unknownCooldownSeconds * 1000,
@@ -117,10 +123,12 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
         for (const [id, s] of Object.entries(saved)) if (!enrolled.has(id)) leftovers[id] = s;
         presence.restore(pets, storedStates(saved), performance.now());
         if (camera.lost) presence.blind(performance.now());
+        visitors.start(recognition.embedder.modelId, (e) => applyTransform(e, recognition.stats));
         outbox.open();
       },
       stop: async () => {
         outputs.persist();
+        visitors.save();
         outbox.close();
       },
     },
@@ -134,7 +142,7 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
       stop: () => bridge.stop(),
     },
   ];
-  return { source, camera, recognition, tracker, processor, presence, outbox, bridge, outputs, components };
+  return { source, camera, recognition, tracker, processor, presence, outbox, bridge, outputs, visitors, components };
 }
 
 let cachedVersion: string | undefined;

@@ -31,6 +31,19 @@ export const trackingSection = z
       .positive()
       .default(10)
       .describe('While a pet stays present, how often its retained state (last_seen) is refreshed'),
+    visitors: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe('Cluster unknown animals into visitors (visitor-N), stored next to the gallery'),
+        threshold: z
+          .number()
+          .min(-1)
+          .max(1)
+          .default(0.4)
+          .describe('Whitened cosine for an unknown track to join a visitor (presence/visitors.ts VISITOR_THRESHOLD: how it was chosen)'),
+        maxVisitors: z.number().int().min(1).default(50).describe('Visitors kept; the least recently seen is forgotten first'),
+        maxCrops: z.number().int().min(1).default(5).describe('Crops (JPEG + embedding) kept per visitor'),
+      })
+      .prefault({}),
     snapshotIntervalSeconds: z.number().positive().default(2).describe('Minimum time between two snapshot publications of one pet'),
   })
   .prefault({});
