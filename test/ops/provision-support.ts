@@ -44,7 +44,20 @@ function frozenCheckout(): string {
 
 export const source = frozenCheckout();
 export const script = join(source, 'scripts', 'provision.sh');
-export const mirror = existsSync(join(repoRoot, '..', 'shared', 'models')) ? join(repoRoot, '..', 'shared') : undefined;
+/** The data mirror, found as scripts/setup.sh finds it (CI runs in a clone whose origin has ../shared beside it). */
+export const mirror = findMirror();
+
+function findMirror(): string | undefined {
+  const env = process.env.GLOVES_DATA_MIRROR;
+  if (env && existsSync(join(env, 'models'))) return env;
+  const beside = join(repoRoot, '..', 'shared');
+  if (existsSync(join(beside, 'models'))) return beside;
+  const origin = spawnSync('git', ['config', '--get', 'remote.origin.url'], { cwd: repoRoot, encoding: 'utf8' })
+    .stdout.trim()
+    .replace(/^file:\/\//, '');
+  const fromOrigin = origin.startsWith('/') ? join(origin, '..', 'shared') : '';
+  return fromOrigin && existsSync(join(fromOrigin, 'models')) ? fromOrigin : undefined;
+}
 
 const SEAM = String.raw`
 sys_systemd_running() { [ "$STUB_SYSTEMD" = 1 ]; }
