@@ -19,17 +19,14 @@
 import { mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import mqtt from 'mqtt';
 import { loadConfig } from '../daemon/src/config/load.js';
-import { createLogger, silentLogger } from '../daemon/src/log/logger.js';
-import { createFrameSource, drainCameraPipelines } from '../daemon/src/camera/index.js';
-import { createBackend } from '../daemon/src/inference/select.js';
-import { openRecognizer } from '../daemon/src/recognition/index.js';
-import { enrolPhotos } from '../daemon/src/recognition/gallery/enroll.js';
+import { createLogger } from '../daemon/src/log/logger.js';
+import { drainCameraPipelines } from '../daemon/src/camera/index.js';
 import { Daemon } from '../daemon/src/runtime/daemon.js';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
 import { catClip } from '../test/helpers/paths.js';
+import { enrolClipCat } from '../test/daemon/support/clip-gallery.js';
 
 process.env.UV_THREADPOOL_SIZE ??= '16';
 const args = process.argv.slice(2);
@@ -51,38 +48,9 @@ const q = (xs: number[], p: number): number | null => {
 const dir = mkdtempSync(join(tmpdir(), 'gloves-bench-'));
 const gallery = join(dir, 'gallery');
 const broker = await startMosquitto();
-const log = silentLogger();
 
 // 1. Enrol the clip's cat from 3 of its frames.
-const grab = createFrameSource({ ...loadConfig().camera, uri: `file://${catClip}`, width: W, height: H, realtime: false }, { log });
-await grab.start();
-const shots: string[] = [];
-for (let f = await grab.next(), i = 0; f && shots.length < 3; f = await grab.next(), i++) {
-  if (f.index < 60 || f.index % 60 !== 0) continue;
-  const p = join(dir, `enrol_${f.index}.jpg`);
-  await sharp(Buffer.from(f.image.data), { raw: { width: W, height: H, channels: 3 } })
-    .jpeg()
-    .toFile(p);
-  shots.push(p);
-}
-await grab.stop();
-{
-  const config = loadConfig({ overrides: { 'inference.threads': threads } });
-  const rec = await openRecognizer({
-    config,
-    log,
-    backend: createBackend(config.inference, log),
-    galleryDir: gallery,
-    gallery: { create: true },
-  });
-  const { pet } = await enrolPhotos(
-    { detector: rec.detector, embedder: rec.embedder, gallery: rec.gallery, cropMargin: config.detection.cropMargin, log },
-    'Chair cat',
-    shots,
-  );
-  await rec.dispose();
-  if (!pet) throw new Error('bench: no frame of the clip could be enrolled');
-}
+await enrolClipCat(gallery, dir, 'Chair cat', { width: W, height: H });
 
 // 2. The daemon, in process, on the looping clip.
 const config = loadConfig({

@@ -7,9 +7,9 @@ import { silentLogger } from '../../../daemon/src/log/logger.js';
 import { catClip } from '../../helpers/paths.js';
 import { cli } from './daemon.js';
 
-export async function enrolClipCat(gallery: string, dir: string, name = 'Chair cat'): Promise<void> {
-  const W = 640;
-  const H = 360;
+export async function enrolClipCat(gallery: string, dir: string, name = 'Chair cat', size = { width: 640, height: 360 }): Promise<void> {
+  const W = size.width;
+  const H = size.height;
   const grab = createFrameSource(
     { ...loadConfig().camera, uri: `file://${catClip}`, width: W, height: H, realtime: false },
     { log: silentLogger() },
