@@ -26,8 +26,8 @@ const CAMERA_HINTS: Record<string, string> = {
 };
 
 function fromError(name: string, err: unknown, hints: Record<string, string>, fallbackHint: string): CheckResult {
-  const code = err instanceof GlovesError ? err.code : 'INTERNAL';
-  return result(name, 'fail', (err as Error).message ?? String(err), hints[code] ?? fallbackHint, code);
+  const { code, message } = GlovesError.from(err);
+  return result(name, 'fail', message, hints[code] ?? fallbackHint, code);
 }
 
 /** Opens the configured camera and waits for frames, at most `timeoutMs`. */
@@ -243,7 +243,7 @@ export function checkGallery(config: GlovesConfig): CheckResult {
       ? result('gallery', 'warn', `${dir}: no pets enrolled`, `enrol: gloves enroll --gallery ${dir} --name NAME PHOTO...`)
       : result('gallery', 'ok', `${pets.length} pets: ${names}; embedder ${g.embedderModelId}`);
   } catch (err) {
-    const code = err instanceof GlovesError ? err.code : 'INTERNAL';
+    const { code } = GlovesError.from(err);
     if (code === 'GALLERY_NOT_FOUND')
       return result(
         'gallery',

@@ -37,14 +37,8 @@ async function guarded(name: string, fn: () => Promise<CheckResult> | CheckResul
   try {
     return await fn();
   } catch (err) {
-    const code = err instanceof GlovesError ? err.code : 'INTERNAL';
-    return result(
-      name,
-      'fail',
-      (err as Error).message ?? String(err),
-      'this is unexpected: please report it with `gloves doctor --json`',
-      code,
-    );
+    const { code, message } = GlovesError.from(err);
+    return result(name, 'fail', message, 'this is unexpected: please report it with `gloves doctor --json`', code);
   }
 }
 
