@@ -2,7 +2,7 @@
  * The typed interface of the native addon (build/Release/gloves_native.node)
  * and its loader. The addon is mechanism only: it re-checks its inputs (bad
  * input gives a coded Error, never a crash) but all validation, defaults and
- * policy are in TypeScript. A mock (./mock.ts) implements the same interface.
+ * policy are in TypeScript. A mock (../native-mock/mock-addon.ts) implements the same interface.
  *
  * Errors thrown by the addon carry a string `code`; `fromNative` turns them into
  * GlovesErrors with the same code (ImageError for image/region/size codes).

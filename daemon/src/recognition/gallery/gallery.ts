@@ -5,7 +5,7 @@
  *   gallery.json                    pets, photos and embeddings (base64 float32), the embedder model id
  *   crops/<petId>/<photoId>.jpg     the enrolment crops (so a new embedder can re-embed without re-enrolling)
  *
- * Writes are atomic (./atomic.ts): crops are written first, then gallery.json is
+ * Writes are atomic (../../util/atomic-file.ts): crops are written first, then gallery.json is
  * replaced in one rename, so a crash leaves the previous gallery intact (at worst
  * with an orphan crop file that nothing references). The in-memory state changes
  * only after the write succeeded.
