@@ -23,6 +23,7 @@ import { packRgb, type Frame } from './frame.js';
 import { FpsMeter } from './fps.js';
 import { loadGst, type GstBusMessage, type GstModule } from './gst.js';
 import { PipelineHandle } from './handle.js';
+import { StartGate } from './start-gate.js';
 import { LatestSlot } from './latest.js';
 import type { PipelinePool } from './pool.js';
 import type { SourceKind } from './uri.js';
@@ -62,8 +63,7 @@ export class GstFrameSource {
   private reconnects = 0;
   private attempt = 0;
   private error: CameraError | null = null;
-  private starting: { resolve: () => void; reject: (e: CameraError) => void; promise: Promise<void> } | null = null;
-  private startTimer: NodeJS.Timeout | null = null;
+  private readonly starting = new StartGate();
   private retryTimer: NodeJS.Timeout | null = null;
   private stallTimer: NodeJS.Timeout | null = null;
   private lastFrameAt = 0;
@@ -81,7 +81,7 @@ export class GstFrameSource {
   }
 
   start(): Promise<void> {
-    if (this.starting) return this.starting.promise;
+    if (this.starting.promise) return this.starting.promise;
     if (this.state === 'running' || this.state === 'reconnecting') return Promise.resolve();
     this.state = 'starting';
     this.error = null;
@@ -93,16 +93,9 @@ export class GstFrameSource {
     this.slot.dropped = 0;
     this.slot.delivered = 0;
     this.meter.reset();
-    let resolve!: () => void;
-    let reject!: (e: CameraError) => void;
-    const promise = new Promise<void>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    this.starting = { resolve, reject, promise };
-    this.startTimer = setTimeout(() => {
+    const promise = this.starting.begin(this.cfg.startTimeoutMs, () => {
       this.fail(new CameraError('SOURCE_TIMEOUT', `no frame within ${this.cfg.startTimeoutMs} ms`, { timeoutMs: this.cfg.startTimeoutMs }));
-    }, this.cfg.startTimeoutMs);
+    });
     try {
       this.open();
     } catch (err) {
@@ -140,11 +133,7 @@ export class GstFrameSource {
     this.clearTimers();
     this.teardown(true);
     this.slot.close(true);
-    if (this.starting) {
-      const s = this.starting;
-      this.starting = null;
-      s.reject(new CameraError('SOURCE_STOPPED', 'stopped before the first frame'));
-    }
+    this.starting.reject(new CameraError('SOURCE_STOPPED', 'stopped before the first frame'));
   }
 
   /** Starts a pipeline run on a parked pipeline when there is one, else on a new one. */
@@ -196,13 +185,7 @@ export class GstFrameSource {
         this.log.info('camera reconnected', { attempts: this.attempt });
       }
       this.attempt = 0;
-      if (this.startTimer) clearTimeout(this.startTimer);
-      this.startTimer = null;
-      if (this.starting) {
-        const s = this.starting;
-        this.starting = null;
-        s.resolve();
-      }
+      this.starting.resolve();
     }
   }
 
@@ -280,15 +263,13 @@ export class GstFrameSource {
 
   /** start() failed: reject it and leave the source stopped. */
   private fail(err: CameraError): void {
-    if (!this.starting) return;
+    if (!this.starting.open) return;
     this.error = err;
     this.state = 'ended';
     this.clearTimers();
     this.teardown(false);
     this.slot.close(true);
-    const s = this.starting;
-    this.starting = null;
-    s.reject(err);
+    this.starting.reject(err);
   }
 
   private scheduleReconnect(err: CameraError): void {
@@ -351,10 +332,10 @@ export class GstFrameSource {
   }
 
   private clearTimers(): void {
-    if (this.startTimer) clearTimeout(this.startTimer);
+    this.starting.clearTimer();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.stallTimer) clearInterval(this.stallTimer);
-    this.startTimer = this.retryTimer = this.stallTimer = null;
+    this.retryTimer = this.stallTimer = null;
   }
 }
 

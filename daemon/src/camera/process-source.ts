@@ -25,6 +25,7 @@ import { CameraError } from './errors.js';
 import { FpsMeter } from './fps.js';
 import { packRgb, type Frame } from './frame.js';
 import { LatestSlot } from './latest.js';
+import { StartGate } from './start-gate.js';
 import type { FrameSourceStats, SourceState } from './types.js';
 import type { SourceKind } from './uri.js';
 
@@ -107,8 +108,7 @@ export class ProcessFrameSource {
   private reconnects = 0;
   private attempt = 0;
   private error: CameraError | null = null;
-  private starting: { resolve: () => void; reject: (e: CameraError) => void; promise: Promise<void> } | null = null;
-  private startTimer: NodeJS.Timeout | null = null;
+  private readonly starting = new StartGate();
   private retryTimer: NodeJS.Timeout | null = null;
   private stallTimer: NodeJS.Timeout | null = null;
   private lastFrameAt = 0;
@@ -131,7 +131,7 @@ export class ProcessFrameSource {
   }
 
   start(): Promise<void> {
-    if (this.starting) return this.starting.promise;
+    if (this.starting.promise) return this.starting.promise;
     if (this.state === 'running' || this.state === 'reconnecting') return Promise.resolve();
     this.state = 'starting';
     this.error = null;
@@ -139,16 +139,9 @@ export class ProcessFrameSource {
     this.slot.reopen();
     this.slot.dropped = this.slot.delivered = 0;
     this.meter.reset();
-    let resolve!: () => void;
-    let reject!: (e: CameraError) => void;
-    const promise = new Promise<void>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    this.starting = { resolve, reject, promise };
-    this.startTimer = setTimeout(() => {
+    const promise = this.starting.begin(this.cfg.startTimeoutMs, () => {
       this.fail(new CameraError('SOURCE_TIMEOUT', `no frame within ${this.cfg.startTimeoutMs} ms`, { timeoutMs: this.cfg.startTimeoutMs }));
-    }, this.cfg.startTimeoutMs);
+    });
     this.open();
     return promise;
   }
@@ -173,16 +166,11 @@ export class ProcessFrameSource {
   }
 
   async stop(): Promise<void> {
-    const wasActive = this.state !== 'stopped' && this.state !== 'idle';
     this.state = 'stopped';
     this.clearTimers();
     this.kill();
     this.slot.close(true);
-    if (wasActive && this.starting) {
-      const s = this.starting;
-      this.starting = null;
-      s.reject(new CameraError('SOURCE_STOPPED', 'stopped before the first frame'));
-    }
+    this.starting.reject(new CameraError('SOURCE_STOPPED', 'stopped before the first frame'));
   }
 
   private open(): void {
@@ -257,11 +245,7 @@ export class ProcessFrameSource {
       this.emitter.emit('reconnected', { attempts: this.attempt });
     }
     this.attempt = 0;
-    if (this.startTimer) clearTimeout(this.startTimer);
-    this.startTimer = null;
-    const s = this.starting;
-    this.starting = null;
-    s?.resolve();
+    this.starting.resolve();
   }
 
   /** The current child failed: reject start(), or reconnect. */
@@ -284,19 +268,17 @@ export class ProcessFrameSource {
 
   /** start() failed: reject it and leave the source ended. */
   private fail(err: CameraError): void {
-    if (!this.starting) return;
+    if (!this.starting.open) return;
     this.error = err;
     this.state = 'ended';
     this.clearTimers();
     this.kill();
     this.slot.close(true);
-    const s = this.starting;
-    this.starting = null;
-    s.reject(err);
+    this.starting.reject(err);
   }
 
   private fatal(err: CameraError): void {
-    if (this.starting) return this.fail(err);
+    if (this.starting.open) return this.fail(err);
     this.error = err;
     this.state = 'ended';
     this.clearTimers();
@@ -335,9 +317,9 @@ export class ProcessFrameSource {
   }
 
   private clearTimers(): void {
-    if (this.startTimer) clearTimeout(this.startTimer);
+    this.starting.clearTimer();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.stallTimer) clearInterval(this.stallTimer);
-    this.startTimer = this.retryTimer = this.stallTimer = null;
+    this.retryTimer = this.stallTimer = null;
   }
 }
