@@ -12,7 +12,7 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../log/logger.js';
-import { classifyConnectError, clientOptions, topicConfig, type MqttConfig } from './options.js';
+import { redactUrl, classifyConnectError, clientOptions, topicConfig, type MqttConfig } from './options.js';
 import { topics, type TopicConfig } from './topics.js';
 
 export interface PublishOptions {
@@ -57,7 +57,7 @@ export class MqttConnection {
 
   async start(): Promise<void> {
     const opts = clientOptions(this.cfg, this.deviceId);
-    const url = redact(this.cfg.url);
+    const url = redactUrl(this.cfg.url);
     const client = mqtt.connect(this.cfg.url, opts);
     this.client = client;
     let started = false;
@@ -143,16 +143,6 @@ export class MqttConnection {
     } catch {
       await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
     }
-  }
-}
-
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
   }
 }
 

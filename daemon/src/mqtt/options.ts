@@ -157,3 +157,14 @@ export function classifyConnectError(err: unknown, url: string): { fatal: boolea
     }),
   };
 }
+
+/** A broker URL fit for logs: the password, if any, replaced by ***. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}

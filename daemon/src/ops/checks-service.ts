@@ -12,7 +12,7 @@ import { createBackend } from '../inference/select.js';
 import { chooseBackend } from '../inference/tensorrt/backend.js';
 import { loadNativeAddon } from '../native/addon.js';
 import { embedderModelId, openGallery, packagePath } from '../recognition/index.js';
-import { classifyConnectError, clientOptions } from '../mqtt/options.js';
+import { classifyConnectError, clientOptions, redactUrl } from '../mqtt/options.js';
 import { result, type CheckResult } from './check-result.js';
 
 const CAMERA_HINTS: Record<string, string> = {
@@ -257,15 +257,5 @@ export function checkGallery(config: GlovesConfig): CheckResult {
       GALLERY_CORRUPT: `restore ${dir}/gallery.json from a backup, or move it away and enrol again`,
     };
     return fromError('gallery', err, hints, 'check models.embedder and gallery.dir');
-  }
-}
-
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
   }
 }

@@ -50,10 +50,11 @@ if (defined $ENV{NOTIFY_SOCKET}) {
 exec { $ARGV[0] } @ARGV or die "exec: $!\n";
 `;
 
-/** What a build heartbeat reports (structurally the inference backend's BuildProgressEvent). */
+/** What a heartbeat during a TensorRT engine build reports (the inference backend emits it). */
 export interface BuildHeartbeat {
   model: string;
   elapsedMs: number;
+  /** TensorRT's current phase ("outer > inner"), where the addon reports one (TensorRT >= 10). */
   phase?: string;
   step?: number;
   steps?: number;

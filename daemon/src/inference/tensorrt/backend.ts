@@ -14,6 +14,7 @@
  * When TensorRT refuses a calibration cache (TRT_CALIBRATION_CACHE_REJECTED)
  * the model is rebuilt at FP16 with a warning. Cache errors: ./engine-cache.ts.
  */
+import type { BuildHeartbeat } from '../../systemd/notify.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -38,16 +39,8 @@ import type { InferenceBackend, InferenceSession, SessionOptions } from '../back
 import { EngineCache, timingCacheFileName } from './engine-cache.js';
 import { TrtSession } from './session.js';
 
-/** What a heartbeat during an engine build reports. */
-export interface BuildProgressEvent {
-  model: string;
-  elapsedMs: number;
-  /** TensorRT's current phase ("outer > inner"), where the addon reports one (TensorRT >= 10). */
-  phase?: string;
-  step?: number;
-  steps?: number;
-  done?: boolean;
-}
+/** What a heartbeat during an engine build reports (the systemd notifier turns it into STATUS and EXTEND_TIMEOUT_USEC). */
+export type BuildProgressEvent = BuildHeartbeat;
 
 export interface BuildHooks {
   /** Called when a build starts, every heartbeatMs while it runs, and once when it ends (done). */
