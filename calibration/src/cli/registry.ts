@@ -1,6 +1,5 @@
 /**
- * Every `gloves-trainer` subcommand, in `--help` order. MLflow pull and signed
- * push (a later issue) are added here as further Command objects.
+ * Every `gloves-trainer` subcommand, in `--help` order.
  */
 import type { Command } from '../../../daemon/src/cli/index.js';
 import { captureCommand } from './commands/capture.js';
@@ -8,5 +7,15 @@ import { calibrationSetCommand } from './commands/calibration-set.js';
 import { quantizeCommand } from './commands/quantize.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { fitStatsCommand } from './commands/fit-stats.js';
+import { keygenCommand } from './commands/keygen.js';
+import { bundleCommand } from './commands/bundle.js';
 
-export const trainerCommands: Command[] = [captureCommand, calibrationSetCommand, quantizeCommand, evaluateCommand, fitStatsCommand];
+export const trainerCommands: Command[] = [
+  captureCommand,
+  calibrationSetCommand,
+  quantizeCommand,
+  evaluateCommand,
+  fitStatsCommand,
+  keygenCommand,
+  bundleCommand,
+];

@@ -36,6 +36,7 @@ export { createMatcher, decisionRule, type GalleryMatcher, type MatchingConfig, 
 export { loadStats, applyTransform, serializeStats, statsFileName, type PopulationStats } from './matching/stats.js';
 export { slugifyPetName, PET_ID_RE } from './gallery/pet-id.js';
 export { loadModels, packagePath, detectionOptions } from './load.js';
+export { computeReference, checkReference, DEFAULT_TOLERANCE, type ReferenceOutputs, type ReferenceTolerance } from './reference.js';
 
 export interface Recognizer {
   detector: Detector;

@@ -11,6 +11,7 @@ import { assertInstalled, describePlanned, planModels } from '../../inference/mo
 import { createBackend } from '../../inference/select.js';
 import { verifyModelFile } from '../../models/install.js';
 import type { CommandContext } from '../command.js';
+import { verifyCommand } from './models-verify.js';
 
 interface FixtureFile {
   path: string;
@@ -29,13 +30,18 @@ gloves models build-engines [--config FILE]
   Builds (or finds in inference.engineCacheDir) the TensorRT engine of every configured model that
   runs on TensorRT here, with progress every 10 s; lists the models that run on onnxruntime and why.
   A build takes minutes on a Jetson Nano: run this once after install (provisioning does), so the
-  first \`gloves run\` starts in seconds. Without TensorRT it builds nothing and exits 0.`,
+  first \`gloves run\` starts in seconds. Without TensorRT it builds nothing and exits 0.
+gloves models verify DIR|TAR --trusted-key PUB [--trusted-key PUB...]
+  Checks a model bundle as a device does: signed (bundle.sig) by one of the trusted ed25519 public keys,
+  and every file bundle.json lists present with its sha256. Exit 0 when it verifies; exit 1 naming the
+  reason: unsigned, bad signature, untrusted key, hash mismatch, missing file (or invalid).`,
   async run(ctx) {
     const { values, positionals } = parseCommandArgs('models', ctx.argv, {
       dir: { type: 'string' },
       mirror: { type: 'string' },
       'no-fixtures': { type: 'boolean' },
       config: { type: 'string', short: 'c' },
+      'trusted-key': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help) {
@@ -50,8 +56,9 @@ gloves models build-engines [--config FILE]
       return 0;
     }
     if (sub === 'build-engines') return buildEngines(ctx, values.config);
+    if (sub === 'verify') return verifyCommand(ctx, positionals[1], values['trusted-key'] ?? []);
     if (sub !== 'install')
-      throw new UsageError(`models: unknown subcommand ${JSON.stringify(sub ?? '')}; use install, list or build-engines`);
+      throw new UsageError(`models: unknown subcommand ${JSON.stringify(sub ?? '')}; use install, list, build-engines or verify`);
     const mirror = values.mirror ? resolve(values.mirror) : defaultMirror(ctx.env);
     const dest = resolve(values.dir ?? join(root, '.models'));
     ctx.log.info(`installing ${manifests.length} models into ${dest}`, { mirror: mirror ?? null });
