@@ -17,6 +17,8 @@
       "sources": [
         "native/src/addon.cc",
         "native/src/kernels_napi.cc",
+        "native/src/motion_napi.cc",
+        "native/src/kernels/motion.cc",
         "native/src/kernels/resample.cc",
         "native/src/kernels/bilinear.cc",
         "native/src/kernels/nv12.cc",

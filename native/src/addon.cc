@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include "kernels_napi.h"
+#include "motion_napi.h"
 #ifdef HAVE_TENSORRT
 #include "trt/trt_napi.h"
 #endif
@@ -31,6 +32,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   gloves::RegisterKernels(env, exports);
+  gloves::RegisterMotion(env, exports);
 #ifdef HAVE_TENSORRT
   gloves::RegisterTensorRT(env, exports);
 #endif

@@ -10,6 +10,12 @@
  * boxes for NMS) run on the libuv pool and leave the main thread free; smaller
  * ones run synchronously, where a thread hop would cost more than the work.
  *
+ * Motion gating: greyDownscale (frame -> small grey image) and motionCells (two grey
+ * images -> per-cell counts of changed pixels); references and shared checks in
+ * ./motion.ts, bit-identical on both paths. A downscale of at least
+ * ASYNC_MIN_PIXELS source pixels runs on the libuv pool; motionCells reads two
+ * small grey images and always runs synchronously.
+ *
  * Hot-path callers should fill a reused buffer with preprocessInto(): a fresh
  * multi-MB Float32Array per frame (what preprocess() and cropBatch() return)
  * costs more than the native kernel itself (measured by bench/native-kernels.ts:
@@ -23,9 +29,12 @@ import type { PixelImage } from '../vision/image.js';
 import { preprocessInto, type PreprocessResult, type Region, type Transform } from '../vision/preprocess.js';
 import { fromNative, loadNativeAddon, PIXEL_FORMAT_CODE, type NativeAddon } from '../native/addon.js';
 import { normFor, packSlots, validateJob } from './geometry.js';
+import { assertGreyOut, assertMotionJob, greyDownscaleInto, greySize, motionCellsInto, type GreyImage } from './motion.js';
 
 export const ASYNC_MIN_FLOATS = 3 * 96 * 96;
 export const ASYNC_MIN_BOXES = 2000;
+/** 1280x720: below it a grey downscale takes well under a millisecond, less than a thread hop's worth of risk. */
+export const ASYNC_MIN_PIXELS = 1280 * 720;
 
 export interface BatchResult {
   tensor: Float32Array;
@@ -49,6 +58,10 @@ export interface PixelKernels {
   /** A [N,3,outH,outW] batch, one slot per region (embedder crops). */
   cropBatch(img: PixelImage, regions: readonly Region[], spec: PreprocessSpec, outW: number, outH: number): Promise<BatchResult>;
   nms(boxes: readonly NmsBox[], scores: ArrayLike<number>, classes: ArrayLike<number>, iouThreshold: number): Promise<number[]>;
+  /** The frame's luma averaged over factor x factor blocks; into `out` when given (it must have the result's size). */
+  greyDownscale(img: PixelImage, factor: number, out?: Uint8Array): Promise<GreyImage>;
+  /** Per cell of a cellsX x cellsY grid, the pixels whose grey levels differ by more than `threshold`. */
+  motionCells(a: GreyImage, b: GreyImage, threshold: number, cellsX: number, cellsY: number): Int32Array;
 }
 
 function assertNmsInput(boxes: readonly NmsBox[], scores: ArrayLike<number>, classes: ArrayLike<number>, iou: number): void {
@@ -84,6 +97,23 @@ abstract class KernelsBase implements PixelKernels {
     regions: readonly Region[],
   ): Promise<Transform[]>;
   abstract nms(boxes: readonly NmsBox[], scores: ArrayLike<number>, classes: ArrayLike<number>, iou: number): Promise<number[]>;
+  protected abstract greyInto(img: PixelImage, factor: number, out: Uint8Array): Promise<void>;
+  protected abstract cellsInto(a: GreyImage, b: GreyImage, threshold: number, cellsX: number, cellsY: number, counts: Int32Array): void;
+
+  async greyDownscale(img: PixelImage, factor: number, out?: Uint8Array): Promise<GreyImage> {
+    const { width, height } = greySize(img, factor);
+    const data = out ?? new Uint8Array(width * height);
+    assertGreyOut(data, width, height);
+    await this.greyInto(img, factor, data);
+    return { width, height, data };
+  }
+
+  motionCells(a: GreyImage, b: GreyImage, threshold: number, cellsX: number, cellsY: number): Int32Array {
+    assertMotionJob(a, b, threshold, cellsX, cellsY);
+    const counts = new Int32Array(cellsX * cellsY);
+    this.cellsInto(a, b, threshold, cellsX, cellsY, counts);
+    return counts;
+  }
 
   async preprocess(img: PixelImage, spec: PreprocessSpec, outW: number, outH: number, region?: Region): Promise<PreprocessResult> {
     const tensor = new Float32Array(3 * outW * outH);
@@ -118,6 +148,14 @@ class TsKernels extends KernelsBase {
   async nms(boxes: readonly NmsBox[], scores: ArrayLike<number>, classes: ArrayLike<number>, iou: number): Promise<number[]> {
     assertNmsInput(boxes, scores, classes, iou);
     return nmsReference(boxes, scores, classes, iou);
+  }
+
+  protected async greyInto(img: PixelImage, factor: number, out: Uint8Array): Promise<void> {
+    greyDownscaleInto(img, factor, out);
+  }
+
+  protected cellsInto(a: GreyImage, b: GreyImage, threshold: number, cellsX: number, cellsY: number, counts: Int32Array): void {
+    motionCellsInto(a, b, threshold, cellsX, cellsY, counts);
   }
 }
 
@@ -166,6 +204,24 @@ class NativeKernels extends KernelsBase {
     try {
       const kept = n >= ASYNC_MIN_BOXES ? await this.addon.nmsAsync(b, s, c, iou) : this.addon.nms(b, s, c, iou);
       return Array.from(kept);
+    } catch (err) {
+      throw fromNative(err);
+    }
+  }
+
+  protected async greyInto(img: PixelImage, factor: number, out: Uint8Array): Promise<void> {
+    const job = { data: img.data, format: PIXEL_FORMAT_CODE[img.format], width: img.width, height: img.height, factor, out };
+    try {
+      if (img.width * img.height >= ASYNC_MIN_PIXELS) await this.addon.greyDownscaleAsync(job);
+      else this.addon.greyDownscale(job);
+    } catch (err) {
+      throw fromNative(err);
+    }
+  }
+
+  protected cellsInto(a: GreyImage, b: GreyImage, threshold: number, cellsX: number, cellsY: number, counts: Int32Array): void {
+    try {
+      this.addon.motionCells(a.data, b.data, a.width, a.height, threshold, cellsX, cellsY, counts);
     } catch (err) {
       throw fromNative(err);
     }

@@ -25,6 +25,7 @@ import type {
   EngineBuildProgress,
   EngineBuildResult,
   EngineTensorInfo,
+  GreyJob,
   NativeAddon,
   NativeEngine,
   NativeInfo,
@@ -32,6 +33,7 @@ import type {
   PreprocessJob,
 } from '../native/addon.js';
 import { SLOT_FIELDS } from '../native/addon.js';
+import { assertGreyOut, assertMotionJob, greyDownscaleInto, greySize, motionCellsInto } from '../kernels/motion.js';
 import { classifyOnnxBytes } from '../inference/tensorrt/onnx-qdq.js';
 import { calibrationCacheHeader, hasUsefulInt8, nvTensorrtVersionCode } from '../inference/tensorrt/policy.js';
 
@@ -98,6 +100,43 @@ function runJob(job: PreprocessJob): void {
       throw coded('SIZE_INVALID', 'bad slot geometry');
     if (offset < 0 || offset + 3 * outW * outH > job.out.length) throw coded('BUFFER_TOO_SMALL', 'output buffer too small');
     resampleSlot(rgb.data, rgb.width, [rx, ry, rw, rh], [outW, outH, cw, ch, padX, padY], offset, job);
+  }
+}
+
+/** The addon's greyDownscale: the shared checks, rethrown as the addon's coded errors, then the reference. */
+function grey(job: GreyJob): void {
+  const format = FORMATS[job.format];
+  if (!format) throw coded('IMAGE_INVALID', 'unknown pixel format');
+  const img = { format, width: job.width, height: job.height, data: job.data };
+  asCoded(() => {
+    const size = greySize(img, job.factor);
+    assertGreyOut(job.out, size.width, size.height);
+  });
+  greyDownscaleInto(img, job.factor, job.out);
+}
+
+function motionCells(
+  a: Uint8Array,
+  b: Uint8Array,
+  width: number,
+  height: number,
+  threshold: number,
+  cx: number,
+  cy: number,
+  counts: Int32Array,
+): void {
+  const ga = { width, height, data: a };
+  const gb = { width, height, data: b };
+  asCoded(() => assertMotionJob(ga, gb, threshold, cx, cy));
+  if (counts.length !== cx * cy) throw coded('BUFFER_TOO_SMALL', 'counts must hold exactly cellsX * cellsY integers');
+  motionCellsInto(ga, gb, threshold, cx, cy, counts);
+}
+
+function asCoded(check: () => void): void {
+  try {
+    check();
+  } catch (err) {
+    throw coded((err as GlovesError).code ?? 'NATIVE_BAD_ARGUMENT', (err as Error).message);
   }
 }
 
@@ -291,6 +330,9 @@ export function createMockAddon(opts: MockOptions = {}): MockAddon {
     preprocessAsync: async (job) => runJob(job),
     nms,
     nmsAsync: async (b, s, c, i) => nms(b, s, c, i),
+    greyDownscale: grey,
+    greyDownscaleAsync: async (job) => grey(job),
+    motionCells,
     async buildEngine(o: EngineBuildOptions): Promise<EngineBuildResult> {
       builds.push(structuredClone(o));
       const id = nextBuild++;

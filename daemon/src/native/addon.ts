@@ -64,6 +64,16 @@ export interface PreprocessJob {
   pad: [number, number, number];
 }
 
+/** One grey downscale: the frame's luma averaged over factor x factor blocks into `out` ((width/factor) * (height/factor) bytes). */
+export interface GreyJob {
+  data: Uint8Array;
+  format: number;
+  width: number;
+  height: number;
+  factor: number;
+  out: Uint8Array;
+}
+
 export type Precision = 'fp32' | 'fp16' | 'int8';
 /** How INT8 is obtained: a calibration cache (implicit, TRT 8.x/10.x) or Q/DQ nodes in the ONNX (explicit). */
 export type Int8Mode = 'none' | 'calibration-cache' | 'qdq';
@@ -141,6 +151,19 @@ export interface NativeAddon {
   preprocessAsync(job: PreprocessJob): Promise<void>;
   nms(boxes: Float64Array, scores: Float64Array, classes: Int32Array, iou: number): Int32Array;
   nmsAsync(boxes: Float64Array, scores: Float64Array, classes: Int32Array, iou: number): Promise<Int32Array>;
+  greyDownscale(job: GreyJob): void;
+  greyDownscaleAsync(job: GreyJob): Promise<void>;
+  /** Per-cell counts of pixels whose grey levels differ by more than `threshold` (native/src/kernels/motion.h). */
+  motionCells(
+    a: Uint8Array,
+    b: Uint8Array,
+    width: number,
+    height: number,
+    threshold: number,
+    cellsX: number,
+    cellsY: number,
+    counts: Int32Array,
+  ): void;
   /**
    * Present only when built with TensorRT. Build errors: TRT_PARSE_FAILED, TRT_BUILD_FAILED,
    * TRT_UNSUPPORTED, TRT_CALIBRATION_CACHE_REJECTED (the cache was not used: TensorRT asked for data).
