@@ -28,7 +28,7 @@ export const FLOORS = [
   ['vision'],
   ['native', 'camera'],
   ['kernels', 'inference'],
-  ['recognition', 'native-mock'],
+  ['recognition', 'native-mock', 'motion'],
   ['presence', 'tracking'],
   ['evaluation', 'events'],
   ['mqtt'],

@@ -36,6 +36,8 @@ function counting(k: PixelKernels): { kernels: PixelKernels; calls: () => number
     },
     cropBatch: (...a) => k.cropBatch(...a),
     nms: (...a) => k.nms(...a),
+    greyDownscale: (...a) => k.greyDownscale(...a),
+    motionCells: (...a) => k.motionCells(...a),
   };
   return { kernels, calls: () => n };
 }

@@ -10,6 +10,7 @@ import { cameraSection } from '../camera/config.js';
 import { inferenceSection } from '../inference/config.js';
 import { logSection } from '../log/config.js';
 import { modelsSection } from '../models/config.js';
+import { motionSection } from '../motion/config.js';
 import { mqttSection } from '../mqtt/config.js';
 import { detectionSection } from '../recognition/detection/config.js';
 import { gallerySection } from '../recognition/gallery/config.js';
@@ -17,18 +18,30 @@ import { matchingSection } from '../recognition/matching/config.js';
 import { deviceSection } from './device.js';
 import { trackingSection } from '../tracking/config.js';
 
-export const configSchema = z.strictObject({
-  device: deviceSection,
-  camera: cameraSection,
-  models: modelsSection,
-  inference: inferenceSection,
-  detection: detectionSection,
-  matching: matchingSection,
-  gallery: gallerySection,
-  tracking: trackingSection,
-  mqtt: mqttSection,
-  log: logSection,
-});
+export const configSchema = z
+  .strictObject({
+    device: deviceSection,
+    camera: cameraSection,
+    models: modelsSection,
+    inference: inferenceSection,
+    detection: detectionSection,
+    matching: matchingSection,
+    gallery: gallerySection,
+    tracking: trackingSection,
+    motion: motionSection,
+    mqtt: mqttSection,
+    log: logSection,
+  })
+  // Across sections: a still pet must be re-detected before it would be declared away (motion/gate.ts).
+  .superRefine((c, ctx) => {
+    if (c.motion.enabled && c.motion.recheckSeconds >= c.tracking.awayAfterSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['motion', 'recheckSeconds'],
+        message: `must be below tracking.awayAfterSeconds (${c.tracking.awayAfterSeconds}), or a still pet would be declared away`,
+      });
+    }
+  });
 
 export type GlovesConfig = z.output<typeof configSchema>;
 /** What a user may write in a config file: everything optional. */
