@@ -38,8 +38,8 @@ export interface Detector {
 export interface Embedder {
   /** Stable id of the embedding space: manifest name + sha256 prefix. */
   readonly modelId: string;
-  /** One L2-normalised embedding per box. */
-  embed(img: RgbImage, boxes: readonly Box[]): Promise<Float32Array[]>;
+  /** One L2-normalised embedding per box; `flip` overrides the configured mirrored-crop averaging for this call. */
+  embed(img: RgbImage, boxes: readonly Box[], opts?: { flip?: boolean }): Promise<Float32Array[]>;
   dispose(): Promise<void>;
 }
 

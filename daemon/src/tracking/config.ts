@@ -44,6 +44,26 @@ export const trackingSection = z
         maxCrops: z.number().int().min(1).default(5).describe('Crops (JPEG + embedding) kept per visitor'),
       })
       .prefault({}),
+    embedding: z
+      .strictObject({
+        uncertainEveryMs: z.number().min(0).default(0).describe('New and uncertain tracks: minimum ms between embeddings (0: every frame)'),
+        settledEveryMs: z
+          .number()
+          .positive()
+          .default(2000)
+          .describe('Settled tracks: ms between embeddings while the view does not change'),
+        settledConfidence: z
+          .number()
+          .min(0.5)
+          .max(1)
+          .default(0.99)
+          .describe('A named or unknown track at least this confident is settled (embedded rarely, without flip)'),
+        viewArea: z.number().gt(1).default(1.3).describe('Box area ratio (either way) since the last embedding that counts as a new view'),
+        viewAspect: z.number().gt(1).default(1.25).describe('Box aspect ratio change (either way) that counts as a new view'),
+        viewSharper: z.number().gt(1).default(1.3).describe('Crop sharpness ratio (sharper only) that counts as a new view'),
+      })
+      .prefault({})
+      .describe('Which detections are embedded (tracking/embed-schedule.ts says why these defaults)'),
     snapshotIntervalSeconds: z.number().positive().default(2).describe('Minimum time between two snapshot publications of one pet'),
   })
   .prefault({});

@@ -12,7 +12,7 @@
  * Pure and synchronous: the caller passes frame times, so tests drive it directly.
  */
 import type { AnimalLabel, Box, MatchResult } from '../recognition/types.js';
-import { assignMax } from './assignment.js';
+import { assignMax, type Pair } from './assignment.js';
 import { iou } from '../kernels/nms.js';
 import { cosine, Evidence, resolveIdentities, type EvidenceOptions, type TrackIdentity, type VoteOptions } from './voting.js';
 
@@ -31,7 +31,8 @@ export interface Observation {
   label: AnimalLabel;
   score: number;
   box: Box;
-  match: MatchResult;
+  /** Absent when the detection was not embedded this frame (./embed-schedule.ts): the track moves on, no evidence is added. */
+  match?: MatchResult;
   /** L2-normalised appearance embedding, for the appearance gate. */
   embedding?: Float32Array;
 }
@@ -74,15 +75,7 @@ export class Tracker {
   /** Feeds one frame; returns the tracks that are visible in it, with their identities. */
   update(observations: readonly Observation[], timeMs: number): TrackView[] {
     const live = this.tracks;
-    const gate = this.opts.appearanceGate ?? 0;
-    const scores = live.map((t) =>
-      observations.map((o) => {
-        if (o.label !== t.label) return -1;
-        if (gate > 0 && t.embedding && o.embedding && cosine(t.embedding, o.embedding) < gate) return -1;
-        return iou(t.box, o.box);
-      }),
-    );
-    const pairs = assignMax(scores, Math.max(this.opts.iouMatch, Number.MIN_VALUE));
+    const pairs = this.associate(observations);
     const obsToTrack = new Map<number, Track>();
     for (const p of pairs) obsToTrack.set(p.col, live[p.row]!);
     const seen = new Set<Track>();
@@ -97,9 +90,9 @@ export class Tracker {
       t.hits++;
       t.missed = 0;
       t.lastSeenMs = timeMs;
-      t.evidence.add(o.match, { ...(o.embedding ? { embedding: o.embedding } : {}), box: o.box, timeMs });
+      if (o.match) t.evidence.add(o.match, { ...(o.embedding ? { embedding: o.embedding } : {}), box: o.box, timeMs });
       if (o.embedding) t.embedding = o.embedding;
-      if (t.evidence.turned(this.opts)) {
+      if (o.match && t.evidence.turned(this.opts)) {
         // Split: the old track ends here; a new id continues from the recent frames only.
         const old = t;
         old.missed = this.opts.maxMissedFrames + 1;
@@ -123,6 +116,30 @@ export class Tracker {
     );
     visible.forEach((t, j) => (t.identity = ids[j]!));
     return visible.map((t, j) => view(t, j));
+  }
+
+  /**
+   * The live track each detection would continue, judged before anything is embedded (box overlap and
+   * label; the appearance gate applies to detections that carry an embedding): the embedding schedule's
+   * view of a frame. update() associates the same way.
+   */
+  preview(detections: readonly Pick<Observation, 'label' | 'box' | 'embedding'>[]): (TrackView | null)[] {
+    const out: (TrackView | null)[] = detections.map(() => null);
+    for (const p of this.associate(detections)) out[p.col] = view(this.tracks[p.row]!, p.col);
+    return out;
+  }
+
+  /** Optimal one-to-one pairs (row: live track, col: observation) by IoU, same label, appearance-gated. */
+  private associate(observations: readonly Pick<Observation, 'label' | 'box' | 'embedding'>[]): Pair[] {
+    const gate = this.opts.appearanceGate ?? 0;
+    const scores = this.tracks.map((t) =>
+      observations.map((o) => {
+        if (o.label !== t.label) return -1;
+        if (gate > 0 && t.embedding && o.embedding && cosine(t.embedding, o.embedding) < gate) return -1;
+        return iou(t.box, o.box);
+      }),
+    );
+    return assignMax(scores, Math.max(this.opts.iouMatch, Number.MIN_VALUE));
   }
 
   private newTrack(label: AnimalLabel, box: Box, timeMs: number, evidence: Evidence): Track {

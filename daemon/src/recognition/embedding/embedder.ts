@@ -74,7 +74,7 @@ export function createEmbedder(manifest: ModelManifest, session: InferenceSessio
     });
   }
 
-  async function embedChunk(img: RgbImage, regions: readonly Region[]): Promise<Float32Array[]> {
+  async function embedChunk(img: RgbImage, regions: readonly Region[], flip: boolean): Promise<Float32Array[]> {
     const n = regions.length;
     const tensor = new Float32Array(n * slot);
     await kernels.preprocessInto(
@@ -87,7 +87,7 @@ export function createEmbedder(manifest: ModelManifest, session: InferenceSessio
       regions,
     );
     const plain = await runBatch(tensor, n);
-    if (!opts.flip) return plain;
+    if (!flip) return plain;
     flipNchwInPlace(tensor, n, 3, h, w);
     const flipped = await runBatch(tensor, n);
     return plain.map((v, i) => {
@@ -98,22 +98,23 @@ export function createEmbedder(manifest: ModelManifest, session: InferenceSessio
     });
   }
 
-  async function embedRegions(img: RgbImage, regions: readonly Region[]): Promise<Float32Array[]> {
+  async function embedRegions(img: RgbImage, regions: readonly Region[], flip = opts.flip): Promise<Float32Array[]> {
     if (regions.length === 0) return [];
-    if (batchFree) return embedChunk(img, regions);
+    if (batchFree) return embedChunk(img, regions, flip);
     const res: Float32Array[] = [];
-    for (const r of regions) res.push(...(await embedChunk(img, [r])));
+    for (const r of regions) res.push(...(await embedChunk(img, [r], flip)));
     return res;
   }
 
   return {
     modelId: embedderModelId(manifest),
-    embed: (img: RgbImage, boxes: readonly Box[]) =>
+    embed: (img: RgbImage, boxes: readonly Box[], o?: { flip?: boolean }) =>
       embedRegions(
         img,
         boxes.map((b) => cropRegion(b, opts.cropMargin, img.width, img.height)),
+        o?.flip ?? opts.flip,
       ),
-    embedRegions,
+    embedRegions: (img: RgbImage, regions: readonly Region[]) => embedRegions(img, regions),
     dispose: () => session.dispose(),
   };
 }
