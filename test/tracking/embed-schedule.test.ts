@@ -137,7 +137,9 @@ function boxBlur(img: RgbImage): RgbImage {
           for (let dx = -2; dx <= 2; dx++) {
             const yy = y + dy;
             const xx = x + dx;
-            if (yy >= 0 && yy < h && xx >= 0 && xx < w) ((s += data[(yy * w + xx) * 3 + c]!), n++);
+            if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
+            s += data[(yy * w + xx) * 3 + c]!;
+            n++;
           }
         out[(y * w + x) * 3 + c] = Math.round(s / n);
       }
