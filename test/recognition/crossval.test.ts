@@ -73,8 +73,9 @@ test('fold protocol: no fitted statistic ever sees a scored (evaluated or enroll
   let k = 0;
   for (const f of cv.folds) {
     // Per outer fold: the inner fits (one per inner fold) and the final fit, all on this fold's training cats.
-    const fits = calls.slice(k, k + DEFAULT_RECIPE.innerFolds + 1);
-    k += DEFAULT_RECIPE.innerFolds + 1;
+    const perFold = DEFAULT_RECIPE.innerFolds * DEFAULT_RECIPE.innerRepeats + 1;
+    const fits = calls.slice(k, k + perFold);
+    k += perFold;
     for (const pets of fits) for (const p of pets) assert.not.ok(f.scored.includes(p), `fit on ${pets} includes scored cat ${p}`);
     assert.equal(fits[fits.length - 1], all.filter((p) => !f.scored.includes(p)).sort(), 'the final fit uses every other cat');
     assert.equal(f.fitted, fits[fits.length - 1]);

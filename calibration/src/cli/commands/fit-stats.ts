@@ -14,13 +14,14 @@ import { serializeStats, statsFileName } from '../../../../daemon/src/recognitio
 export const fitStatsCommand: Command = {
   name: 'fit-stats',
   summary: 'fit the population statistics shipped for the embedder (models/stats) from a folder-per-pet dataset',
-  usage: `gloves-trainer fit-stats [--dataset DIR | --embeddings CACHE.json] [--out DIR] [--target 0.03] [--inner-folds 2] [--shots 3] [--config FILE]
+  usage: `gloves-trainer fit-stats [--dataset DIR | --embeddings CACHE.json] [--out DIR] [--target 0.03] [--inner-folds 3] [--inner-repeats 5] [--shots 3] [--config FILE]
   Fits, with exactly the code \`gloves eval --folds\` refits per fold (recognition/crossval.ts fitRecipe):
   the population mean and within-class whitening on every photo of DIR (default .fixtures/cats),
   then calibrates by cross-validation across its pets (inner folds: statistics refitted without
-  the scored pets) the spread weight, the unknown threshold at out-of-fold false accept --target,
-  the confidence logistic and the per-pet LLR used by track evidence; records the nested estimate
-  of false_accept/top1 on pets never seen as calibration.predicted. Writes
+  the scored pets; --inner-repeats splits of --inner-folds, pooled) the spread weight, the unknown
+  threshold at out-of-fold false accept --target for a stranger facing 4 enrolled pets, the
+  confidence logistic and the per-pet LLR used by track evidence; records the out-of-fold estimate
+  of false_accept (per number of enrolled pets) and top1 on pets never seen as calibration.predicted. Writes
   DIR_OUT/<embedderModelId>.json (default: the configured matching.statsDir). --embeddings reads a
   cache written by bench/embed-cache.ts instead of running the models.`,
   async run(ctx) {
@@ -30,6 +31,7 @@ export const fitStatsCommand: Command = {
       out: { type: 'string' },
       target: { type: 'string' },
       'inner-folds': { type: 'string' },
+      'inner-repeats': { type: 'string' },
       shots: { type: 'string' },
       config: { type: 'string', short: 'c' },
       help: { type: 'boolean', short: 'h' },
@@ -49,6 +51,7 @@ export const fitStatsCommand: Command = {
       throw new UsageError('fit-stats: give --dataset or --embeddings, not both', { command: 'fit-stats' });
     const target = num(values.target, '--target', DEFAULT_RECIPE.target, (n) => n > 0 && n < 1);
     const innerFolds = num(values['inner-folds'], '--inner-folds', DEFAULT_RECIPE.innerFolds, (n) => Number.isInteger(n) && n >= 2);
+    const innerRepeats = num(values['inner-repeats'], '--inner-repeats', DEFAULT_RECIPE.innerRepeats, (n) => Number.isInteger(n) && n >= 1);
     const shots = num(values.shots, '--shots', DEFAULT_RECIPE.shots, (n) => Number.isInteger(n) && n >= 1);
     const config = loadConfig({ file: values.config, env: ctx.env });
     const t0 = performance.now();
@@ -67,7 +70,7 @@ export const fitStatsCommand: Command = {
       });
       data = d;
     }
-    const fitted = fitRecipe(data.items, data.embedderModelId, { ...DEFAULT_RECIPE, target, innerFolds, shots });
+    const fitted = fitRecipe(data.items, data.embedderModelId, { ...DEFAULT_RECIPE, target, innerFolds, innerRepeats, shots });
     const outDir = packagePath(values.out ?? config.matching.statsDir);
     mkdirSync(outDir, { recursive: true });
     const file = join(outDir, statsFileName(data.embedderModelId));

@@ -40,6 +40,11 @@ export interface DecisionRule {
   defaultSpread: number;
   /** Cohort normalisation against the statistics' cohort: closest N cohort vectors (0/absent = off). */
   cohortTopN?: number;
+  /**
+   * Background rule: a pet's score loses `backgroundWeight` times by how much the query is closer to
+   * its nearest background cat (the statistics' cohort) than to the pet (0/absent = off).
+   */
+  backgroundWeight?: number;
   /** Per-pet log-likelihood ratio llr = slope * score + offset (track evidence); absent = none. */
   llr?: { slope: number; offset: number };
 }
@@ -63,6 +68,7 @@ export function decisionRule(cfg: MatchingConfig, stats: PopulationStats | undef
     spreadWeight: cfg.spreadWeight ?? cal?.spreadWeight ?? FALLBACK.spreadWeight,
     defaultSpread: cal?.defaultSpread ?? FALLBACK.defaultSpread,
     ...(cal?.cohortTopN ? { cohortTopN: cal.cohortTopN } : {}),
+    ...(cal?.backgroundWeight ? { backgroundWeight: cal.backgroundWeight } : {}),
     ...(cal?.llr && cfg.threshold === undefined && cfg.spreadWeight === undefined ? { llr: cal.llr } : {}),
   };
 }
@@ -103,6 +109,19 @@ export function cohortMoments(v: Float32Array, cohort: { rows: number; data: Flo
   return { mu, sd: Math.sqrt(vv / k) + 1e-3 };
 }
 
+/** Highest similarity of `v` to any cohort row (the nearest background cat). */
+export function nearestBackground(v: Float32Array, cohort: { rows: number; data: Float32Array }): number {
+  const dim = v.length;
+  let best = -Infinity;
+  for (let r = 0; r < cohort.rows; r++) {
+    let s = 0;
+    const o = r * dim;
+    for (let i = 0; i < dim; i++) s += v[i]! * cohort.data[o + i]!;
+    if (s > best) best = s;
+  }
+  return best;
+}
+
 /** Mean pairwise cosine of unit vectors; `fallback` when fewer than two. */
 export function enrolmentSpread(t: readonly Float32Array[], fallback: number): number {
   if (t.length < 2) return fallback;
@@ -135,16 +154,21 @@ export function buildPrototypes(
  * Score every pet for one (transformed) query, best first. With cohort normalisation
  * (rule.cohortTopN and a cohort in `stats`) the score is adaptive symmetric
  * normalisation: the mean of (s - mu)/sd over the query's and the pet's closest cohort
- * similarities, s being the spread-adjusted cosine.
+ * similarities, s being the spread-adjusted cosine. With the background rule
+ * (rule.backgroundWeight and a cohort) a pet loses backgroundWeight * max(0, b - c), c the
+ * query's cosine to the pet and b to its nearest background cat: a query that looks more
+ * like a cat known NOT to be a pet than like the pet is pushed towards unknown.
  */
 export function scorePets(q: Float32Array, protos: readonly PetPrototypes[], rule: DecisionRule, stats?: PopulationStats): PetScore[] {
   const qc = rule.cohortTopN && stats?.cohort ? cohortMoments(q, stats.cohort, rule.cohortTopN) : undefined;
+  const bg = rule.backgroundWeight && stats?.cohort ? nearestBackground(q, stats.cohort) : undefined;
   const out = protos.map((p): PetScore => {
     const sims = p.vectors.map((v) => dot(q, v)).sort((a, b) => b - a);
     const k = Math.min(rule.topK, sims.length);
     let s = 0;
     for (let i = 0; i < k; i++) s += sims[i]!;
     let score = s / k - rule.spreadWeight * p.spread;
+    if (bg !== undefined) score -= rule.backgroundWeight! * Math.max(0, bg - s / k);
     if (qc && p.cohort) score = 0.5 * ((score - qc.mu) / qc.sd + (score - p.cohort.mu) / p.cohort.sd);
     return rule.llr ? { petId: p.petId, score, llr: rule.llr.slope * score + rule.llr.offset } : { petId: p.petId, score };
   });

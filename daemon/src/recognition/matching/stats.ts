@@ -46,10 +46,23 @@ const statsSchema = z.strictObject({
     defaultSpread: z.number().optional(),
     /** Cohort normalisation: closest N cohort vectors (absent = off). */
     cohortTopN: z.number().int().positive().optional(),
+    /** Background rule weight against the cohort (matcher.ts scorePets; absent = off). */
+    backgroundWeight: z.number().positive().optional(),
     /** Per-pet log-likelihood ratio of a score (track evidence): llr = slope * score + offset. */
     llr: z.strictObject({ slope: z.number(), offset: z.number() }).optional(),
-    /** What the fitting's nested cross-validation predicts on cats never seen, at this threshold. */
-    predicted: z.strictObject({ false_accept: z.number(), top1: z.number(), target: z.number(), folds: z.number().int() }).optional(),
+    /** What the fitting's out-of-fold scores predict on cats never seen, at this threshold (evaluation/open-set.ts). */
+    predicted: z
+      .strictObject({
+        false_accept: z.number(),
+        top1: z.number(),
+        target: z.number(),
+        folds: z.number().int(),
+        /** Pets enrolled in the household false_accept is for (absent in older files: the inner folds' own). */
+        enrolled: z.number().int().positive().optional(),
+        /** Predicted false accept with 1, 2, ... pets enrolled. */
+        byEnrolled: z.array(z.number()).optional(),
+      })
+      .optional(),
   }),
 });
 export type StatsDoc = z.output<typeof statsSchema>;
