@@ -19,16 +19,16 @@
 
 /**
  * Default cosine (whitened) for a track to join a visitor, chosen on the 15 shared cats
- * with the whitening fitted OUT OF FOLD (3 folds, so the compared cats never shaped it;
- * tmp/visitor-threshold.mjs): mean of 3 photos vs mean of 3 other photos, same cat p10
- * 0.31 / p50 0.52, different cats p95 0.28 / p99 0.37 / max 0.41. At 0.40, 81% of
- * same-cat pairs merge and 0.4% of different-cat pairs (0.35: 86% / 1.7%; 0.45: 65% /
- * 0%). A wrong merge (two cats, one id) is worse than a split (one cat, two ids), so
- * the stricter side. Raw cosines cannot do it: at 0.85 they merge 99% of same-cat
- * pairs but 29% of different-cat ones. (In-sample whitening, fitted on the same cats,
- * would suggest far cleaner numbers: same p10 0.72, different max 0.50; not used.)
+ * with the whitening fitted OUT OF FOLD (3 folds, so the compared cats never shaped it):
+ * mean of 3 photos vs mean of 3 other photos. With the shipped whitening (recipe
+ * whiten-spread/3, shrink 16): same cat p10 0.42 / p50 0.60, different cats p95 0.33 /
+ * p99 0.40 / max 0.51. At 0.45, 87% of same-cat pairs merge and 0.4% of different-cat
+ * pairs (0.40: 92% / 1.1%; 0.50: 80% / 0.13%). A wrong merge (two cats, one id) is worse
+ * than a split (one cat, two ids), so the stricter side. (With the earlier, stronger
+ * whitening, shrink 0.5, 0.40 gave 88% / 0.27%.) Raw cosines cannot do it: at 0.85 they
+ * merge 99% of same-cat pairs but 29% of different-cat ones.
  */
-export const VISITOR_THRESHOLD = 0.4;
+export const VISITOR_THRESHOLD = 0.45;
 
 export interface VisitorCrop {
   /** File name of the JPEG, relative to the visitor's folder. */

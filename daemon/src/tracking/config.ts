@@ -38,7 +38,7 @@ export const trackingSection = z
           .number()
           .min(-1)
           .max(1)
-          .default(0.4)
+          .default(0.45)
           .describe('Whitened cosine for an unknown track to join a visitor (presence/visitors.ts VISITOR_THRESHOLD: how it was chosen)'),
         maxVisitors: z.number().int().min(1).default(50).describe('Visitors kept; the least recently seen is forgotten first'),
         maxCrops: z.number().int().min(1).default(5).describe('Crops (JPEG + embedding) kept per visitor'),
