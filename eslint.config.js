@@ -31,7 +31,7 @@ export const FLOORS = [
   ['recognition', 'native-mock', 'motion'],
   ['presence', 'tracking'],
   ['evaluation', 'events'],
-  ['mqtt'],
+  ['mqtt', 'http'],
   ['config'],
   ['runtime', 'ops'],
   ['cli'],

@@ -62,6 +62,7 @@ const config = loadConfig({
     inference: { threads },
     tracking: { stateRefreshSeconds: 0.001, awayAfterSeconds: 5 },
     log: { level: 'warn' },
+    http: { listen: 'off' },
   },
 });
 const latencies: number[] = [];

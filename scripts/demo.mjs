@@ -117,7 +117,20 @@ async function daemonDemo() {
     `device:\n  id: demo\n  stateDir: ${join(work, 'state')}\ncamera:\n  slideshowFps: 2\n  width: 640\n  height: 480\ntracking:\n  minVotes: 2\n  awayAfterSeconds: 2\n`,
   );
   const status = gloves(
-    ['run', '--config', cfg, '--camera', `file://${slides}`, '--mqtt', `mqtt://127.0.0.1:${port}`, '--gallery', gallery, '--exit-at-end'],
+    [
+      'run',
+      '--config',
+      cfg,
+      '--camera',
+      `file://${slides}`,
+      '--mqtt',
+      `mqtt://127.0.0.1:${port}`,
+      '--gallery',
+      gallery,
+      '--http',
+      'off',
+      '--exit-at-end',
+    ],
     { allowFail: true },
   );
   await new Promise((r) => setTimeout(r, 500));

@@ -73,9 +73,7 @@ test('corrupt gallery: refuses to start naming the component, and stops the came
   assert.match(r.stderr, /error \[GALLERY_CORRUPT\]: recognition: /);
   assert.match(r.stdout, /component recognition failed to start/);
   assert.match(r.stdout, /started camera/);
-  const missing = cli(['run', '--config', cfg('g2.yaml', base()), '--gallery', join(dir, 'nope'), '--mqtt', broker.url], {}, 120_000);
-  assert.is(missing.code, 1);
-  assert.match(missing.stderr, /error \[GALLERY_[A-Z_]+\]/);
+  // A missing gallery is not an error: the daemon starts empty, and pets are enrolled while it runs (test/http).
 });
 
 test('wrong MQTT password: clear startup error MQTT_AUTH, quickly', () => {

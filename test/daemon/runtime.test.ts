@@ -52,6 +52,7 @@ function makeDaemon(id: string, opts: { exitAtEnd?: boolean; notifyPath?: string
       device: { id, stateDir: join(dir, `state-${id}`) },
       gallery: { dir: gallery },
       mqtt: { url: broker.url, reconnectSeconds: 0.3 },
+      http: { listen: 'off' },
     },
   });
   const lines: string[] = [];

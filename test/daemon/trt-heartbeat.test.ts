@@ -54,6 +54,7 @@ async function startOnce(id: string, buildDelayMs: number) {
       gallery: { dir: join(dir, 'gallery') },
       mqtt: { url: broker.url, reconnectSeconds: 0.3 },
       inference: { engineCacheDir: join(dir, 'engines') },
+      http: { listen: 'off' },
     },
   });
   // WATCHDOG_USEC 0.4 s: the heartbeat follows the watchdog interval (0.2 s) when it is shorter than 10 s.

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { cameraSection } from '../camera/config.js';
+import { httpSection } from '../http/config.js';
 import { inferenceSection } from '../inference/config.js';
 import { logSection } from '../log/config.js';
 import { modelsSection } from '../models/config.js';
@@ -30,6 +31,7 @@ export const configSchema = z
     tracking: trackingSection,
     motion: motionSection,
     mqtt: mqttSection,
+    http: httpSection,
     log: logSection,
   })
   // Across sections: a still pet must be re-detected before it would be declared away (motion/gate.ts).

@@ -1,9 +1,11 @@
 /** Doctor checks of what the daemon uses: camera, models, inference backend, broker, HTTP, gallery. */
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import mqtt from 'mqtt';
 import type { GlovesConfig } from '../config/schema.js';
 import { GlovesError } from '../errors.js';
+import { isLoopback, parseListen } from '../http/config.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { createFrameSource, drainCameraPipelines, type FrameSource, type Platform } from '../camera/index.js';
 import { findManifest, type ModelManifest } from '../models/manifest.js';
@@ -195,23 +197,20 @@ export async function checkMqtt(config: GlovesConfig, timeoutMs: number): Promis
   return result('mqtt', 'fail', e.message, hints[e.code] ?? 'check the mqtt section', e.code);
 }
 
-/** The HTTP API (when the config has one): the port can be bound, and a token is set beyond loopback. */
-export async function checkHttp(config: GlovesConfig & Record<string, unknown>): Promise<CheckResult> {
-  const http = config.http as { listen?: string; host?: string; port?: number; token?: string } | undefined;
-  if (!http) return result('http', 'skip', 'http: not configured (this version has no HTTP API)');
-  let host = http.host ?? '127.0.0.1';
-  let port = http.port ?? 0;
-  if (http.listen) {
-    const i = http.listen.lastIndexOf(':');
-    host = i > 0 ? http.listen.slice(0, i).replace(/^\[|\]$/g, '') : host;
-    port = Number(http.listen.slice(i + 1));
-  }
-  const loopback = /^(127\.|::1$|localhost$)/.test(host);
-  if (!loopback && !http.token)
+/** The HTTP API: off, or its address can be bound and (beyond loopback) its token is readable. */
+export async function checkHttp(config: GlovesConfig): Promise<CheckResult> {
+  const addr = parseListen(config.http.listen);
+  if (addr === null) return result('http', 'skip', 'http: off (http.listen)');
+  if (typeof addr === 'string') return result('http', 'fail', `http.listen: ${addr}`, 'give HOST:PORT or off', 'CONFIG_INVALID');
+  const { host, port } = addr;
+  const loopback = isLoopback(host);
+  const { token, tokenFile } = config.http;
+  const fileProblem = tokenFile === undefined ? null : unreadable(tokenFile);
+  if (fileProblem || (!loopback && token === undefined && tokenFile === undefined))
     return result(
       'http',
       'fail',
-      `listens on ${host}:${port} without a token`,
+      fileProblem ? `http.tokenFile ${tokenFile}: ${fileProblem}` : `listens on ${host}:${port} without a token`,
       'set the API token (scripts/provision.sh --api-token-file FILE) or listen on 127.0.0.1',
       'HTTP_NO_TOKEN',
     );
@@ -228,7 +227,16 @@ export async function checkHttp(config: GlovesConfig & Record<string, unknown>):
       bound === 'EADDRINUSE' ? 'another process (the running service?) holds the port' : 'check the http address',
       'HTTP_BIND',
     );
-  return result('http', 'ok', `${host}:${port} can be bound${loopback ? ' (loopback)' : ', token set'}`);
+  const auth = token !== undefined || tokenFile !== undefined ? ', token set' : ', no token: read-only';
+  return result('http', 'ok', `${host}:${port} can be bound${loopback ? ' (loopback)' : ''}${auth}`);
+}
+
+function unreadable(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8').trim().length >= 16 ? null : 'holds no token of at least 16 characters';
+  } catch (err) {
+    return `cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+  }
 }
 
 /** The gallery loads and was embedded with the configured embedder. */

@@ -4,7 +4,6 @@
  * something an earlier check found broken (a valid config, verified models) are
  * `skip`ped with the reason, so the table points at the first cause.
  */
-import type { GlovesConfig } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { Platform } from '../camera/index.js';
 import { GlovesError } from '../errors.js';
@@ -69,7 +68,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
     models ? await guarded('inference', () => checkInference(config, models!, o.log)) : skip('inference', 'models did not verify'),
   );
   checks.push(await guarded('mqtt', () => checkMqtt(config, o.mqttTimeoutMs)));
-  checks.push(await guarded('http', () => checkHttp(config as GlovesConfig & Record<string, unknown>)));
+  checks.push(await guarded('http', () => checkHttp(config)));
   checks.push(await guarded('gallery', () => checkGallery(config)));
   return report(checks);
 }

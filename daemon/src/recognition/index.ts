@@ -35,6 +35,9 @@ export {
 export { createMatcher, decisionRule, type GalleryMatcher, type MatchingConfig, type DecisionRule } from './matching/matcher.js';
 export { loadStats, applyTransform, serializeStats, statsFileName, type PopulationStats } from './matching/stats.js';
 export { slugifyPetName, PET_ID_RE } from './gallery/pet-id.js';
+export { identifyAnimals, type IdentifiedAnimal } from './identify.js';
+export { compareEmbeddings, type Comparison } from './matching/compare.js';
+export { enrolPhotos, type EnrolOutcome, type EnrolImage } from './gallery/enroll.js';
 export { loadModels, packagePath, detectionOptions } from './load.js';
 export { computeReference, checkReference, DEFAULT_TOLERANCE, type ReferenceOutputs, type ReferenceTolerance } from './reference.js';
 

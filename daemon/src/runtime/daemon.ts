@@ -135,6 +135,7 @@ export class Daemon {
         const result = await processor.process(frame.image, frame.timestampMs);
         failures = 0;
         this.counters.frames++;
+        this.parts.metrics.frame(result.detections, result.timing);
         const ts = wallTime(frame.timestampMs);
         visitors.annotate(result.unknowns, result.unnamed, frame.timestampMs, ts);
         this.apply(presence.observe(frame.timestampMs, ts, result.sightings, result.unknowns), frame.timestampMs);
@@ -144,6 +145,7 @@ export class Daemon {
       } catch (err) {
         failures++;
         this.counters.failedFrames++;
+        this.parts.metrics.failed((err as Error).message);
         this.log.error('frame processing failed', { frame: frame.index, error: err as Error, consecutive: failures });
         if (failures >= MAX_FRAME_FAILURES)
           throw new GlovesError('PIPELINE_FAILED', `${failures} consecutive frames failed: ${(err as Error).message}`, {}, { cause: err });
@@ -227,6 +229,7 @@ export class Daemon {
 
   private apply(up: PresenceUpdate, nowMs: number): void {
     this.counters.events += up.events.length;
+    for (const e of up.events) this.parts.metrics.event(e.type);
     this.parts.outputs.apply(up, nowMs);
   }
 

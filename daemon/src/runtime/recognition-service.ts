@@ -23,6 +23,8 @@ export class RecognitionService {
   private readonly log: Logger;
   private readonly notifier: SystemdNotifier;
   private opened: Recognizer | null = null;
+  /** The inference backend's name once started (for metrics). */
+  backendName: string | null = null;
 
   constructor(config: GlovesConfig, log: Logger, notifier: SystemdNotifier) {
     this.config = config;
@@ -33,7 +35,9 @@ export class RecognitionService {
   async start(): Promise<void> {
     // Engine builds before READY=1 take minutes on a Jetson: keep the start job alive.
     const backend = createBackend(this.config.inference, this.log, this.notifier.buildHeartbeat());
-    this.opened = await openRecognizer({ config: this.config, log: this.log, backend });
+    // An empty gallery is fine: pets can be enrolled while the daemon runs (CLI or HTTP API).
+    this.opened = await openRecognizer({ config: this.config, log: this.log, backend, gallery: { create: true } });
+    this.backendName = backend.name;
     const pets = this.opened.gallery.pets();
     if (pets.length === 0) this.log.warn('the gallery has no pets: every animal will be unknown', { gallery: this.config.gallery.dir });
     this.log.info('models and gallery loaded', { backend: backend.name, pets: pets.map((p) => p.name) });
@@ -43,6 +47,11 @@ export class RecognitionService {
     const r = this.opened;
     this.opened = null;
     await r?.dispose();
+  }
+
+  /** Whether the models and gallery are loaded. */
+  get started(): boolean {
+    return this.opened !== null;
   }
 
   private get parts(): Recognizer {

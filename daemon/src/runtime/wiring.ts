@@ -1,7 +1,7 @@
 /**
  * Builds every object of `gloves run` up front (no constructor does I/O) and
  * the ordered components that start them: camera, recognition, tracking,
- * presence + outbox, MQTT. Components are thin start/stop adapters over the
+ * presence + outbox, MQTT, the HTTP API. Components are thin start/stop adapters over the
  * parts; the Daemon (./daemon.ts) runs the lifecycle and the frame loop.
  */
 import { readFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { EventQueue } from '../events/event-queue.js';
 import { Outbox } from '../events/outbox.js';
 import { SnapshotStore } from '../events/snapshot-store.js';
 import type { Logger } from '../log/logger.js';
+import { HttpServer } from '../http/server.js';
 import { MqttBridge } from '../mqtt/bridge.js';
 import { MqttConnection } from '../mqtt/connection.js';
 import { HomeAssistantDiscovery } from '../mqtt/ha-discovery.js';
@@ -26,6 +27,8 @@ import { packageRoot } from '../util/paths.js';
 import { CameraHealth } from './camera-health.js';
 import type { Component } from './components.js';
 import { FrameProcessor } from './frame-processor.js';
+import { DaemonHealth, DaemonMetrics } from './http-services.js';
+import { RuntimeMetrics } from './metrics.js';
 import { Outputs } from './outputs.js';
 import { RecognitionService } from './recognition-service.js';
 import { VisitorRecorder } from './visitor-recorder.js';
@@ -50,6 +53,8 @@ export interface DaemonParts {
   readonly bridge: MqttBridge;
   readonly outputs: Outputs;
   readonly visitors: VisitorRecorder;
+  readonly metrics: RuntimeMetrics;
+  readonly http: HttpServer;
   /** In start order. */
   readonly components: readonly Component[];
 }
@@ -102,6 +107,16 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
     },
     log.child('presence'),
   );
+  const metrics = new RuntimeMetrics();
+  const http = new HttpServer(
+    c.http,
+    {
+      health: new DaemonHealth({ camera, recognition, metrics, mqttConnected: () => conn.connected, stateDir }),
+      metrics: new DaemonMetrics({ metrics, recognition, visitors, outboxDepth: () => queue.pending, version: version() }),
+      version: version(),
+    },
+    log.child('http'),
+  );
 
   const components: Component[] = [
     {
@@ -141,8 +156,9 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
       },
       stop: () => bridge.stop(),
     },
+    { name: 'http', start: () => http.start(), stop: () => http.stop() },
   ];
-  return { source, camera, recognition, tracker, processor, presence, outbox, bridge, outputs, visitors, components };
+  return { source, camera, recognition, tracker, processor, presence, outbox, bridge, outputs, visitors, metrics, http, components };
 }
 
 let cachedVersion: string | undefined;

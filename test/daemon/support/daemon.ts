@@ -15,7 +15,8 @@ export interface RunningDaemon {
 export function startDaemon(args: string[], env: NodeJS.ProcessEnv = {}): RunningDaemon {
   const child = spawn(process.execPath, [cliPath, 'run', ...args], {
     cwd: repoRoot,
-    env: { ...process.env, ...env },
+    // No HTTP API unless a test asks for one: parallel daemons would all want 127.0.0.1:8080.
+    env: { ...process.env, GLOVES_HTTP__LISTEN: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -64,7 +65,7 @@ export function cli(
   const r = spawnSync(process.execPath, [cliPath, ...args], {
     cwd: repoRoot,
     encoding: 'utf8',
-    env: { ...process.env, GLOVES_LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, GLOVES_LOG_LEVEL: 'warn', GLOVES_HTTP__LISTEN: 'off', ...env },
     timeout: timeoutMs,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };

@@ -3,11 +3,8 @@ import { parseCommandArgs, requireString } from '../args.js';
 import { loadConfig } from '../../config/load.js';
 import { GlovesError, UsageError } from '../../errors.js';
 import { createBackend } from '../../inference/select.js';
-import { openRecognizer } from '../../recognition/index.js';
+import { identifyAnimals, openRecognizer } from '../../recognition/index.js';
 import { decodeImageFile } from '../../vision/decode.js';
-
-const r3 = (x: number): number => Math.round(x * 1000) / 1000;
-const r1 = (x: number): number => Math.round(x * 10) / 10;
 
 export const identifyCommand: Command = {
   name: 'identify',
@@ -35,16 +32,7 @@ export const identifyCommand: Command = {
     try {
       for (const image of positionals) {
         try {
-          const img = await decodeImageFile(image);
-          const dets = await rec.detector.detect(img);
-          const embs = await rec.embedder.embed(
-            img,
-            dets.map((d) => d.box),
-          );
-          const detections = dets.map((d, i) => {
-            const m = rec.matcher.match(embs[i]!);
-            return { label: d.label, score: r3(d.score), box: d.box.map(r1), pet: m.pet?.name ?? null, confidence: r3(m.confidence) };
-          });
+          const detections = await identifyAnimals(rec, await decodeImageFile(image));
           if (values.json) ctx.stdout(JSON.stringify({ image, detections }));
           else if (detections.length === 0) ctx.stdout(`${image}: no cat or dog`);
           else

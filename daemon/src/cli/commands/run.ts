@@ -7,9 +7,10 @@ import { Daemon } from '../../runtime/daemon.js';
 export const runCommand: Command = {
   name: 'run',
   summary: 'run the daemon: camera -> recognition -> tracking -> presence -> MQTT',
-  usage: `gloves run [--config FILE] [--camera URI] [--mqtt URL] [--gallery DIR] [--device-id ID] [--exit-at-end]
+  usage: `gloves run [--config FILE] [--camera URI] [--mqtt URL] [--gallery DIR] [--device-id ID] [--http HOST:PORT|off] [--exit-at-end]
   Runs until SIGTERM/SIGINT. Flags override the config file (default GLOVES_CONFIG), which
   overrides defaults; GLOVES_* environment variables sit between the two.
+  --http ADDR     where the HTTP API and web page listen (http.listen), or off
   --exit-at-end   exit (code 0) when a non-looping file source ends, instead of idling
   Logs go to stdout as "LEVEL gloves:<component>: message {fields}".
   Exit codes: 0 clean stop, 1 startup or runtime failure (reason on stderr).`,
@@ -20,6 +21,7 @@ export const runCommand: Command = {
       mqtt: { type: 'string' },
       gallery: { type: 'string' },
       'device-id': { type: 'string' },
+      http: { type: 'string' },
       'exit-at-end': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     });
@@ -30,7 +32,13 @@ export const runCommand: Command = {
     const config = loadConfig({
       file: values.config ?? ctx.env.GLOVES_CONFIG,
       env: ctx.env,
-      overrides: { 'camera.uri': values.camera, 'mqtt.url': values.mqtt, 'gallery.dir': values.gallery, 'device.id': values['device-id'] },
+      overrides: {
+        'camera.uri': values.camera,
+        'mqtt.url': values.mqtt,
+        'gallery.dir': values.gallery,
+        'device.id': values['device-id'],
+        'http.listen': values.http,
+      },
     });
     // A daemon logs to stdout; journald stamps lines itself.
     const underSystemd = !!(ctx.env.INVOCATION_ID || ctx.env.JOURNAL_STREAM);

@@ -1,5 +1,6 @@
 /**
- * Enrolment and re-embedding as library functions (used by `gloves enroll`).
+ * Enrolment and re-embedding as library functions (used by `gloves enroll`, `gloves visitors name`
+ * and the HTTP API's photo uploads: one code path, the same checks).
  *
  * enrolPhotos: each photo must hold exactly one detectable cat or dog; any other
  * photo is rejected with a reason and a stable code, and the rest are stored.
@@ -14,6 +15,9 @@ import type { RegionEmbedder } from '../embedding/embedder.js';
 import type { Gallery, GalleryPet, NewPhoto } from './gallery.js';
 import type { Detector } from '../types.js';
 
+/** A photo to enrol: a file path, or bytes already in memory (an upload) with a name for messages. */
+export type EnrolImage = string | { source: string; bytes: Uint8Array };
+
 export interface EnrolOutcome {
   image: string;
   accepted: boolean;
@@ -25,13 +29,14 @@ export interface EnrolOutcome {
 export async function enrolPhotos(
   deps: { detector: Detector; embedder: RegionEmbedder; gallery: Gallery; cropMargin: number; log: Logger },
   name: string,
-  images: readonly string[],
+  images: readonly EnrolImage[],
 ): Promise<{ pet: GalleryPet | null; outcomes: EnrolOutcome[] }> {
   const outcomes: EnrolOutcome[] = [];
   const photos: NewPhoto[] = [];
-  for (const image of images) {
+  for (const input of images) {
+    const image = typeof input === 'string' ? input : input.source;
     try {
-      const img = await decodeImageFile(image);
+      const img = typeof input === 'string' ? await decodeImageFile(input) : await decodeImage(input.bytes, input.source);
       const dets = await deps.detector.detect(img);
       if (dets.length !== 1) {
         const code = dets.length === 0 ? 'NO_ANIMAL' : 'MULTIPLE_ANIMALS';

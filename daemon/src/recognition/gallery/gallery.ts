@@ -11,7 +11,7 @@
  * only after the write succeeded.
  *
  * Errors (GalleryError, code): GALLERY_NOT_FOUND, GALLERY_CORRUPT, GALLERY_MODEL_MISMATCH,
- * PET_NOT_FOUND, PET_NAME_INVALID, GALLERY_WRITE_FAILED.
+ * PET_NOT_FOUND, PHOTO_NOT_FOUND, PET_NAME_INVALID, GALLERY_WRITE_FAILED.
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -96,6 +96,8 @@ export interface Gallery extends GalleryView {
   /** Add photos to the pet called `name` (created when new); returns the pet. */
   addPhotos(name: string, photos: readonly NewPhoto[]): Promise<GalleryPet>;
   removePet(nameOrId: string): Promise<void>;
+  /** Remove one photo of a pet (the pet stays, possibly with no photos). */
+  removePhoto(nameOrId: string, photoId: string): Promise<void>;
   /** Replace every photo's embedding and the model id (re-embedding); same photo order as pets(). */
   replaceEmbeddings(embedderModelId: string, embeddings: ReadonlyMap<string, Float32Array>): Promise<void>;
   /** Re-read gallery.json (e.g. after another process enrolled). */
@@ -287,6 +289,18 @@ export function openGallery(dir: string, embedderModelId: string, log: Logger, o
       if (!pet) throw new GalleryError('PET_NOT_FOUND', `no pet ${JSON.stringify(key)} in gallery ${dir}`, { dir, pet: key });
       // Crops stay on disk (harmless); only the index forgets the pet.
       persist({ ...state, revision: state.revision + 1, pets: state.pets.filter((p) => p.id !== pet.id) });
+    },
+    async removePhoto(key, photoId) {
+      const pet = find(state, key);
+      if (!pet) throw new GalleryError('PET_NOT_FOUND', `no pet ${JSON.stringify(key)} in gallery ${dir}`, { dir, pet: key });
+      if (!pet.photos.some((ph) => ph.id === photoId))
+        throw new GalleryError('PHOTO_NOT_FOUND', `pet ${pet.name} has no photo ${JSON.stringify(photoId)}`, {
+          pet: pet.id,
+          photo: photoId,
+        });
+      // As with removePet, the crop file stays (harmless); the index forgets the photo.
+      const next = { ...pet, photos: pet.photos.filter((ph) => ph.id !== photoId) };
+      persist({ ...state, revision: state.revision + 1, pets: state.pets.map((p) => (p.id === pet.id ? next : p)) });
     },
     async replaceEmbeddings(modelId, embeddings) {
       const pets = state.pets.map((p) => ({
