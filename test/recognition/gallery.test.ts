@@ -58,8 +58,11 @@ test('round trip: pets, ids, crops and embeddings survive reopening', async () =
   assert.is(m.match(unit(4)).pet?.petId, 'zoe');
   await g2.addPhotos('Other', [photo(9)]);
   assert.is(m.match(unit(9)).pet?.petId, 'other'); // matcher follows the gallery revision
-  await g2.removePet('other');
-  await expectCode(() => g2.removePet('other'), 'PET_NOT_FOUND');
+  assert.equal(
+    (await g2.removePets(['other', 'Other'])).map((p) => p.id),
+    ['other'],
+  );
+  await expectCode(() => g2.removePets(['other']), 'PET_NOT_FOUND');
   await expectCode(() => g2.addPhotos('  ', [photo(1)]), 'PET_NAME_INVALID');
 });
 

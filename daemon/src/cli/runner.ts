@@ -5,6 +5,7 @@
  */
 import { GlovesError } from '../errors.js';
 import { createLogger, type LogLevel } from '../log/logger.js';
+import { packageVersion } from '../util/paths.js';
 import type { Command } from './command.js';
 
 export interface Program {
@@ -19,7 +20,7 @@ export function programHelp(p: Program): string {
   return [
     `${p.name}: ${p.description}`,
     '',
-    `usage: ${p.name} <command> [options]   (${p.name} <command> --help for details)`,
+    `usage: ${p.name} <command> [options]   (${p.name} <command> --help for details; ${p.name} --version)`,
     '',
     'commands:',
     ...p.commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
@@ -33,6 +34,10 @@ export async function runProgram(p: Program, argv: string[], env: NodeJS.Process
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     out(programHelp(p));
     return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    out(`${p.name} ${packageVersion()} (node ${process.version})`);
+    return 0;
   }
   const cmd = p.commands.find((c) => c.name === name);
   if (!cmd) {

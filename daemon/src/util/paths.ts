@@ -1,5 +1,5 @@
 /** Locations relative to the installed package, independent of the working directory. */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,4 +29,10 @@ export function defaultMirror(env: NodeJS.ProcessEnv = process.env): string | un
 /** Where `gloves models install` puts test/demo fixtures. */
 export function fixturesDir(): string {
   return join(packageRoot(), '.fixtures');
+}
+
+/** The package's version (package.json), for `--version`. */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
 }

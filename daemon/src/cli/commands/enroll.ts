@@ -5,14 +5,16 @@ import { GlovesError, UsageError } from '../../errors.js';
 import { createBackend } from '../../inference/select.js';
 import { openRecognizer } from '../../recognition/index.js';
 import { enrolPhotos, reembedGallery } from '../../recognition/gallery/enroll.js';
+import { slugifyPetName } from '../../recognition/index.js';
 
 export const enrollCommand: Command = {
   name: 'enroll',
   summary: 'add photos of a pet to the gallery (or re-embed it for a new embedder)',
   usage: `gloves enroll --gallery DIR --name NAME [--json] [--config FILE] IMAGE...
   Each photo must show exactly one cat or dog; other photos are rejected with the reason
-  and the rest are stored (crop + embedding). Exit 0: all stored; 3: some rejected;
-  1 (error NO_PHOTOS_ENROLLED): none stored.
+  and the rest are stored (crop + embedding). The same image given twice is stored once.
+  NAME is matched to existing pets by name; another pet's id is refused (PET_NAME_CONFLICT).
+  Exit 0: all stored; 3: some rejected; 1 (error NO_PHOTOS_ENROLLED): none stored.
 gloves enroll --gallery DIR --reembed [--config FILE]
   Re-embed every stored crop with the configured embedder (after a model change).`,
   async run(ctx) {
@@ -61,15 +63,19 @@ gloves enroll --gallery DIR --reembed [--config FILE]
       } else {
         for (const o of outcomes) {
           if (o.accepted) ctx.stdout(`accepted ${o.image}`);
+          else if (o.skipped) ctx.stderr(`skipped ${o.image}: ${o.reason} [${o.code}]`);
           else ctx.stderr(`rejected ${o.image}: ${o.reason} [${o.code}]`);
         }
         if (pet) ctx.stdout(`pet ${pet.name} (id ${pet.id}) now has ${pet.photos.length} photo(s)`);
+        // A new pet whose name's id was taken got a suffixed one: say so, it names the MQTT topics.
+        if (pet && pet.id !== slugifyPetName(pet.name))
+          ctx.stderr(`note: id ${slugifyPetName(pet.name)} belongs to another pet, so ${pet.name} has the id ${pet.id}`);
       }
       if (!pet)
         throw new GlovesError('NO_PHOTOS_ENROLLED', `no photo of ${values.name} was enrolled; nothing was stored`, {
           rejected: outcomes.length,
         });
-      return outcomes.every((o) => o.accepted) ? 0 : 3;
+      return outcomes.every((o) => o.accepted || o.skipped) ? 0 : 3;
     } finally {
       await rec.dispose();
     }

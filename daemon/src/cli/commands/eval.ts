@@ -1,7 +1,7 @@
 import type { Command } from '../command.js';
 import { parseCommandArgs, parsePositiveInt, requireString } from '../args.js';
 import { loadConfig } from '../../config/load.js';
-import { UsageError } from '../../errors.js';
+import { GlovesError, UsageError } from '../../errors.js';
 import { createBackend } from '../../inference/select.js';
 import { crossValidate, DEFAULT_RECIPE } from '../../evaluation/crossval.js';
 import { embedConfiguredDataset, evaluateDataset } from '../../evaluation/evaluate.js';
@@ -52,6 +52,7 @@ export const evalCommand: Command = {
     const print = (o: object): void => ctx.stdout(values.json ? JSON.stringify(o) : JSON.stringify(o, null, 2));
     if (folds === undefined) {
       const r = await evaluateDataset({ ...base, shots });
+      requireScored(r.outcomes, datasetDir, shots);
       const summary = {
         pets: r.pets,
         photos: r.photos,
@@ -66,7 +67,17 @@ export const evalCommand: Command = {
     }
     const t0 = performance.now();
     const d = await embedConfiguredDataset(base);
+    requireScored(
+      d.items.map((i) => ({ detected: i.embedding !== null })),
+      datasetDir,
+      shots,
+    );
     const cv = crossValidate(d.items, d.embedderModelId, folds, { ...DEFAULT_RECIPE, shots });
+    requireScored(
+      cv.folds.flatMap((f) => f.outcomes),
+      datasetDir,
+      shots,
+    );
     const seq = seqL === undefined ? undefined : evaluateSequences(cv, seqL);
     print({
       pets: d.pets,
@@ -86,3 +97,16 @@ export const evalCommand: Command = {
     return 0;
   },
 };
+
+/** A top1 over no scored photo is not 0 but meaningless: fail instead of printing a number. */
+function requireScored(outcomes: readonly { detected: boolean }[], dir: string, shots: number): void {
+  if (outcomes.some((o) => o.detected)) return;
+  const why =
+    outcomes.length === 0
+      ? `no pet has more than ${shots} photo(s), so nothing is left to query after enrolling ${shots} (--shots)`
+      : `none of its ${outcomes.length} query photo(s) shows a cat or dog the detector finds`;
+  throw new GlovesError('EVAL_NOTHING_SCORED', `nothing in dataset ${dir} could be evaluated: ${why}`, {
+    dir,
+    queries: outcomes.length,
+  });
+}

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import { parseCommandArgs, requireString } from '../args.js';
-import { GlovesError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { openGallery } from '../../recognition/gallery/gallery.js';
 
 export const removeCommand: Command = {
@@ -23,14 +23,8 @@ export const removeCommand: Command = {
     if (positionals.length === 0) throw new UsageError('remove: give at least one pet NAME or id', { command: 'remove' });
     // Removal does not embed anything, so the gallery's embedder model is irrelevant here.
     const gallery = openGallery(dir, '', ctx.log, { allowModelMismatch: true });
-    // Check every name first: a typo must not leave a half-applied removal.
-    const pets = positionals.map((key) => {
-      const pet = gallery.findPet(key);
-      if (!pet)
-        throw new GlovesError('PET_NOT_FOUND', `no pet ${JSON.stringify(key)} in gallery ${dir}; nothing was removed`, { pet: key, dir });
-      return pet;
-    });
-    for (const pet of pets) await gallery.removePet(pet.id);
+    // One write: every name is resolved first (a typo removes nothing), the same pet named twice counts once.
+    const pets = await gallery.removePets(positionals);
     const removed = pets.map((p) => ({ id: p.id, name: p.name }));
     ctx.stdout(values.json ? JSON.stringify({ removed }) : removed.map((p) => `removed ${p.name} (id ${p.id})`).join('\n'));
     return 0;

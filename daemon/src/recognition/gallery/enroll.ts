@@ -4,11 +4,15 @@
  *
  * enrolPhotos: each photo must hold exactly one detectable cat or dog; any other
  * photo is rejected with a reason and a stable code, and the rest are stored.
- * Nothing is written unless at least one photo is accepted.
+ * Nothing is written unless at least one photo is accepted. The same image given
+ * twice (same file, a copy, or the same pixels in another container) is stored
+ * once: the repeats are skipped with a note (DUPLICATE_PHOTO), not rejected.
  */
+import { createHash } from 'node:crypto';
 import { GlovesError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
 import { decodeImage, decodeImageFile, encodeJpeg } from '../../vision/decode.js';
+import type { RgbImage } from '../../vision/image.js';
 import { readFile } from 'node:fs/promises';
 import { cropRegion, extractRegion } from '../embedding/crop.js';
 import type { RegionEmbedder } from '../embedding/embedder.js';
@@ -21,8 +25,10 @@ export type EnrolImage = string | { source: string; bytes: Uint8Array };
 export interface EnrolOutcome {
   image: string;
   accepted: boolean;
-  /** Stable code when rejected: IMAGE_NOT_FOUND, IMAGE_DECODE_FAILED, NO_ANIMAL, MULTIPLE_ANIMALS. */
+  /** Stable code when rejected: IMAGE_NOT_FOUND, IMAGE_DECODE_FAILED, NO_ANIMAL, MULTIPLE_ANIMALS; or DUPLICATE_PHOTO when skipped. */
   code?: string;
+  /** A repeat of an earlier image of this enrolment: not stored, and not a rejection. */
+  skipped?: boolean;
   reason?: string;
 }
 
@@ -33,10 +39,19 @@ export async function enrolPhotos(
 ): Promise<{ pet: GalleryPet | null; outcomes: EnrolOutcome[] }> {
   const outcomes: EnrolOutcome[] = [];
   const photos: NewPhoto[] = [];
+  const seen = new Map<string, string>();
   for (const input of images) {
     const image = typeof input === 'string' ? input : input.source;
     try {
       const img = typeof input === 'string' ? await decodeImageFile(input) : await decodeImage(input.bytes, input.source);
+      const key = pixelHash(img);
+      const first = seen.get(key);
+      if (first !== undefined) {
+        const reason = `the same image as ${first}; stored once`;
+        outcomes.push({ image, accepted: false, skipped: true, code: 'DUPLICATE_PHOTO', reason });
+        continue;
+      }
+      seen.set(key, image);
       const dets = await deps.detector.detect(img);
       if (dets.length !== 1) {
         const code = dets.length === 0 ? 'NO_ANIMAL' : 'MULTIPLE_ANIMALS';
@@ -68,6 +83,11 @@ export async function enrolPhotos(
   const pet = await deps.gallery.addPhotos(name, photos);
   deps.log.info(`enrolled ${photos.length} photo(s) of ${pet.name}`, { pet: pet.id, photos: pet.photos.length });
   return { pet, outcomes };
+}
+
+/** Identity of an image by its decoded pixels, so a PNG copy of a JPEG's pixels or a renamed file is caught too. */
+export function pixelHash(img: RgbImage): string {
+  return createHash('sha256').update(`${img.width}x${img.height}:`).update(img.data).digest('hex');
 }
 
 /** Re-embed every stored crop with `embedder` and record its model id (no re-enrolment needed). */

@@ -7,53 +7,40 @@
  *
  * Writes are atomic (../../util/atomic-file.ts): crops are written first, then gallery.json is
  * replaced in one rename, so a crash leaves the previous gallery intact (at worst
- * with an orphan crop file that nothing references). The in-memory state changes
- * only after the write succeeded.
+ * with an orphan crop file that nothing references; a write that fails removes
+ * its crops). The in-memory state changes only after the write succeeded.
+ *
+ * Every change is a read-modify-write under an inter-process lock (.gallery.lock,
+ * ../../util/file-lock.ts) that starts from the file as it is now, not from what
+ * this process read at open: two `gloves enroll` runs started together both keep
+ * their photos. A read-only gallery.json is refused, never silently replaced.
  *
  * Errors (GalleryError, code): GALLERY_NOT_FOUND, GALLERY_CORRUPT, GALLERY_MODEL_MISMATCH,
- * PET_NOT_FOUND, PHOTO_NOT_FOUND, PET_NAME_INVALID, GALLERY_WRITE_FAILED.
+ * PET_NOT_FOUND, PHOTO_NOT_FOUND, PET_NAME_INVALID, PET_NAME_CONFLICT, GALLERY_WRITE_FAILED, GALLERY_LOCKED.
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
 import { GlovesError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
-import { PET_ID_RE, uniquePetId, validatePetName } from './pet-id.js';
+import { LockBusyError, withFileLock } from '../../util/file-lock.js';
+import { uniquePetId, validatePetName } from './pet-id.js';
+import {
+  decodeEmbedding,
+  encodeEmbedding,
+  GALLERY_FILE,
+  GalleryError,
+  readDoc,
+  FORMAT,
+  type GalleryDoc,
+  type PhotoDoc,
+} from './gallery-file.js';
 import type { AnimalLabel, Box } from '../types.js';
 
-export class GalleryError extends GlovesError {}
+export { GALLERY_FILE, GalleryError };
 
-export const GALLERY_FILE = 'gallery.json';
-const FORMAT = 'gloves-gallery';
-
-const photoSchema = z.strictObject({
-  id: z.string().regex(/^[a-z0-9]{1,32}$/),
-  crop: z.string().regex(/^crops\/[a-z0-9_-]+\/[a-z0-9]+\.jpg$/),
-  source: z.string(),
-  label: z.enum(['cat', 'dog']),
-  score: z.number(),
-  box: z.tuple([z.number(), z.number(), z.number(), z.number()]),
-  addedAt: z.string(),
-  embedding: z.string().min(1),
-});
-const petSchema = z.strictObject({
-  id: z.string().regex(PET_ID_RE),
-  name: z.string().min(1),
-  createdAt: z.string(),
-  photos: z.array(photoSchema),
-});
-const docSchema = z.strictObject({
-  format: z.literal(FORMAT),
-  version: z.literal(1),
-  embedderModelId: z.string().min(1),
-  revision: z.number().int().min(0),
-  pets: z.array(petSchema),
-});
-type PhotoDoc = z.output<typeof photoSchema>;
-type GalleryDoc = z.output<typeof docSchema>;
-
+export const GALLERY_LOCK_FILE = '.gallery.lock';
 export interface GalleryPhoto {
   id: string;
   /** Path of the crop JPEG relative to the gallery directory. */
@@ -93,8 +80,14 @@ export interface GalleryView {
 export interface Gallery extends GalleryView {
   readonly dir: string;
   findPet(nameOrId: string): GalleryPet | undefined;
-  /** Add photos to the pet called `name` (created when new); returns the pet. */
+  /**
+   * Add photos to the pet called `name` (case-insensitive; created when new); returns the pet.
+   * A name that is another pet's id (not its name) is refused with PET_NAME_CONFLICT rather
+   * than merged into that pet.
+   */
   addPhotos(name: string, photos: readonly NewPhoto[]): Promise<GalleryPet>;
+  /** Remove pets by name or id in one write; the same pet named twice counts once. Returns the removed pets. */
+  removePets(namesOrIds: readonly string[]): Promise<GalleryPet[]>;
   removePet(nameOrId: string): Promise<void>;
   /** Remove one photo of a pet (the pet stays, possibly with no photos). */
   removePhoto(nameOrId: string, photoId: string): Promise<void>;
@@ -110,21 +103,8 @@ export interface OpenGalleryOptions {
   create?: boolean;
   /** Open even when the embedder model differs (for re-embedding). Default false. */
   allowModelMismatch?: boolean;
-}
-
-function encodeEmbedding(v: Float32Array): string {
-  return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
-}
-
-function decodeEmbedding(s: string, where: string): Float32Array {
-  const b = Buffer.from(s, 'base64');
-  if (b.length === 0 || b.length % 4 !== 0)
-    throw new GalleryError('GALLERY_CORRUPT', `gallery embedding of ${where} is malformed`, { where });
-  const v = new Float32Array(b.length / 4);
-  new Uint8Array(v.buffer).set(b);
-  if (!v.every(Number.isFinite))
-    throw new GalleryError('GALLERY_CORRUPT', `gallery embedding of ${where} has non-finite values`, { where });
-  return v;
+  /** How long a change waits for another process's write to finish. Default 30 s. */
+  lockTimeoutMs?: number;
 }
 
 function toPhoto(p: PhotoDoc, petId: string): GalleryPhoto {
@@ -142,33 +122,6 @@ function toDocPhoto(p: GalleryPhoto): PhotoDoc {
     addedAt: p.addedAt,
     embedding: encodeEmbedding(p.embedding),
   };
-}
-
-function readDoc(dir: string): GalleryDoc {
-  const file = join(dir, GALLERY_FILE);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new GalleryError('GALLERY_CORRUPT', `cannot read ${file}: ${(err as Error).message}`, { file }, { cause: err });
-  }
-  let obj: unknown;
-  try {
-    obj = JSON.parse(text);
-  } catch (err) {
-    throw new GalleryError('GALLERY_CORRUPT', `gallery ${file} is not valid JSON: ${(err as Error).message}`, { file });
-  }
-  const res = docSchema.safeParse(obj);
-  if (!res.success) {
-    const problems = res.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new GalleryError('GALLERY_CORRUPT', `gallery ${file} is malformed: ${problems.join('; ')}`, { file, problems });
-  }
-  const ids = new Set<string>();
-  for (const p of res.data.pets) {
-    if (ids.has(p.id)) throw new GalleryError('GALLERY_CORRUPT', `gallery ${file} has duplicate pet id ${p.id}`, { file });
-    ids.add(p.id);
-  }
-  return res.data;
 }
 
 interface State {
@@ -220,8 +173,11 @@ export function openGallery(dir: string, embedderModelId: string, log: Logger, o
       revision: next.revision,
       pets: next.pets.map((p) => ({ id: p.id, name: p.name, createdAt: p.createdAt, photos: p.photos.map(toDocPhoto) })),
     };
+    // Root may write anyway, and the rename would replace the file with a writable one:
+    // a gallery someone made read-only must stay as it is.
+    if (existsSync(file) && (statSync(file).mode & 0o200) === 0)
+      throw new GalleryError('GALLERY_WRITE_FAILED', `gallery ${file} is read-only; make it writable (chmod u+w) to change it`, { file });
     try {
-      mkdirSync(dir, { recursive: true });
       writeFileAtomic(file, JSON.stringify(doc));
     } catch (err) {
       throw new GalleryError('GALLERY_WRITE_FAILED', `cannot write gallery ${file}: ${(err as Error).message}`, { file }, { cause: err });
@@ -230,9 +186,79 @@ export function openGallery(dir: string, embedderModelId: string, log: Logger, o
     log.debug('gallery written', { dir, revision: next.revision, pets: next.pets.length });
   };
 
+  /** Read-modify-write under the lock, from the file as another process may have left it. */
+  const change = async (fn: (s: State) => State): Promise<State> => {
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (err) {
+      throw new GalleryError('GALLERY_WRITE_FAILED', `cannot create gallery ${dir}: ${(err as Error).message}`, { dir }, { cause: err });
+    }
+    try {
+      return await withFileLock(join(dir, GALLERY_LOCK_FILE), opts.lockTimeoutMs ?? 30_000, () => {
+        if (existsSync(file)) {
+          const fresh = load(dir);
+          checkModel(fresh);
+          state = fresh;
+        }
+        const next = fn(state);
+        persist(next);
+        return next;
+      });
+    } catch (err) {
+      if (err instanceof LockBusyError)
+        throw new GalleryError('GALLERY_LOCKED', `gallery ${dir} is ${err.message}`, { dir, holder: err.holder }, { cause: err });
+      if (err instanceof GlovesError) throw err;
+      throw new GalleryError('GALLERY_WRITE_FAILED', `cannot lock gallery ${dir}: ${(err as Error).message}`, { dir }, { cause: err });
+    }
+  };
+
   const find = (s: State, key: string): GalleryPet | undefined => {
     const k = key.trim().toLowerCase();
     return s.pets.find((p) => p.id === key) ?? s.pets.find((p) => p.name.toLowerCase() === k);
+  };
+
+  /** The pet a new photo named `clean` belongs to: by name only, never by another pet's id. */
+  const ownerOf = (s: State, clean: string): GalleryPet | undefined => {
+    const byName = s.pets.find((p) => p.name.toLowerCase() === clean.toLowerCase());
+    if (byName) return byName;
+    const byId = s.pets.find((p) => p.id === clean || p.id === clean.toLowerCase());
+    if (byId) {
+      throw new GalleryError(
+        'PET_NAME_CONFLICT',
+        `${JSON.stringify(clean)} is the id of the pet ${JSON.stringify(byId.name)}, not a pet's name: ` +
+          `use --name ${JSON.stringify(byId.name)} to add photos to it, or choose another name for a new pet`,
+        { name: clean, pet: byId.id },
+      );
+    }
+    return undefined;
+  };
+
+  const writeCrops = (id: string, photos: readonly NewPhoto[], now: string): GalleryPhoto[] => {
+    const added: GalleryPhoto[] = [];
+    try {
+      mkdirSync(join(dir, 'crops', id), { recursive: true });
+      for (const ph of photos) {
+        const photoId = randomBytes(8).toString('hex');
+        const crop = `crops/${id}/${photoId}.jpg`;
+        writeFileAtomic(join(dir, crop), ph.jpeg);
+        const { source, label, score, box, embedding } = ph;
+        added.push({ id: photoId, crop, source, label, score, box, addedAt: now, embedding });
+      }
+    } catch (err) {
+      removeCrops(added);
+      throw new GalleryError('GALLERY_WRITE_FAILED', `cannot write crops in ${dir}: ${(err as Error).message}`, { dir }, { cause: err });
+    }
+    return added;
+  };
+
+  const removeCrops = (photos: readonly GalleryPhoto[]): void => {
+    for (const ph of photos) {
+      try {
+        unlinkSync(join(dir, ph.crop));
+      } catch {
+        // Never written, or already gone.
+      }
+    }
   };
 
   const gallery: Gallery = {
@@ -247,71 +273,76 @@ export function openGallery(dir: string, embedderModelId: string, log: Logger, o
     findPet: (key) => find(state, key),
     async addPhotos(name, photos) {
       const clean = validatePetName(name);
-      if (state.embedderModelId !== embedderModelId) checkModel(state);
-      const existing = find(state, clean);
-      const id = existing?.id ?? uniquePetId(clean, new Set(state.pets.map((p) => p.id)));
-      const now = new Date().toISOString();
-      const added: GalleryPhoto[] = [];
-      for (const ph of photos) {
-        const photoId = randomBytes(8).toString('hex');
-        const crop = `crops/${id}/${photoId}.jpg`;
-        try {
-          mkdirSync(join(dir, 'crops', id), { recursive: true });
-          writeFileAtomic(join(dir, crop), ph.jpeg);
-        } catch (err) {
-          throw new GalleryError(
-            'GALLERY_WRITE_FAILED',
-            `cannot write crop ${crop} in ${dir}: ${(err as Error).message}`,
-            { dir },
-            { cause: err },
-          );
-        }
-        added.push({
-          id: photoId,
-          crop,
-          source: ph.source,
-          label: ph.label,
-          score: ph.score,
-          box: ph.box,
-          addedAt: now,
-          embedding: ph.embedding,
+      let pet: GalleryPet | undefined;
+      let added: GalleryPhoto[] = [];
+      try {
+        await change((s) => {
+          const existing = ownerOf(s, clean);
+          const id = existing?.id ?? uniquePetId(clean, new Set(s.pets.map((p) => p.id)));
+          added = writeCrops(id, photos, new Date().toISOString());
+          const p: GalleryPet = existing
+            ? { ...existing, photos: [...existing.photos, ...added] }
+            : { id, name: clean, createdAt: added[0]?.addedAt ?? new Date().toISOString(), photos: added };
+          pet = p;
+          const pets = existing ? s.pets.map((x) => (x.id === id ? p : x)) : [...s.pets, p];
+          return { embedderModelId: s.embedderModelId, revision: s.revision + 1, pets };
         });
+      } catch (err) {
+        // The index was not written: crops nobody will reference must not stay behind.
+        removeCrops(added);
+        throw err;
       }
-      const pet: GalleryPet = existing
-        ? { ...existing, photos: [...existing.photos, ...added] }
-        : { id, name: clean, createdAt: now, photos: added };
-      const pets = existing ? state.pets.map((p) => (p.id === id ? pet : p)) : [...state.pets, pet];
-      persist({ embedderModelId: state.embedderModelId, revision: state.revision + 1, pets });
-      return pet;
+      return pet!;
+    },
+    async removePets(keys) {
+      let removed: GalleryPet[] = [];
+      await change((s) => {
+        // Resolve every name first: a typo must not leave a half-applied removal.
+        const pets = keys.map((key) => {
+          const pet = find(s, key);
+          if (!pet)
+            throw new GalleryError('PET_NOT_FOUND', `no pet ${JSON.stringify(key)} in gallery ${dir}; nothing was removed`, {
+              dir,
+              pet: key,
+            });
+          return pet;
+        });
+        removed = [...new Map(pets.map((p) => [p.id, p])).values()];
+        const gone = new Set(removed.map((p) => p.id));
+        // Crops stay on disk (harmless); only the index forgets the pets.
+        return { ...s, revision: s.revision + 1, pets: s.pets.filter((p) => !gone.has(p.id)) };
+      });
+      return removed;
     },
     async removePet(key) {
-      const pet = find(state, key);
-      if (!pet) throw new GalleryError('PET_NOT_FOUND', `no pet ${JSON.stringify(key)} in gallery ${dir}`, { dir, pet: key });
-      // Crops stay on disk (harmless); only the index forgets the pet.
-      persist({ ...state, revision: state.revision + 1, pets: state.pets.filter((p) => p.id !== pet.id) });
+      await gallery.removePets([key]);
     },
     async removePhoto(key, photoId) {
-      const pet = find(state, key);
-      if (!pet) throw new GalleryError('PET_NOT_FOUND', `no pet ${JSON.stringify(key)} in gallery ${dir}`, { dir, pet: key });
-      if (!pet.photos.some((ph) => ph.id === photoId))
-        throw new GalleryError('PHOTO_NOT_FOUND', `pet ${pet.name} has no photo ${JSON.stringify(photoId)}`, {
-          pet: pet.id,
-          photo: photoId,
-        });
-      // As with removePet, the crop file stays (harmless); the index forgets the photo.
-      const next = { ...pet, photos: pet.photos.filter((ph) => ph.id !== photoId) };
-      persist({ ...state, revision: state.revision + 1, pets: state.pets.map((p) => (p.id === pet.id ? next : p)) });
+      await change((s) => {
+        const pet = find(s, key);
+        if (!pet) throw new GalleryError('PET_NOT_FOUND', `no pet ${JSON.stringify(key)} in gallery ${dir}`, { dir, pet: key });
+        if (!pet.photos.some((ph) => ph.id === photoId))
+          throw new GalleryError('PHOTO_NOT_FOUND', `pet ${pet.name} has no photo ${JSON.stringify(photoId)}`, {
+            pet: pet.id,
+            photo: photoId,
+          });
+        // As with removePets, the crop file stays (harmless); the index forgets the photo.
+        const next = { ...pet, photos: pet.photos.filter((ph) => ph.id !== photoId) };
+        return { ...s, revision: s.revision + 1, pets: s.pets.map((p) => (p.id === pet.id ? next : p)) };
+      });
     },
     async replaceEmbeddings(modelId, embeddings) {
-      const pets = state.pets.map((p) => ({
-        ...p,
-        photos: p.photos.map((ph) => {
-          const e = embeddings.get(ph.id);
-          if (!e) throw new GalleryError('GALLERY_CORRUPT', `no new embedding for photo ${p.id}/${ph.id}`, { pet: p.id, photo: ph.id });
-          return { ...ph, embedding: e };
-        }),
-      }));
-      persist({ embedderModelId: modelId, revision: state.revision + 1, pets });
+      await change((s) => {
+        const pets = s.pets.map((p) => ({
+          ...p,
+          photos: p.photos.map((ph) => {
+            const e = embeddings.get(ph.id);
+            if (!e) throw new GalleryError('GALLERY_CORRUPT', `no new embedding for photo ${p.id}/${ph.id}`, { pet: p.id, photo: ph.id });
+            return { ...ph, embedding: e };
+          }),
+        }));
+        return { embedderModelId: modelId, revision: s.revision + 1, pets };
+      });
     },
     reload() {
       if (!existsSync(file)) return;
