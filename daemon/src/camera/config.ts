@@ -6,7 +6,6 @@ export const cameraSection = z
   .strictObject({
     uri: z
       .string()
-      .min(1)
       .default('test://smpte')
       .superRefine((uri, ctx) => {
         try {

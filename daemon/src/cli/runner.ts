@@ -67,6 +67,10 @@ export async function runProgram(p: Program, argv: string[], env: NodeJS.Process
 
 /** Run as the process entry point: sets the exit code, never calls process.exit. */
 export function runAsMain(p: Program): void {
+  // `gloves config show | head`: a reader that went away is not an error of ours.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
   runProgram(p, process.argv.slice(2), process.env).then(
     (code) => {
       process.exitCode = code;

@@ -29,20 +29,31 @@ type Plain = Record<string, unknown>;
 export function loadConfig(opts: LoadConfigOptions = {}): GlovesConfig {
   const problems: string[] = [];
   let base: Plain = {};
-  const source = opts.file ?? 'defaults';
+  // Where each key that is not from the file came from, so a problem names its real origin.
+  const origins = new Map<string, string>();
   if (opts.file !== undefined) {
     const parsed = readConfigFile(opts.file, problems);
     if (parsed !== undefined) base = parsed;
   }
-  if (opts.env) applyEnv(base, opts.env, problems);
+  if (opts.env) applyEnv(base, opts.env, problems, origins);
   for (const [path, value] of Object.entries(opts.overrides ?? {})) {
-    if (value !== undefined) setPath(base, path.split('.'), value);
+    if (value === undefined) continue;
+    setPath(base, path.split('.'), value);
+    origins.set(path, 'the command line');
   }
   // Validate even when the file or env already had problems, so one run reports everything.
   const res = configSchema.safeParse(base);
   if (res.success && problems.length === 0) return res.data;
-  if (!res.success) problems.push(...formatIssues(res.error.issues));
-  throw new ConfigError(problems, source);
+  if (!res.success) problems.push(...formatIssues(res.error.issues).map((p) => withOrigin(p, origins)));
+  const sources = [opts.file ?? 'defaults', ...new Set(origins.values())];
+  throw new ConfigError(problems, sources.join(' + '));
+}
+
+/** `camera.uri: empty` -> `camera.uri (from the command line): empty` when the key was not set by the file. */
+function withOrigin(problem: string, origins: ReadonlyMap<string, string>): string {
+  const path = problem.slice(0, problem.indexOf(':'));
+  const origin = origins.get(path);
+  return origin ? `${path} (from ${origin})${problem.slice(path.length)}` : problem;
 }
 
 /** Pure: parse config text (YAML is a superset of JSON). */
@@ -73,9 +84,16 @@ function readConfigFile(file: string, problems: string[]): Plain | undefined {
   return parseConfigText(text, file, problems);
 }
 
-function applyEnv(target: Plain, env: NodeJS.ProcessEnv, problems: string[]): void {
-  for (const [name, raw] of Object.entries(env)) {
-    if (!name.startsWith('GLOVES_') || !name.includes('__') || raw === undefined) continue;
+/** The GLOVES_<SECTION>__<KEY> variables of `env` that are config overrides (GLOVES_CONFIG and the like are not). */
+export function envOverrideNames(env: NodeJS.ProcessEnv): string[] {
+  return Object.keys(env)
+    .filter((name) => name.startsWith('GLOVES_') && name.includes('__') && env[name] !== undefined)
+    .sort();
+}
+
+function applyEnv(target: Plain, env: NodeJS.ProcessEnv, problems: string[], origins: Map<string, string>): void {
+  for (const name of envOverrideNames(env)) {
+    const raw = env[name]!;
     const path = name.slice('GLOVES_'.length).split('__').map(snakeToCamel);
     const leaf = schemaAt(configSchema, path);
     if (!leaf) {
@@ -88,6 +106,7 @@ function applyEnv(target: Plain, env: NodeJS.ProcessEnv, problems: string[]): vo
       continue;
     }
     setPath(target, path, value);
+    origins.set(path.join('.'), name);
   }
 }
 

@@ -1,5 +1,6 @@
 /** The `mqtt` config section. */
 import { z } from 'zod';
+import { brokerUrlProblem } from './url.js';
 
 /**
  * An MQTT topic prefix: non-empty, no wildcards (+ #), no leading or trailing
@@ -26,7 +27,14 @@ function topicPrefix(fallback: string) {
 
 export const mqttSection = z
   .strictObject({
-    url: z.string().default('mqtt://127.0.0.1:1883').describe('Broker URL: mqtt://, mqtts://, ws://, wss://'),
+    url: z
+      .string()
+      .default('mqtt://127.0.0.1:1883')
+      .superRefine((u, ctx) => {
+        const problem = brokerUrlProblem(u);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .describe('Broker URL: mqtt://, mqtts://, ws://, wss://'),
     protocolVersion: z
       .union([z.literal(4), z.literal(5)])
       .default(4)

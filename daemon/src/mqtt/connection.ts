@@ -12,7 +12,8 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../log/logger.js';
-import { redactUrl, classifyConnectError, clientOptions, topicConfig, type MqttConfig } from './options.js';
+import { classifyConnectError, clientOptions, topicConfig, type MqttConfig } from './options.js';
+import { redactUrl } from './url.js';
 import { topics, type TopicConfig } from './topics.js';
 
 export interface PublishOptions {

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { IClientOptions } from 'mqtt';
 import { GlovesError } from '../errors.js';
 import { topics, type TopicConfig } from './topics.js';
+import { brokerUrlProblem, redactUrl } from './url.js';
 
 import type { MqttConfig } from './config.js';
 
@@ -31,17 +32,9 @@ export function topicConfig(mqtt: MqttConfig, deviceId: string): TopicConfig {
 }
 
 export function clientOptions(mqtt: MqttConfig, deviceId: string): IClientOptions {
-  let url: URL;
-  try {
-    url = new URL(mqtt.url);
-  } catch {
-    throw new GlovesError('MQTT_URL', `mqtt.url is not a URL: ${JSON.stringify(mqtt.url)}`, { url: mqtt.url });
-  }
-  if (!['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:', 'ssl:', 'tls:'].includes(url.protocol)) {
-    throw new GlovesError('MQTT_URL', `mqtt.url has unsupported scheme ${url.protocol} (use mqtt://, mqtts://, ws:// or wss://)`, {
-      url: mqtt.url,
-    });
-  }
+  // The schema already refused a bad URL; this guards callers that built a config by hand.
+  const problem = brokerUrlProblem(mqtt.url);
+  if (problem) throw new GlovesError('MQTT_URL', `mqtt.url: ${problem}`, { url: redactUrl(mqtt.url) });
   if ((mqtt.cert === undefined) !== (mqtt.key === undefined)) {
     throw new GlovesError('MQTT_TLS_FILE', 'mqtt.cert and mqtt.key must be given together (client certificate)', {});
   }
@@ -156,15 +149,4 @@ export function classifyConnectError(err: unknown, url: string): { fatal: boolea
       reason: code ?? null,
     }),
   };
-}
-
-/** A broker URL fit for logs: the password, if any, replaced by ***. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
-  }
 }

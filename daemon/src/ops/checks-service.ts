@@ -14,7 +14,8 @@ import { createBackend } from '../inference/select.js';
 import { chooseBackend } from '../inference/tensorrt/backend.js';
 import { loadNativeAddon } from '../native/addon.js';
 import { embedderModelId, openGallery, packagePath } from '../recognition/index.js';
-import { classifyConnectError, clientOptions, redactUrl } from '../mqtt/options.js';
+import { classifyConnectError, clientOptions } from '../mqtt/options.js';
+import { redactUrl } from '../mqtt/url.js';
 import { result, type CheckResult } from './check-result.js';
 
 const CAMERA_HINTS: Record<string, string> = {
