@@ -50,7 +50,7 @@ test('config check refuses bad broker URLs (all at once, masked); run would have
     } catch (e) {
       assert.ok(hasCode(e, 'CONFIG_INVALID'), url);
       const msg = (e as Error).message;
-      assert.match(msg, /mqtt\.url \(from GLOVES_MQTT__URL\): /);
+      assert.match(msg, /\(defaults; mqtt\.url from GLOVES_MQTT__URL\):\n  mqtt\.url: /);
       assert.match(msg, why, url);
       assert.not.match(msg, SECRET, url);
     }
@@ -92,8 +92,8 @@ test('run --camera "": one problem, blamed on the command line, not on the confi
   assert.is(r.code, 1);
   const lines = r.err.trim().split('\n');
   assert.equal(lines, [
-    'error [CONFIG_INVALID]: invalid config (defaults + the command line):',
-    '  camera.uri (from the command line): invalid camera URI "": empty',
+    'error [CONFIG_INVALID]: invalid config (defaults; camera.uri from the command line):',
+    '  camera.uri: invalid camera URI "": empty',
   ]);
 });
 

@@ -44,16 +44,18 @@ export function loadConfig(opts: LoadConfigOptions = {}): GlovesConfig {
   // Validate even when the file or env already had problems, so one run reports everything.
   const res = configSchema.safeParse(base);
   if (res.success && problems.length === 0) return res.data;
-  if (!res.success) problems.push(...formatIssues(res.error.issues).map((p) => withOrigin(p, origins)));
-  const sources = [opts.file ?? 'defaults', ...new Set(origins.values())];
-  throw new ConfigError(problems, sources.join(' + '));
+  if (!res.success) problems.push(...formatIssues(res.error.issues));
+  throw new ConfigError(problems, describeSource(opts.file, problems, origins));
 }
 
-/** `camera.uri: empty` -> `camera.uri (from the command line): empty` when the key was not set by the file. */
-function withOrigin(problem: string, origins: ReadonlyMap<string, string>): string {
-  const path = problem.slice(0, problem.indexOf(':'));
-  const origin = origins.get(path);
-  return origin ? `${path} (from ${origin})${problem.slice(path.length)}` : problem;
+/**
+ * `config.yaml`, or `defaults; camera.uri from the command line`: a problem with a key that the
+ * environment or a flag set is not blamed on the file. Problems themselves stay `path: message`.
+ */
+function describeSource(file: string | undefined, problems: readonly string[], origins: ReadonlyMap<string, string>): string {
+  const paths = new Set(problems.map((p) => p.slice(0, p.indexOf(':'))));
+  const blamed = [...origins].filter(([path]) => paths.has(path)).map(([path, origin]) => `${path} from ${origin}`);
+  return [file ?? 'defaults', ...blamed].join('; ');
 }
 
 /** Pure: parse config text (YAML is a superset of JSON). */
