@@ -50,7 +50,7 @@ test('config check refuses bad broker URLs (all at once, masked); run would have
     } catch (e) {
       assert.ok(hasCode(e, 'CONFIG_INVALID'), url);
       const msg = (e as Error).message;
-      assert.match(msg, /\(defaults; mqtt\.url from GLOVES_MQTT__URL\):\n  mqtt\.url: /);
+      assert.match(msg, /\(defaults; mqtt\.url from GLOVES_MQTT__URL\):\n {2}mqtt\.url: /);
       assert.match(msg, why, url);
       assert.not.match(msg, SECRET, url);
     }
