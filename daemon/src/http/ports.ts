@@ -1,3 +1,8 @@
+import type { PetEvent } from '../events/types.js';
+import type { PetState } from '../presence/types.js';
+import type { EnrolOutcome, IdentifiedAnimal } from '../recognition/index.js';
+import type { AnimalLabel, Box } from '../recognition/types.js';
+
 /**
  * What the HTTP API needs from the running daemon, as interfaces: http/ sits below config/ and
  * runtime/, so it never imports the daemon; runtime/ implements these (runtime/http-services.ts)
@@ -47,10 +52,115 @@ export interface MetricsSource {
   metrics(): MetricsSnapshot;
 }
 
+/** An uploaded image: its bytes (type already sniffed) and a name for messages (file name or field). */
+export interface Upload {
+  name: string;
+  bytes: Buffer;
+}
+
+export interface ComparedImage {
+  image: string;
+  label: AnimalLabel;
+  score: number;
+  box: Box;
+  similarity: number;
+  probability: number;
+}
+
+export interface CompareResult {
+  anchor: { image: string; label: AnimalLabel; score: number; box: Box };
+  /** One per other image, in order: the comparison, or why that image could not be compared. */
+  results: (ComparedImage | { image: string; error: { code: string; message: string } })[];
+}
+
+/** Identify and compare with the daemon's own models and gallery. */
+export interface RecognitionPort {
+  identify(image: Upload): Promise<IdentifiedAnimal[]>;
+  compare(anchor: Upload, others: readonly Upload[]): Promise<CompareResult>;
+}
+
+export interface PhotoView {
+  id: string;
+  added_at: string;
+  label: AnimalLabel;
+  score: number;
+  /** The photo's crop, GET-able with the same auth. */
+  url: string;
+}
+
+export interface PetView {
+  id: string;
+  name: string;
+  created_at: string;
+  photos: PhotoView[];
+  /** Presence, when the daemon tracks the pet. */
+  state: PetState | null;
+}
+
+export interface EnrolResult {
+  pet: PetView;
+  results: EnrolOutcome[];
+}
+
+/** The gallery, changed in place: the running matcher, presence and discovery follow every change. */
+export interface PetsPort {
+  list(): PetView[];
+  get(id: string): PetView;
+  create(name: string): Promise<PetView>;
+  remove(id: string): Promise<void>;
+  addPhotos(id: string, photos: readonly Upload[]): Promise<EnrolResult>;
+  removePhoto(id: string, photo: string): Promise<void>;
+  /** Absolute path of a photo's crop JPEG. */
+  photoFile(id: string, photo: string): string;
+}
+
+export interface VisitorView {
+  id: string;
+  sightings: number;
+  first_seen: string;
+  last_seen: string;
+  crops: { file: string; url: string }[];
+}
+
+export interface VisitorsPort {
+  list(): VisitorView[];
+  /** Enrols the visitor's crops as a pet called `name` (the same checks as enrolment), then forgets the visitor. */
+  name(id: string, name: string): Promise<EnrolResult>;
+  forget(id: string): Promise<void>;
+  /** Absolute path of one of a visitor's crops. */
+  cropFile(id: string, file: string): string;
+}
+
+export interface SightingView {
+  id: string;
+  /** seen (a pet), unknown_seen or new_visitor. */
+  type: string;
+  pet: string | null;
+  pet_id: string | null;
+  visitor: string | null;
+  ts: string;
+  confidence: number;
+  snapshot: string | null;
+}
+
+export interface LivePort {
+  /** Newest first. */
+  sightings(limit: number): SightingView[];
+  sightingJpeg(id: string): Buffer | undefined;
+  /** The latest frame with boxes and names drawn, or null before the first frame. */
+  frameJpeg(): Promise<Buffer | null>;
+  /** Every event as published on MQTT; returns the unsubscribe. */
+  subscribe(listener: (e: PetEvent) => void): () => void;
+}
+
 /** Everything the route groups use; one object built by the composition root. */
 export interface HttpDeps {
   health: HealthProbe;
   metrics: MetricsSource;
+  recognition: RecognitionPort;
+  pets: PetsPort;
+  visitors: VisitorsPort;
+  live: LivePort;
   /** The daemon's version, for the OpenAPI document. */
   version: string;
 }

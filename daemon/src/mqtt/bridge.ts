@@ -79,6 +79,13 @@ export class MqttBridge {
     this.removals = new Set(removed);
   }
 
+  /** The enrolled pets changed while running: announce the new set now, and clear the removed pets' entities. */
+  updatePets(pets: readonly Identity[], removed: readonly string[]): void {
+    this.pets = [...pets];
+    for (const id of removed) this.removals.add(id);
+    if (this.conn.connected && !this.stopping) void this.announce('pets changed');
+  }
+
   async start(): Promise<void> {
     this.queue.onRetry = () => this.kick();
     this.discovery.start(() => void this.announce('homeassistant online'));

@@ -65,6 +65,17 @@ export class Presence {
     }
   }
 
+  /** The enrolled pets changed while running: new ones start away, removed ones are dropped, the rest keep their state. */
+  setPets(pets: readonly Identity[]): void {
+    const keep = new Set(pets.map((p) => p.petId));
+    for (const id of [...this.slots.keys()]) if (!keep.has(id)) this.slots.delete(id);
+    for (const pet of pets) {
+      const s = this.slots.get(pet.petId);
+      if (s) s.pet = pet;
+      else this.slots.set(pet.petId, { pet, state: awayState(), lastSeenMs: null, box: [0, 0, 0, 0], track: 0 });
+    }
+  }
+
   pets(): Identity[] {
     return [...this.slots.values()].map((s) => s.pet);
   }

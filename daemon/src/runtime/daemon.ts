@@ -22,6 +22,7 @@ import { SystemdNotifier } from '../systemd/notify.js';
 import type { CameraHealthView } from './camera-health.js';
 import { Lifecycle } from './components.js';
 import type { FrameResult } from './frame-processor.js';
+import { trackOverlays } from './live.js';
 import { tickMayPingWatchdog, type LoopPhase } from './watchdog.js';
 import { wireDaemon, type DaemonParts } from './wiring.js';
 
@@ -140,6 +141,7 @@ export class Daemon {
         visitors.annotate(result.unknowns, result.unnamed, frame.timestampMs, ts);
         this.apply(presence.observe(frame.timestampMs, ts, result.sightings, result.unknowns), frame.timestampMs);
         outputs.snapshots(frame.image, result.sightings, frame.timestampMs);
+        this.parts.live.frame(frame.image, trackOverlays(result));
         visitors.crops(frame.image, result.unknowns, frame.timestampMs);
         this.opts.onFrame?.(frame, result, performance.now() - t0);
       } catch (err) {

@@ -30,11 +30,20 @@ export class Outputs {
   private readonly log: Logger;
   /** Deleted pets whose retained topics are not cleared yet: kept in the state file until they are. */
   private readonly leftovers: StoredPets;
+  private readonly onEvent: ((e: PetEvent) => void) | undefined;
   private readonly lastStateMs = new Map<string, number>();
   private readonly snap = new Map<string, { best: number; lastMs: number; busy: boolean }>();
 
   constructor(
-    parts: { presence: Presence; bridge: MqttBridge; store: PetStateStore; snapshots: SnapshotStore; leftovers: StoredPets },
+    parts: {
+      presence: Presence;
+      bridge: MqttBridge;
+      store: PetStateStore;
+      snapshots: SnapshotStore;
+      leftovers: StoredPets;
+      /** Also sees every event published (the HTTP API's live feed). */
+      onEvent?: (e: PetEvent) => void;
+    },
     opts: OutputsOptions,
     log: Logger,
   ) {
@@ -43,12 +52,17 @@ export class Outputs {
     this.store = parts.store;
     this.snapshotStore = parts.snapshots;
     this.leftovers = parts.leftovers;
+    this.onEvent = parts.onEvent;
     this.opts = opts;
     this.log = log;
   }
 
   apply(up: PresenceUpdate, nowMs: number): void {
-    for (const e of up.events) this.bridge.enqueue(toEvent(e, this.opts.camera));
+    for (const e of up.events) {
+      const event = toEvent(e, this.opts.camera);
+      this.bridge.enqueue(event);
+      this.onEvent?.(event);
+    }
     const flips = new Set(up.transitions);
     let published = false;
     for (const id of new Set(up.updated)) {

@@ -111,6 +111,20 @@ export class VisitorRecorder {
     }
   }
 
+  /** Forgets a visitor (named as a pet, or dismissed): index first, then its crops. False when unknown. */
+  forget(id: string): boolean {
+    const book = this.book;
+    if (!book?.remove(id)) return false;
+    this.save();
+    this.store.deleteVisitor(id);
+    return true;
+  }
+
+  /** Absolute path of one of a visitor's crops. */
+  cropPath(id: string, file: string): string {
+    return this.store.cropPath(id, file);
+  }
+
   /** Writes the book now (at stop, and after every assignment or kept crop). */
   save(nowMs = performance.now()): void {
     const book = this.book;

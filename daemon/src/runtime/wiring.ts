@@ -27,7 +27,10 @@ import { packageRoot } from '../util/paths.js';
 import { CameraHealth } from './camera-health.js';
 import type { Component } from './components.js';
 import { FrameProcessor } from './frame-processor.js';
+import { GallerySync } from './gallery-sync.js';
+import { HttpGallery, HttpRecognition, HttpVisitors } from './http-gallery.js';
 import { DaemonHealth, DaemonMetrics } from './http-services.js';
+import { LiveFeed } from './live.js';
 import { RuntimeMetrics } from './metrics.js';
 import { Outputs } from './outputs.js';
 import { RecognitionService } from './recognition-service.js';
@@ -54,6 +57,8 @@ export interface DaemonParts {
   readonly outputs: Outputs;
   readonly visitors: VisitorRecorder;
   readonly metrics: RuntimeMetrics;
+  readonly live: LiveFeed;
+  readonly gallerySync: GallerySync;
   readonly http: HttpServer;
   /** In start order. */
   readonly components: readonly Component[];
@@ -98,8 +103,9 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
     },
     log.child('mqtt'),
   );
+  const live = new LiveFeed(log.child('http'));
   const outputs = new Outputs(
-    { presence, bridge, store, snapshots, leftovers },
+    { presence, bridge, store, snapshots, leftovers, onEvent: (e) => live.publish(e) },
     {
       camera: c.camera.name,
       stateRefreshMs: c.tracking.stateRefreshSeconds * 1000,
@@ -108,11 +114,17 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
     log.child('presence'),
   );
   const metrics = new RuntimeMetrics();
+  const gallerySync = new GallerySync({ recognition, presence, bridge, outputs }, log.child('gallery'));
+  const pets = new HttpGallery({ recognition, presence, sync: gallerySync, cropMargin: c.detection.cropMargin, log: log.child('gallery') });
   const http = new HttpServer(
     c.http,
     {
       health: new DaemonHealth({ camera, recognition, metrics, mqttConnected: () => conn.connected, stateDir }),
       metrics: new DaemonMetrics({ metrics, recognition, visitors, outboxDepth: () => queue.pending, version: version() }),
+      recognition: new HttpRecognition(recognition),
+      pets,
+      visitors: new HttpVisitors(visitors, pets),
+      live,
       version: version(),
     },
     log.child('http'),
@@ -156,9 +168,26 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
       },
       stop: () => bridge.stop(),
     },
+    { name: 'gallery-sync', start: async () => gallerySync.start(), stop: async () => gallerySync.stop() },
     { name: 'http', start: () => http.start(), stop: () => http.stop() },
   ];
-  return { source, camera, recognition, tracker, processor, presence, outbox, bridge, outputs, visitors, metrics, http, components };
+  return {
+    source,
+    camera,
+    recognition,
+    tracker,
+    processor,
+    presence,
+    outbox,
+    bridge,
+    outputs,
+    visitors,
+    metrics,
+    live,
+    gallerySync,
+    http,
+    components,
+  };
 }
 
 let cachedVersion: string | undefined;

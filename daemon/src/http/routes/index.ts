@@ -4,6 +4,10 @@
  */
 import type { RouteGroup } from '../route.js';
 import { healthRoutes } from './health.js';
+import { liveRoutes } from './live.js';
 import { metricsRoutes } from './metrics.js';
+import { petRoutes } from './pets.js';
+import { recognitionRoutes } from './recognition.js';
+import { visitorRoutes } from './visitors.js';
 
-export const ROUTE_GROUPS: readonly RouteGroup[] = [healthRoutes, metricsRoutes];
+export const ROUTE_GROUPS: readonly RouteGroup[] = [healthRoutes, metricsRoutes, recognitionRoutes, petRoutes, visitorRoutes, liveRoutes];
