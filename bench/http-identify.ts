@@ -7,7 +7,8 @@
  * Prints JSON: requests, errors, req_per_s, latency_ms {p50, p99, max}.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { catsDir } from '../test/helpers/paths.js';
 import { startHttpDaemon } from '../test/http/support/http-daemon.js';
@@ -30,7 +31,7 @@ export async function benchHttpIdentify(opts: { seconds?: number; clients?: numb
   const image = new Uint8Array(readFileSync(join(catsDir, 'appy', '01.jpg')));
   const d = await startHttpDaemon({
     camera: 'test://ball',
-    env: { GLOVES_HTTP__RATE_LIMIT_PER_MINUTE: '1000000', GLOVES_LOG__LEVEL: 'warn' },
+    env: { GLOVES_HTTP__RATE_LIMIT_PER_MINUTE: '1000000' },
   });
   const latencies: number[] = [];
   let errors = 0;
@@ -66,7 +67,7 @@ export async function benchHttpIdentify(opts: { seconds?: number; clients?: numb
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === pathToFileURL(resolve(process.argv[1] ?? '')).href) {
   const { values } = parseArgs({ options: { seconds: { type: 'string' }, clients: { type: 'string' } } });
   const result = await benchHttpIdentify({ seconds: Number(values.seconds ?? 20), clients: Number(values.clients ?? 4) });
   console.log(JSON.stringify(result, null, 2));
