@@ -9,6 +9,8 @@ import { evaluateCommand } from './commands/evaluate.js';
 import { fitStatsCommand } from './commands/fit-stats.js';
 import { keygenCommand } from './commands/keygen.js';
 import { bundleCommand } from './commands/bundle.js';
+import { pullCommand } from './commands/pull.js';
+import { publishCommand } from './commands/publish.js';
 
 export const trainerCommands: Command[] = [
   captureCommand,
@@ -18,4 +20,6 @@ export const trainerCommands: Command[] = [
   fitStatsCommand,
   keygenCommand,
   bundleCommand,
+  pullCommand,
+  publishCommand,
 ];
