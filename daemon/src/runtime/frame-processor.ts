@@ -1,22 +1,36 @@
 /**
- * One frame through detection, embedding, matching, tracking and voting.
- * Returns the named and unknown sightings for presence. No I/O besides the
- * models; the caller owns timing, presence and publishing.
+ * One frame through motion gating, detection, embedding, matching, tracking and
+ * voting. Returns the named and unknown sightings for presence. No I/O besides
+ * the models; the caller owns timing, presence and publishing.
+ *
+ * A frame the motion gate skips (../motion/gate.ts) is not detected and not
+ * shown to the tracker: it reports nothing new, and its tracks are not missed.
+ * Of a detected frame, only the detections the embedding schedule picks
+ * (../tracking/embed-schedule.ts) are embedded and matched, in at most two
+ * batches (with and without the mirrored crop); the others move their track on
+ * by box overlap and add no evidence.
  */
 import type { Detector, Embedder, Matcher } from '../recognition/types.js';
 import type { Sighting, UnknownSighting } from '../presence/types.js';
 import type { Tracker, TrackView } from '../tracking/tracker.js';
+import type { EmbedSchedule } from '../tracking/embed-schedule.js';
+import type { MotionGate } from '../motion/gate.js';
+import { cropSharpness } from '../kernels/sharpness.js';
 import type { RgbImage } from '../vision/image.js';
 
 export interface FrameResult {
+  /** True when the motion gate skipped detection on this frame (nothing changed). */
+  gated: boolean;
   detections: number;
+  /** Detections embedded on this frame (the schedule's pick). */
+  embedded: number;
   tracks: TrackView[];
   sightings: Sighting[];
   unknowns: UnknownSighting[];
   /** This frame's embedding of each visible track not named a pet (pending or unknown): visitors' evidence. */
   unnamed: Map<number, Float32Array>;
   /** Milliseconds per stage. */
-  timing: { detect: number; embed: number; match: number; track: number };
+  timing: { gate: number; detect: number; embed: number; match: number; track: number };
 }
 
 /** The models, read at each frame: the daemon builds the processor before they are loaded. */
@@ -26,35 +40,58 @@ export interface FrameModels {
   readonly matcher: Matcher;
 }
 
+export interface FrameStages {
+  /** null: every frame is detected. */
+  gate: MotionGate | null;
+  schedule: EmbedSchedule;
+  /** The embedder's configured mirrored-crop averaging (matching.flipTta), used for new and uncertain tracks. */
+  flip: boolean;
+}
+
 export class FrameProcessor {
   private readonly models: FrameModels;
   private readonly tracker: Tracker;
+  private readonly stages: FrameStages;
 
-  constructor(models: FrameModels, tracker: Tracker) {
+  constructor(models: FrameModels, tracker: Tracker, stages: FrameStages) {
     this.models = models;
     this.tracker = tracker;
+    this.stages = stages;
   }
 
   async process(image: RgbImage, timeMs: number): Promise<FrameResult> {
-    const { detector, embedder, matcher } = this.models;
+    const { detector, matcher } = this.models;
+    const { gate, schedule } = this.stages;
     const t0 = performance.now();
+    if (gate && !(await gate.check(image, timeMs)).detect) {
+      const gateMs = performance.now() - t0;
+      return {
+        gated: true,
+        detections: 0,
+        embedded: 0,
+        tracks: [],
+        sightings: [],
+        unknowns: [],
+        unnamed: new Map(),
+        timing: stageMs(gateMs),
+      };
+    }
+    const tg = performance.now();
     const detections = await detector.detect(image);
     const t1 = performance.now();
-    const embeddings =
-      detections.length > 0
-        ? await embedder.embed(
-            image,
-            detections.map((d) => d.box),
-          )
-        : [];
+    const sharpness = detections.map((d) => cropSharpness(image, d.box));
+    const continues = this.tracker.preview(detections);
+    const plans = detections.map((d, i) => schedule.plan(continues[i] ?? null, d.box, sharpness[i]!, timeMs, this.stages.flip));
+    const embeddings = await this.embed(
+      image,
+      detections.map((d) => d.box),
+      plans,
+    );
     const t2 = performance.now();
-    const observations = detections.map((d, i) => ({
-      label: d.label,
-      score: d.score,
-      box: d.box,
-      match: matcher.match(embeddings[i]!),
-      embedding: embeddings[i]!,
-    }));
+    const observations = detections.map((d, i) => {
+      const embedding = embeddings[i];
+      return { label: d.label, score: d.score, box: d.box, ...(embedding ? { match: matcher.match(embedding), embedding } : {}) };
+    });
     const t2b = performance.now();
     const tracks = this.tracker.update(observations, timeMs);
     const sightings: Sighting[] = [];
@@ -63,21 +100,49 @@ export class FrameProcessor {
     for (const t of tracks) {
       const box = roundBox(t.box);
       const embedding = t.observation >= 0 ? embeddings[t.observation] : undefined;
+      if (embedding) schedule.embedded(t.id, t.box, sharpness[t.observation]!, timeMs);
       if (t.identity.kind !== 'pet' && embedding) unnamed.set(t.id, embedding);
       if (t.identity.kind === 'pet') sightings.push({ pet: t.identity.pet, confidence: t.identity.confidence, box, track: t.id });
       else if (t.identity.kind === 'unknown')
         unknowns.push({ confidence: t.identity.confidence, box, track: t.id, ...(embedding ? { embedding } : {}) });
     }
+    schedule.retain(this.tracker.all().map((t) => t.id));
     const t3 = performance.now();
     return {
+      gated: false,
       detections: detections.length,
+      embedded: embeddings.filter(Boolean).length,
       tracks,
       sightings,
       unknowns,
       unnamed,
-      timing: { detect: t1 - t0, embed: t2 - t1, match: t2b - t2, track: t3 - t2b },
+      timing: { gate: tg - t0, detect: t1 - tg, embed: t2 - t1, match: t2b - t2, track: t3 - t2b },
     };
   }
+
+  /** Embeds the planned boxes, one batch per flip setting; undefined where the plan skips. */
+  private async embed(
+    image: RgbImage,
+    boxes: readonly [number, number, number, number][],
+    plans: readonly { embed: boolean; flip: boolean }[],
+  ): Promise<(Float32Array | undefined)[]> {
+    const out: (Float32Array | undefined)[] = boxes.map(() => undefined);
+    for (const flip of [true, false]) {
+      const idx = plans.flatMap((p, i) => (p.embed && p.flip === flip ? [i] : []));
+      if (idx.length === 0) continue;
+      const embs = await this.models.embedder.embed(
+        image,
+        idx.map((i) => boxes[i]!),
+        { flip },
+      );
+      idx.forEach((i, k) => (out[i] = embs[k]));
+    }
+    return out;
+  }
+}
+
+function stageMs(gate: number): FrameResult['timing'] {
+  return { gate, detect: 0, embed: 0, match: 0, track: 0 };
 }
 
 function roundBox(b: readonly number[]): [number, number, number, number] {

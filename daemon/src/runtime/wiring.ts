@@ -23,6 +23,9 @@ import { VisitorStore } from '../presence/visitor-store.js';
 import { applyTransform } from '../recognition/index.js';
 import type { SystemdNotifier } from '../systemd/notify.js';
 import { Tracker } from '../tracking/tracker.js';
+import { EmbedSchedule } from '../tracking/embed-schedule.js';
+import { MotionGate } from '../motion/gate.js';
+import { defaultKernels } from '../kernels/kernels.js';
 import { packageRoot } from '../util/paths.js';
 import { CameraHealth } from './camera-health.js';
 import type { Component } from './components.js';
@@ -77,7 +80,11 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
   const recognition = new RecognitionService(c, log.child('recognition'), o.notifier);
   const { visitors: visitorsConfig, ...trackingConfig } = c.tracking;
   const tracker = new Tracker(trackingConfig);
-  const processor = new FrameProcessor(recognition, tracker);
+  const processor = new FrameProcessor(recognition, tracker, {
+    gate: new MotionGate(c.motion, defaultKernels()),
+    schedule: new EmbedSchedule(c.tracking.embedding),
+    flip: c.matching.flipTta,
+  });
   const store = new PetStateStore(stateDir, log.child('state'));
   const outbox = new Outbox(stateDir, log.child('outbox'));
   const visitors = new VisitorRecorder(new VisitorStore(c.gallery.dir, log.child('visitors')), visitorsConfig, log.child('visitors'));
