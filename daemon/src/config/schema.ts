@@ -19,31 +19,20 @@ import { matchingSection } from '../recognition/matching/config.js';
 import { deviceSection } from './device.js';
 import { trackingSection } from '../tracking/config.js';
 
-export const configSchema = z
-  .strictObject({
-    device: deviceSection,
-    camera: cameraSection,
-    models: modelsSection,
-    inference: inferenceSection,
-    detection: detectionSection,
-    matching: matchingSection,
-    gallery: gallerySection,
-    tracking: trackingSection,
-    motion: motionSection,
-    mqtt: mqttSection,
-    http: httpSection,
-    log: logSection,
-  })
-  // Across sections: a still pet must be re-detected before it would be declared away (motion/gate.ts).
-  .superRefine((c, ctx) => {
-    if (c.motion.enabled && c.motion.recheckSeconds >= c.tracking.awayAfterSeconds) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['motion', 'recheckSeconds'],
-        message: `must be below tracking.awayAfterSeconds (${c.tracking.awayAfterSeconds}), or a still pet would be declared away`,
-      });
-    }
-  });
+export const configSchema = z.strictObject({
+  device: deviceSection,
+  camera: cameraSection,
+  models: modelsSection,
+  inference: inferenceSection,
+  detection: detectionSection,
+  matching: matchingSection,
+  gallery: gallerySection,
+  tracking: trackingSection,
+  motion: motionSection,
+  mqtt: mqttSection,
+  http: httpSection,
+  log: logSection,
+});
 
 export type GlovesConfig = z.output<typeof configSchema>;
 /** What a user may write in a config file: everything optional. */

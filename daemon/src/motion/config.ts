@@ -31,7 +31,7 @@ export const motionSection = z
       .positive()
       .default(5)
       .describe(
-        'Detection runs at least this often even without motion, so a still (sleeping) pet keeps being seen; must stay below tracking.awayAfterSeconds',
+        'Detection runs at least this often even without motion, so a still (sleeping) pet keeps being seen (at most half of tracking.awayAfterSeconds is used)',
       ),
   })
   .prefault({});

@@ -13,7 +13,7 @@
  * which a frame-wide fraction would dilute below any noise-proof threshold.
  *
  * Never declared away because of gating: without motion, detection still runs
- * every `recheckSeconds` (the config requires it to be below
+ * every `recheckSeconds` (the daemon uses at most half of
  * tracking.awayAfterSeconds), so a sleeping pet's track and presence are
  * refreshed; skipped frames are not frames the tracker sees, so they do not
  * count as misses either. The first frame, and the first after reset() (a

@@ -81,7 +81,11 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
   const { visitors: visitorsConfig, ...trackingConfig } = c.tracking;
   const tracker = new Tracker(trackingConfig);
   const processor = new FrameProcessor(recognition, tracker, {
-    gate: new MotionGate(c.motion, defaultKernels()),
+    // A still pet is re-detected well before it would be declared away, whatever the two settings say.
+    gate: new MotionGate(
+      { ...c.motion, recheckSeconds: Math.min(c.motion.recheckSeconds, c.tracking.awayAfterSeconds / 2) },
+      defaultKernels(),
+    ),
     schedule: new EmbedSchedule(c.tracking.embedding),
     flip: c.matching.flipTta,
   });
