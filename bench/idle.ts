@@ -90,16 +90,17 @@ try {
   await daemon.ready();
   // Warm-up: first detections name the cat, JIT settles.
   await new Promise((r) => setTimeout(r, 8000));
-  const before = daemon.summaries().length;
+  const base = daemon.summaries().at(-1) ?? {};
   const cpu0 = daemon.cpuSeconds();
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const cpu = daemon.cpuSeconds() - cpu0;
   const wall = (performance.now() - t0) / 1000;
-  const window = daemon.summaries().slice(before);
-  const sum = (k: string): number => window.reduce((a, s) => a + Number(s[k] ?? 0), 0);
-  const frames = sum('frameCount');
-  const gated = sum('gatedCount');
+  const end = daemon.summaries().at(-1) ?? {};
+  // Summary counters are cumulative: frames through the loop, frames the gate skipped.
+  const delta = (k: string): number => Number(end[k] ?? 0) - Number(base[k] ?? 0);
+  const frames = delta('frames');
+  const gated = delta('gated');
   const code = await daemon.stop();
   console.log(
     JSON.stringify({
@@ -107,7 +108,7 @@ try {
       threads,
       seconds: Math.round(wall),
       idle_cpu_percent: Math.round((cpu / wall) * 1000) / 10,
-      fps: window.length ? Math.round((frames / (window.length * 5)) * 10) / 10 : null,
+      fps: Math.round((frames / wall) * 10) / 10,
       gated_fraction: frames > 0 ? Math.round((gated / frames) * 1000) / 1000 : null,
       away_after_s: awayAfterSeconds,
       pet_present_at_end: states.at(-1) === 'present',

@@ -49,6 +49,8 @@ const parts: Part[] = [
   { name: 'native_kernels', script: 'native-kernels.ts', args: ['1', '5'], full: true },
   { name: 'camera_throughput', script: 'camera-throughput.ts', args: ['--seconds', '3'], full: true },
   { name: 'track_evidence', script: 'track-evidence.ts', args: ['5000'], full: true },
+  { name: 'overlap', script: 'overlap.ts', args: ['--seconds', '8', ...th], full: true },
+  { name: 'http_identify', script: 'http-identify.ts', args: ['--seconds', '20'], full: true },
 ];
 
 function runPart(p: Part): Promise<{ json: Record<string, unknown>; seconds: number }> {

@@ -65,6 +65,7 @@ export class Daemon {
   readonly counters = { frames: 0, failedFrames: 0, events: 0 };
   private lastSummaryMs = performance.now();
   private framesAtSummary = 0;
+  private gateAtSummary = { frames: 0, gated: 0 };
 
   constructor(config: GlovesConfig, log: Logger, opts: DaemonOptions) {
     this.config = config;
@@ -210,10 +211,21 @@ export class Daemon {
       rssMB: mb(m.rss),
       heapMB: mb(m.heapUsed),
       externalMB: mb(m.external),
+      ...this.gating(),
+      outbox: this.parts.queue.pending,
     };
     if (cam.state === 'lost')
       this.log.warn(`camera still lost after ${Math.round(cam.lostMs / 1000)} s`, { ...fields, attempts: cam.attempts, error: cam.error });
     else this.log.info('summary', fields);
+  }
+
+  /** Motion gating since the last summary: frames on which detection was skipped. */
+  private gating(): { gated: number; gatedFraction: number | null } {
+    const g = this.parts.gate.counters;
+    const frames = g.frames - this.gateAtSummary.frames;
+    const gated = g.gated - this.gateAtSummary.gated;
+    this.gateAtSummary = { ...g };
+    return { gated: g.gated, gatedFraction: frames > 0 ? Math.round((gated / frames) * 1000) / 1000 : null };
   }
 
   private tick(): void {

@@ -59,6 +59,10 @@ export interface DaemonParts {
   readonly bridge: MqttBridge;
   readonly outputs: Outputs;
   readonly visitors: VisitorRecorder;
+  /** Motion gating (its counters feed the summary). */
+  readonly gate: MotionGate;
+  /** The event queue (its depth feeds the summary). */
+  readonly queue: EventQueue;
   readonly metrics: RuntimeMetrics;
   readonly live: LiveFeed;
   readonly gallerySync: GallerySync;
@@ -80,12 +84,13 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
   const recognition = new RecognitionService(c, log.child('recognition'), o.notifier);
   const { visitors: visitorsConfig, ...trackingConfig } = c.tracking;
   const tracker = new Tracker(trackingConfig);
+  // A still pet is re-detected well before it would be declared away, whatever the two settings say.
+  const gate = new MotionGate(
+    { ...c.motion, recheckSeconds: Math.min(c.motion.recheckSeconds, c.tracking.awayAfterSeconds / 2) },
+    defaultKernels(),
+  );
   const processor = new FrameProcessor(recognition, tracker, {
-    // A still pet is re-detected well before it would be declared away, whatever the two settings say.
-    gate: new MotionGate(
-      { ...c.motion, recheckSeconds: Math.min(c.motion.recheckSeconds, c.tracking.awayAfterSeconds / 2) },
-      defaultKernels(),
-    ),
+    gate,
     schedule: new EmbedSchedule(c.tracking.embedding),
     flip: c.matching.flipTta,
   });
@@ -184,6 +189,8 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
   ];
   return {
     source,
+    gate,
+    queue,
     camera,
     recognition,
     tracker,
