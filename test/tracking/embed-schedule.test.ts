@@ -33,6 +33,7 @@ test('defaults: every frame while uncertain, every 2 s once settled at 0.99', ()
     viewArea: 1.3,
     viewAspect: 1.25,
     viewSharper: 1.3,
+    viewColour: 12,
   });
   assert.not.ok(isSettled(pending, 0.99));
   assert.not.ok(isSettled(named(0.98), 0.99));
@@ -79,6 +80,10 @@ test('a settled track is embedded at once on a new view: area, aspect or a sharp
   ];
   for (const [what, b, sharp, want] of cases) assert.is(s.plan(t, b, sharp, 500, true).reason, want, what);
   assert.equal(s.plan(t, box, 13, 500, true).flip, false);
+  // Another animal in the same box: its colours differ.
+  s.embedded(4, box, 10, 0, [120, 110, 100]);
+  assert.is(s.plan(t, box, 10, 500, true, [125, 105, 108]).reason, 'skip', 'same look');
+  assert.is(s.plan(t, box, 10, 500, true, [120, 140, 100]).reason, 'view', 'another look');
 });
 
 test('retain() forgets ended tracks; counters add up', () => {

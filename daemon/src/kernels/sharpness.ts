@@ -33,3 +33,31 @@ export function cropSharpness(img: RgbImage, box: readonly number[]): number {
   }
   return sum / (2 * n);
 }
+
+/**
+ * Mean R, G, B of the box on the same sample grid: a cheap appearance signature, so that another
+ * animal (or a scene cut) in the same box is noticed without embedding (tracking/embed-schedule.ts).
+ */
+export function cropMean(img: RgbImage, box: readonly number[]): [number, number, number] {
+  const x1 = Math.max(0, Math.floor(box[0]!));
+  const y1 = Math.max(0, Math.floor(box[1]!));
+  const x2 = Math.min(img.width, Math.ceil(box[2]!));
+  const y2 = Math.min(img.height, Math.ceil(box[3]!));
+  if (!(x2 > x1 && y2 > y1)) return [0, 0, 0];
+  const sx = Math.max(1, Math.ceil((x2 - x1) / SHARPNESS_SAMPLES));
+  const sy = Math.max(1, Math.ceil((y2 - y1) / SHARPNESS_SAMPLES));
+  let r = 0;
+  let g = 0;
+  let b = 0;
+  let n = 0;
+  for (let y = y1; y < y2; y += sy) {
+    for (let x = x1; x < x2; x += sx) {
+      const p = (y * img.width + x) * 3;
+      r += img.data[p]!;
+      g += img.data[p + 1]!;
+      b += img.data[p + 2]!;
+      n++;
+    }
+  }
+  return [r / n, g / n, b / n];
+}

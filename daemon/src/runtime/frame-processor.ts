@@ -15,7 +15,7 @@ import type { Sighting, UnknownSighting } from '../presence/types.js';
 import type { Tracker, TrackView } from '../tracking/tracker.js';
 import type { EmbedSchedule } from '../tracking/embed-schedule.js';
 import type { MotionGate } from '../motion/gate.js';
-import { cropSharpness } from '../kernels/sharpness.js';
+import { cropMean, cropSharpness } from '../kernels/sharpness.js';
 import type { RgbImage } from '../vision/image.js';
 
 export interface FrameResult {
@@ -80,8 +80,9 @@ export class FrameProcessor {
     const detections = await detector.detect(image);
     const t1 = performance.now();
     const sharpness = detections.map((d) => cropSharpness(image, d.box));
+    const colours = detections.map((d) => cropMean(image, d.box));
     const continues = this.tracker.preview(detections);
-    const plans = detections.map((d, i) => schedule.plan(continues[i] ?? null, d.box, sharpness[i]!, timeMs, this.stages.flip));
+    const plans = detections.map((d, i) => schedule.plan(continues[i] ?? null, d.box, sharpness[i]!, timeMs, this.stages.flip, colours[i]));
     const embeddings = await this.embed(
       image,
       detections.map((d) => d.box),
@@ -100,7 +101,7 @@ export class FrameProcessor {
     for (const t of tracks) {
       const box = roundBox(t.box);
       const embedding = t.observation >= 0 ? embeddings[t.observation] : undefined;
-      if (embedding) schedule.embedded(t.id, t.box, sharpness[t.observation]!, timeMs);
+      if (embedding) schedule.embedded(t.id, t.box, sharpness[t.observation]!, timeMs, colours[t.observation]);
       if (t.identity.kind !== 'pet' && embedding) unnamed.set(t.id, embedding);
       if (t.identity.kind === 'pet') sightings.push({ pet: t.identity.pet, confidence: t.identity.confidence, box, track: t.id });
       else if (t.identity.kind === 'unknown')

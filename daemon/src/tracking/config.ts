@@ -61,6 +61,11 @@ export const trackingSection = z
         viewArea: z.number().gt(1).default(1.3).describe('Box area ratio (either way) since the last embedding that counts as a new view'),
         viewAspect: z.number().gt(1).default(1.25).describe('Box aspect ratio change (either way) that counts as a new view'),
         viewSharper: z.number().gt(1).default(1.3).describe('Crop sharpness ratio (sharper only) that counts as a new view'),
+        viewColour: z
+          .number()
+          .min(0)
+          .default(12)
+          .describe('Crop mean colour change (levels, any channel) that counts as a new view: another animal in the same box'),
       })
       .prefault({})
       .describe('Which detections are embedded (tracking/embed-schedule.ts says why these defaults)'),

@@ -10,7 +10,10 @@
  * `settledConfidence`) is embedded every `settledEveryMs`, or at once when its
  * view changed since its last embedding: box area or aspect ratio changed by
  * the given factors either way (it turned, stood up, came closer), or the crop
- * got sharper by `viewSharper` (it stopped moving: a better look).
+ * got sharper by `viewSharper` (it stopped moving: a better look), or the crop's
+ * mean colour moved by more than `viewColour` levels in a channel (another animal
+ * or a scene cut in the same box: what the tracker's appearance gate would
+ * catch if the detection were embedded).
  *
  * Why these defaults: track evidence (./voting.ts) counts a near-identical view
  * about once per second (viewTtlMs), so embedding an unchanged settled view
@@ -42,6 +45,8 @@ export interface EmbedScheduleOptions {
   viewAspect: number;
   /** Crop sharpness ratio (sharper only) that is a new view. */
   viewSharper: number;
+  /** Crop mean colour change (levels, any channel) that is a new view. */
+  viewColour: number;
 }
 
 export type EmbedReason = 'new' | 'uncertain' | 'settled' | 'view' | 'skip';
@@ -63,6 +68,7 @@ interface LastEmbedding {
   timeMs: number;
   box: Box;
   sharpness: number;
+  colour?: readonly number[];
 }
 
 const area = (b: Box): number => Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]);
@@ -75,8 +81,15 @@ export function isSettled(identity: TrackIdentity, settledConfidence: number): b
 }
 
 /** The view-change test against the last embedding. */
-export function viewChanged(last: LastEmbedding, box: Box, sharpness: number, o: EmbedScheduleOptions): boolean {
+export function viewChanged(
+  last: LastEmbedding,
+  box: Box,
+  sharpness: number,
+  o: EmbedScheduleOptions,
+  colour?: readonly number[],
+): boolean {
   if (ratio(area(box), area(last.box)) >= o.viewArea) return true;
+  if (colour && last.colour && colour.some((c, i) => Math.abs(c - last.colour![i]!) > o.viewColour)) return true;
   if (ratio(aspect(box), aspect(last.box)) >= o.viewAspect) return true;
   return last.sharpness > 0 ? sharpness >= last.sharpness * o.viewSharper : sharpness > 0;
 }
@@ -102,28 +115,42 @@ export class EmbedSchedule {
    * The plan for one detection: `track` is the live track it continues (null: a new animal).
    * `flipDefault` is the embedder's configured flip (matching.flipTta).
    */
-  plan(track: ScheduledTrack | null, box: Box, sharpness: number, nowMs: number, flipDefault: boolean): EmbedPlan {
-    const p = this.decide(track, box, sharpness, nowMs, flipDefault);
+  plan(
+    track: ScheduledTrack | null,
+    box: Box,
+    sharpness: number,
+    nowMs: number,
+    flipDefault: boolean,
+    colour?: readonly number[],
+  ): EmbedPlan {
+    const p = this.decide(track, box, sharpness, nowMs, flipDefault, colour);
     this.counters[p.reason]++;
     if (p.embed && p.flip) this.counters.flipped++;
     return p;
   }
 
-  private decide(track: ScheduledTrack | null, box: Box, sharpness: number, nowMs: number, flipDefault: boolean): EmbedPlan {
+  private decide(
+    track: ScheduledTrack | null,
+    box: Box,
+    sharpness: number,
+    nowMs: number,
+    flipDefault: boolean,
+    colour?: readonly number[],
+  ): EmbedPlan {
     const last = track ? this.last.get(track.id) : undefined;
     if (!track || !last) return { embed: true, flip: flipDefault, reason: 'new' };
     const since = nowMs - last.timeMs;
     if (!isSettled(track.identity, this.o.settledConfidence)) {
       return since >= this.o.uncertainEveryMs ? { embed: true, flip: flipDefault, reason: 'uncertain' } : skip;
     }
-    if (viewChanged(last, box, sharpness, this.o)) return { embed: true, flip: false, reason: 'view' };
+    if (viewChanged(last, box, sharpness, this.o, colour)) return { embed: true, flip: false, reason: 'view' };
     if (since >= this.o.settledEveryMs) return { embed: true, flip: false, reason: 'settled' };
     return skip;
   }
 
   /** Record that track `id` was embedded now at `box` (call after the tracker assigned the detection). */
-  embedded(id: number, box: Box, sharpness: number, nowMs: number): void {
-    this.last.set(id, { timeMs: nowMs, box, sharpness });
+  embedded(id: number, box: Box, sharpness: number, nowMs: number, colour?: readonly number[]): void {
+    this.last.set(id, { timeMs: nowMs, box, sharpness, ...(colour ? { colour } : {}) });
   }
 
   /** Drop the state of tracks that ended. */
