@@ -96,6 +96,11 @@ export class MqttBridge {
     await this.conn.start();
   }
 
+  /** A stop() during start(): stop waiting for the broker. */
+  interrupt(): void {
+    this.conn.interrupt();
+  }
+
   /** Durably queues an event and starts delivering (never throws for a disk error). */
   enqueue(event: PetEvent): void {
     this.queue.push(event);

@@ -11,6 +11,7 @@
  * failures of any kind are logged and retried.
  */
 import mqtt, { type MqttClient } from 'mqtt';
+import { GlovesError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { classifyConnectError, clientOptions, topicConfig, type MqttConfig } from './options.js';
 import { redactUrl } from './url.js';
@@ -32,10 +33,15 @@ export class MqttConnection {
   private readonly subscriptions = new Map<string, MessageHandler>();
   private lastErrorCode: unknown = undefined;
   private lastError: Error | undefined;
+  /** Ends a start() still waiting for the broker (stop() during startup). */
+  private abortStart: (() => void) | null = null;
+  private readonly summaryMs: number;
   readonly topics: TopicConfig;
 
-  constructor(cfg: MqttConfig, deviceId: string, log: Logger) {
+  /** `summaryMs`: during an outage, how often "still away" is logged (state changes are logged at once). */
+  constructor(cfg: MqttConfig, deviceId: string, log: Logger, summaryMs = 60_000) {
     this.cfg = cfg;
+    this.summaryMs = summaryMs;
     this.deviceId = deviceId;
     this.log = log;
     this.topics = topicConfig(cfg, deviceId);
@@ -62,6 +68,10 @@ export class MqttConnection {
     const client = mqtt.connect(this.cfg.url, opts);
     this.client = client;
     let started = false;
+    let up = false;
+    let lostAt = 0;
+    let lastSummary = 0;
+    let attempts = 0;
     client.on('message', (topic, payload) => {
       const h = this.subscriptions.get(topic);
       if (h) h(topic, payload);
@@ -69,6 +79,9 @@ export class MqttConnection {
     });
     client.on('connect', () => {
       this.lastErrorCode = undefined;
+      up = true;
+      if (lostAt > 0) this.log.info('broker back', { url, lostSeconds: Math.round((Date.now() - lostAt) / 1000), attempts });
+      lostAt = 0;
       this.log.info('connected to broker', { url, protocolVersion: this.cfg.protocolVersion });
       client.publish(topics.status(this.topics), 'online', { qos: 1, retain: true });
       if (this.subscriptions.size > 0) client.subscribe([...this.subscriptions.keys()], { qos: 1 });
@@ -82,17 +95,40 @@ export class MqttConnection {
     });
     client.on('close', () => {
       // After stop() this.client is null: a clean disconnect, not a loss.
-      if (started && this.client === client) this.log.warn('broker connection lost; events wait in the outbox', { url });
+      if (!started || this.client !== client) return;
+      // mqtt.js closes again after every failed reconnect: log the loss once, then a summary now and then.
+      const now = Date.now();
+      if (up) {
+        up = false;
+        lostAt = lastSummary = now;
+        attempts = 0;
+        this.log.warn('broker connection lost; events wait in the outbox', { url });
+        return;
+      }
+      attempts++;
+      if (now - lastSummary >= this.summaryMs) {
+        lastSummary = now;
+        this.log.warn(`broker still away after ${Math.round((now - lostAt) / 1000)} s; events wait in the outbox`, { url, attempts });
+      }
     });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
+        this.abortStart = null;
         client.end(true);
         reject(classifyConnectError(this.lastError ?? new Error(`no answer within ${this.cfg.connectTimeoutSeconds}s`), url).error);
       }, this.cfg.connectTimeoutSeconds * 1000);
+      this.abortStart = () => {
+        this.abortStart = null;
+        clearTimeout(timer);
+        client.removeListener('connect', onConnect);
+        client.end(true);
+        reject(new GlovesError('START_INTERRUPTED', `stopped while waiting for broker ${url}`, { url }));
+      };
       const onError = (err: Error): void => {
-        const c = classifyConnectError(err, url);
+        const c = classifyConnectError(err, url, !started);
         this.lastError = err;
         if (!started && c.fatal) {
+          this.abortStart = null;
           clearTimeout(timer);
           client.removeListener('connect', onConnect);
           client.end(true);
@@ -106,6 +142,7 @@ export class MqttConnection {
         this.lastErrorCode = code;
       };
       const onConnect = (): void => {
+        this.abortStart = null;
         started = true;
         clearTimeout(timer);
         resolve();
@@ -113,6 +150,11 @@ export class MqttConnection {
       client.on('error', onError);
       client.once('connect', onConnect);
     });
+  }
+
+  /** Abandons a start() that still waits for the broker: it rejects at once with START_INTERRUPTED. */
+  interrupt(): void {
+    this.abortStart?.();
   }
 
   /** Publishes; resolves when the broker acknowledged (QoS 1) or the packet was written (QoS 0). */

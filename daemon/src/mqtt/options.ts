@@ -83,10 +83,28 @@ const TLS_CODES = new Set([
   'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
 ]);
 
-/** Pure: a typed error for a connection failure; `fatal` ones will not heal by retrying. */
-export function classifyConnectError(err: unknown, url: string): { fatal: boolean; error: GlovesError } {
+/**
+ * Pure: a typed error for a connection failure; `fatal` ones will not heal by retrying.
+ * `neverConnected`: no connection to this broker has succeeded yet. A broker that is down refuses
+ * (ECONNREFUSED); one that accepts the TCP connection and then resets it before any answer speaks
+ * another protocol on that port: TLS to a plain listener, WebSocket to plain MQTT, or the reverse.
+ */
+export function classifyConnectError(err: unknown, url: string, neverConnected = false): { fatal: boolean; error: GlovesError } {
   const code = (err as { code?: unknown }).code;
   const msg = (err as Error).message ?? String(err);
+  if (neverConnected && (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up|before secure TLS/i.test(msg))) {
+    const scheme = url.slice(0, url.indexOf(':'));
+    return {
+      fatal: true,
+      error: new GlovesError(
+        'MQTT_PROTOCOL_MISMATCH',
+        `broker ${url} reset the connection before answering (${typeof code === 'string' ? code : msg}): the port does not speak ` +
+          `${scheme}://. A TLS (mqtts://) or WebSocket (ws://, wss://) client on a plain MQTT port, or plain mqtt:// on a TLS port, ` +
+          'looks like this: check the scheme and port of mqtt.url',
+        { url, reason: code ?? null },
+      ),
+    };
+  }
   if (typeof code === 'number' && AUTH_CODES.has(code)) {
     return {
       fatal: true,

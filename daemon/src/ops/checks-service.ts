@@ -186,7 +186,7 @@ export async function checkMqtt(config: GlovesConfig, timeoutMs: number): Promis
     const auth = m.username !== undefined ? `, as ${m.username}` : ', anonymous';
     return result('mqtt', 'ok', `connected to ${url} in ${Math.round(performance.now() - t0)} ms${auth}${tls}`);
   }
-  const e = classifyConnectError(outcome.error, url).error;
+  const e = classifyConnectError(outcome.error, url, true).error;
   const hints: Record<string, string> = {
     MQTT_AUTH:
       'check mqtt.username and the password (GLOVES_MQTT__PASSWORD in /etc/gloves/secrets.env; re-run scripts/provision.sh --mqtt-password-file FILE)',

@@ -7,7 +7,8 @@
  * that fails to stop is reported and does not prevent the others from stopping.
  *
  * stop() may be called at any time, also while start() runs (a signal during
- * startup): it waits for the component being started to settle, start() then
+ * startup): it interrupts the component being started when that one can be
+ * interrupted (its start() failing then is no failure), waits for it to settle, start() then
  * starts no further component and resolves false, and exactly the components
  * that did start are stopped, in reverse, once. Concurrent and repeated stop()
  * calls share that one stop.
@@ -19,6 +20,11 @@ export interface Component {
   readonly name: string;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Abandon a start() in progress (stop() came during it): start() then settles soon, resolved or
+   * rejected, instead of after its own timeout (e.g. waiting 30 s for a broker that is down).
+   */
+  interrupt?(): void;
 }
 
 export class ComponentError extends GlovesError {}
@@ -27,6 +33,9 @@ export class Lifecycle {
   private readonly components: readonly Component[];
   private readonly log: Logger;
   private started: Component[] = [];
+  private current: Component | null = null;
+  /** A stop() arrived while `current` was starting and interrupted it. */
+  private interrupted = false;
   private starting: Promise<boolean> | null = null;
   private stopRequested = false;
   private stopping: Promise<string[]> | null = null;
@@ -55,9 +64,16 @@ export class Lifecycle {
         return false;
       }
       const t0 = performance.now();
+      this.current = c;
       try {
         await c.start();
       } catch (err) {
+        this.current = null;
+        if (this.interrupted) {
+          // Interrupted by a stop(): not a failure; stop() stops the ones that did start.
+          this.log.info(`stop requested while starting ${c.name}: start abandoned`, { started: this.running() });
+          return false;
+        }
         const e = GlovesError.from(err);
         const { code, message } = e;
         this.log.error(`component ${c.name} failed to start: ${message}`, { component: c.name, code });
@@ -74,6 +90,7 @@ export class Lifecycle {
           { cause: err },
         );
       }
+      this.current = null;
       this.started.push(c);
       // RSS after each component: what each one costs in memory, from the log alone.
       this.log.info(`started ${c.name}`, {
@@ -88,6 +105,10 @@ export class Lifecycle {
   stop(): Promise<string[]> {
     if (this.stopping) return this.stopping;
     this.stopRequested = true;
+    if (this.current?.interrupt) {
+      this.interrupted = true;
+      this.current.interrupt();
+    }
     const pending = this.starting;
     this.stopping = (async () => {
       if (pending) await pending.catch(() => undefined);

@@ -104,7 +104,7 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
   });
   /** States on disk of pets no longer enrolled: kept until their retained topics are cleared. Filled at start. */
   const leftovers: StoredPets = {};
-  const conn = new MqttConnection(c.mqtt, c.device.id, log.child('mqtt'));
+  const conn = new MqttConnection(c.mqtt, c.device.id, log.child('mqtt'), c.log.summarySeconds * 1000);
   const discovery = c.mqtt.discovery
     ? { ...conn.topics, deviceName: c.device.name, swVersion: version(), configurationUrl: undefined }
     : null;
@@ -183,6 +183,7 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
         await bridge.start();
       },
       stop: () => bridge.stop(),
+      interrupt: () => bridge.interrupt(),
     },
     { name: 'gallery-sync', start: async () => gallerySync.start(), stop: async () => gallerySync.stop() },
     { name: 'http', start: () => http.start(), stop: () => http.stop() },

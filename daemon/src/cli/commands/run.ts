@@ -4,6 +4,9 @@ import { loadConfig } from '../../config/load.js';
 import { createLogger } from '../../log/logger.js';
 import { Daemon } from '../../runtime/daemon.js';
 
+/** How long a stop during startup may take before the process exits anyway (systemd gives 10 s; we promise 2). */
+const STARTUP_STOP_MS = 1500;
+
 export const runCommand: Command = {
   name: 'run',
   summary: 'run the daemon: camera -> recognition -> tracking -> presence -> MQTT',
@@ -46,6 +49,7 @@ export const runCommand: Command = {
     const daemon = new Daemon(config, log, { env: ctx.env, exitAtEnd: values['exit-at-end'] === true });
 
     let signals = 0;
+    let ready = false;
     const onSignal = (sig: NodeJS.Signals): void => {
       signals++;
       if (signals > 1) {
@@ -54,11 +58,19 @@ export const runCommand: Command = {
       }
       log.info(`${sig}: stopping`);
       void daemon.stop();
+      // Nothing is lost by leaving a start-up phase that cannot be interrupted (a model load, an engine
+      // build): the service manager's stop timeout is short, so exit rather than finish starting.
+      if (!ready)
+        setTimeout(() => {
+          log.warn(`stop requested during startup did not finish within ${STARTUP_STOP_MS} ms: exiting now`);
+          process.exit(1);
+        }, STARTUP_STOP_MS).unref();
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
     try {
       await daemon.start();
+      ready = true;
       const exit = await daemon.done;
       if (exit.code !== 0 && exit.error) ctx.stderr(`error [${exit.error.code}]: ${exit.error.message}`);
       await daemon.stop();
