@@ -81,6 +81,8 @@ const daemon = startDaemonChild(dir, {
   tracking: { awayAfterSeconds },
   motion: { enabled: true, recheckSeconds: Math.min(5, awayAfterSeconds / 2) },
   log: { summarySeconds: 5 },
+  // Any free port: another daemon (a soak, the user's) may hold the default one.
+  http: { listen: '127.0.0.1:0' },
 });
 const states: string[] = [];
 const sub = await mqtt.connectAsync(broker.url);

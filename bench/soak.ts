@@ -36,6 +36,8 @@ const daemon = startDaemonChild(dir, {
   mqtt: { url: broker.url },
   // Summaries more often than samples, so each sample has a fresh heap figure.
   log: { summarySeconds: Math.min(10, every) },
+  // Any free port: another daemon may hold the default one.
+  http: { listen: '127.0.0.1:0' },
 });
 
 interface Sample {
