@@ -71,7 +71,6 @@ const config = loadConfig({
     tracking: { stateRefreshSeconds: 0.001, awayAfterSeconds: 5 },
     motion: { enabled: motion, recheckSeconds: 2 },
     log: { level: 'warn' },
-    http: { listen: '127.0.0.1:0' },
     http: { listen: 'off' },
   },
 });
