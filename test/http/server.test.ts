@@ -76,7 +76,7 @@ test('/metrics: valid Prometheus text with every family the issue names', async 
   assert.equal(frames.map((s) => s.labels.result).sort(), ['animal', 'empty', 'failed']);
   assert.ok(frames.find((s) => s.labels.result === 'animal')!.value >= 3, JSON.stringify(frames));
   const stages = new Set(families.get('gloves_stage_seconds')!.samples.map((s) => s.labels.stage));
-  assert.equal([...stages].sort(), ['detect', 'embed', 'match', 'track']);
+  assert.equal([...stages].sort(), ['detect', 'embed', 'gate', 'match', 'track']);
   const info = families.get('gloves_build_info')!.samples[0]!;
   assert.is(info.value, 1);
   assert.match(info.labels.version!, /^\d+\.\d+\.\d+/);
