@@ -8,6 +8,7 @@
  * the trainer's, so a different `detection.minScore` on the device does not fail an honest model.
  */
 import { iou } from '../kernels/nms.js';
+import { cosine } from './matching/linalg.js';
 import type { Detection, Detector } from './types.js';
 import type { RegionEmbedder } from './embedding/embedder.js';
 import type { RgbImage } from '../vision/image.js';
@@ -44,18 +45,6 @@ export async function computeReference(
 function finite(values: Iterable<number>): boolean {
   for (const v of values) if (!Number.isFinite(v)) return false;
   return true;
-}
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
 }
 
 function matched(d: Detection, pool: readonly Detection[], tol: ReferenceTolerance): boolean {

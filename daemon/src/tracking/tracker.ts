@@ -14,7 +14,8 @@
 import type { AnimalLabel, Box, MatchResult } from '../recognition/types.js';
 import { assignMax, type Pair } from './assignment.js';
 import { iou } from '../kernels/nms.js';
-import { cosine, Evidence, resolveIdentities, type EvidenceOptions, type TrackIdentity, type VoteOptions } from './voting.js';
+import { Evidence, resolveIdentities, type EvidenceOptions, type TrackIdentity, type VoteOptions } from './voting.js';
+import { cosine } from '../recognition/matching/linalg.js';
 
 export interface TrackerOptions extends VoteOptions {
   /** Minimum IoU for a detection to continue a track. */

@@ -5,6 +5,7 @@
  * log-likelihood ratio at even odds when the rule has one, else from its confidence curve.
  */
 import { buildPrototypes, scorePets, type DecisionRule } from './matcher.js';
+import { cosine } from './linalg.js';
 import { applyTransform, type PopulationStats } from './stats.js';
 
 export interface Comparison {
@@ -13,18 +14,6 @@ export interface Comparison {
 }
 
 const logistic = (x: number): number => 1 / (1 + Math.exp(-x));
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
-}
 
 export function compareEmbeddings(
   anchor: Float32Array,

@@ -60,3 +60,17 @@ export function symmetricEigen(a: Float64Array, n: number, maxSweeps = 50): { va
   });
   return { values, vectors };
 }
+
+/** Cosine similarity; 0 for vectors of different length or a zero vector (no NaN reaches a decision). */
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return 0;
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += a[i]! * b[i]!;
+    aa += a[i]! * a[i]!;
+    bb += b[i]! * b[i]!;
+  }
+  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
+}
