@@ -6,7 +6,7 @@
  * config/ sits above them and nothing below imports it.
  */
 import { z } from 'zod';
-import { cameraSection } from '../camera/config.js';
+import { cameraSection, camerasSection, sectionConflicts } from '../camera/config.js';
 import { httpSection } from '../http/config.js';
 import { inferenceSection } from '../inference/config.js';
 import { logSection } from '../log/config.js';
@@ -19,20 +19,32 @@ import { matchingSection } from '../recognition/matching/config.js';
 import { deviceSection } from './device.js';
 import { trackingSection } from '../tracking/config.js';
 
-export const configSchema = z.strictObject({
-  device: deviceSection,
-  camera: cameraSection,
-  models: modelsSection,
-  inference: inferenceSection,
-  detection: detectionSection,
-  matching: matchingSection,
-  gallery: gallerySection,
-  tracking: trackingSection,
-  motion: motionSection,
-  mqtt: mqttSection,
-  http: httpSection,
-  log: logSection,
-});
+export const configSchema = z
+  .strictObject({
+    device: deviceSection,
+    camera: cameraSection,
+    cameras: camerasSection,
+    models: modelsSection,
+    inference: inferenceSection,
+    detection: detectionSection,
+    matching: matchingSection,
+    gallery: gallerySection,
+    tracking: trackingSection,
+    motion: motionSection,
+    mqtt: mqttSection,
+    http: httpSection,
+    log: logSection,
+  })
+  .check(
+    // Sections are checked alone; this is the one rule across two of them. `when`: reported with the other problems, all at once.
+    z.superRefine(
+      (c, ctx) => {
+        for (const [path, message] of sectionConflicts(c.camera, c.cameras))
+          ctx.addIssue({ code: 'custom', path: ['camera', ...path], message });
+      },
+      { when: () => true },
+    ),
+  );
 
 export type GlovesConfig = z.output<typeof configSchema>;
 /** What a user may write in a config file: everything optional. */
