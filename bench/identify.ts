@@ -90,6 +90,7 @@ for (const f of pick) {
   const dets = postprocessDetections(dm, o.data, o.dims, transform, img, {
     minScore: config.detection.minScore,
     nmsIou: config.detection.nmsIou,
+    crossClassIou: config.detection.crossClassIou,
     labels: config.detection.labels,
   });
   const d = now();

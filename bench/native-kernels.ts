@@ -133,7 +133,7 @@ const cropsReused = await compare(
 
 // End to end through the real detector; both detectors share one onnxruntime session.
 const session = await createOnnxRuntimeBackend({ threads: 1 }).load(det, join(root, '.models', det.file));
-const opts = { minScore: 0.3, nmsIou: 0.45, labels: ['cat', 'dog'] as const };
+const opts = { minScore: 0.3, nmsIou: 0.45, crossClassIou: 0.7, labels: ['cat', 'dog'] as const };
 const withAddon = createDetector(det, session, opts, native);
 const withoutAddon = createDetector(det, session, opts, ts);
 const detections = { withAddon: (await withAddon.detect(rgb)).length, withoutAddon: (await withoutAddon.detect(rgb)).length };

@@ -34,7 +34,12 @@ const models = await loadModels(config, createBackend(config.inference, log), lo
 const dm = models.detectorManifest;
 const [w, h] = inputSize(dm);
 const frames: RgbImage[] = (await clipFrames('RGB', 24)).map(({ width, height, data }) => ({ width, height, data }));
-const opts = { minScore: config.detection.minScore, nmsIou: config.detection.nmsIou, labels: config.detection.labels };
+const opts = {
+  minScore: config.detection.minScore,
+  nmsIou: config.detection.nmsIou,
+  crossClassIou: config.detection.crossClassIou,
+  labels: config.detection.labels,
+};
 
 /** Letterboxed detector input of a frame. */
 async function letterbox(img: RgbImage): Promise<{ data: Float32Array; t: Transform }> {

@@ -26,7 +26,7 @@ const addon = loadNativeAddon();
 if (!addon) throw new Error('native addon not built: run `npm run build:native`');
 const manifest = readManifest(join(manifestsDir, 'yolox_nano_416_coco.json'));
 const session = await createOnnxRuntimeBackend({ threads: 1 }).load(manifest, join(modelsDir, manifest.file));
-const opts = { minScore: 0.3, nmsIou: 0.45, labels: ['cat', 'dog'] as const };
+const opts = { minScore: 0.3, nmsIou: 0.45, crossClassIou: 0.7, labels: ['cat', 'dog'] as const };
 const images: { name: string; img: RgbImage }[] = [
   ...(await clipFrames('RGB', 3)).map((f, i) => ({ name: `clip #${i}`, img: toRgb(f) })),
   ...(await photos()),

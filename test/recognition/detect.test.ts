@@ -44,6 +44,25 @@ test('a dog is a dog, a street has no animal', async () => {
   }
 });
 
+test('one animal scored as both cat and dog is one detection (the photos where it happened)', async () => {
+  // Before the class-blind pass each of these gave a cat and a dog box with IoU 0.75-0.99 around
+  // one animal. tretus/19 really shows two cats (the second one partly hidden): two boxes stay.
+  for (const [cat, n, animals] of [
+    ['bortolo', '10', 1],
+    ['rudi', '01', 1],
+    ['rudi', '04', 1],
+    ['tretus', '13', 1],
+    ['tretus', '19', 2],
+    ['tretus', '33', 1],
+  ] as const) {
+    const dets = await models.detector.detect(await decodeImageFile(join(catsDir, cat, `${n}.jpg`)));
+    const desc = dets.map((d) => `${d.label} ${d.score.toFixed(2)} [${d.box.map((v) => v.toFixed(0)).join(',')}]`).join(', ');
+    assert.is(dets.length, animals, `${cat}/${n}: ${desc}`);
+    for (let i = 0; i < dets.length; i++)
+      for (let j = i + 1; j < dets.length; j++) assert.ok(iou(dets[i]!.box, dets[j]!.box) < 0.5, `${cat}/${n}: ${desc}`);
+  }
+});
+
 test('one cat photo: one box inside the frame, embedding is unit length', async () => {
   const img = await decodeImageFile(join(catsDir, 'appy', '01.jpg'));
   const dets = await models.detector.detect(img);

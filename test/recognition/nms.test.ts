@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { iou, nms } from '../../daemon/src/kernels/nms.js';
+import { iou, nms, suppressAcrossClasses } from '../../daemon/src/kernels/nms.js';
 import { decodeYolox } from '../../daemon/src/recognition/detection/yolox.js';
 import { cropRegion } from '../../daemon/src/recognition/embedding/crop.js';
 import { enrolmentIndices } from '../../daemon/src/evaluation/dataset.js';
@@ -34,6 +34,24 @@ test('nms: ties broken by lower index; keep order is score order', () => {
   assert.equal(nms(boxes, [0.5, 0.9, 0.5], [0, 0, 0], 0.5), [1, 0]);
   assert.equal(nms([], [], [], 0.5), []);
   assert.throws(() => nms(boxes, [1], [0, 0, 0], 0.5));
+});
+
+test('suppressAcrossClasses: one animal with a cat and a dog box keeps the better label; distinct animals stay', () => {
+  const boxes = [
+    [0, 0, 100, 100], // cat 0.6
+    [2, 1, 101, 99], // dog 0.4, the same animal (IoU ~0.95): dropped
+    [90, 0, 190, 100], // dog 0.5, touching the cat (IoU ~0.05): kept
+    [0, 0, 100, 60], // cat 0.3, IoU 0.6 with box 0: under 0.7, kept
+  ] as const;
+  const scores = [0.6, 0.4, 0.5, 0.3];
+  const classes = [0, 1, 1, 0];
+  const kept = nms(boxes, scores, classes, 0.7);
+  assert.equal(kept, [0, 2, 1, 3], 'class-aware NMS alone keeps both labels of one animal');
+  assert.equal(suppressAcrossClasses(boxes, kept, 0.7), [0, 2, 3]);
+  // Strictly above the threshold, like nms().
+  assert.equal(suppressAcrossClasses(boxes, [0, 3], 0.6), [0, 3]);
+  assert.equal(suppressAcrossClasses(boxes, [0, 3], 0.59), [0]);
+  assert.equal(suppressAcrossClasses(boxes, [], 0.5), []);
 });
 
 test('yolox decode: grid offsets and strides', () => {

@@ -75,6 +75,7 @@ export async function buildCalibrationSet(o: CalibrationSetOptions): Promise<{ d
   const detector: Detector = createDetector(det.manifest, await backend.load(det.manifest, det.file), {
     minScore: o.minScore ?? 0.3,
     nmsIou: 0.45,
+    crossClassIou: 0.7,
     labels: ['cat', 'dog'],
   });
   const infos: FrameInfo[] = [];

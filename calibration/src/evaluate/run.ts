@@ -63,7 +63,7 @@ export async function runEvaluate(o: EvaluateOptions): Promise<{ report: Evaluat
   const gate: EvaluationReport['gate'] = { maxDrop: o.maxDrop, passed: false, failures };
   if (ref.manifest.task === 'detector') {
     const images = listLabelled(o.dataset);
-    const opts = { minScore: 0.3, nmsIou: 0.45, labels: ['cat', 'dog'] as const };
+    const opts = { minScore: 0.3, nmsIou: 0.45, crossClassIou: 0.7, labels: ['cat', 'dog'] as const };
     const rd = createDetector(ref.manifest, await backend.load(ref.manifest, ref.file), { ...opts, labels: [...opts.labels] });
     const cd = createDetector(cand.manifest, await backend.load(cand.manifest, cand.file), { ...opts, labels: [...opts.labels] });
     try {
@@ -113,6 +113,7 @@ async function evaluateEmbedders(
   const detector = createDetector(det.manifest, await backend.load(det.manifest, det.file), {
     minScore: 0.3,
     nmsIou: 0.45,
+    crossClassIou: 0.7,
     labels: ['cat', 'dog'],
   });
   const re = createEmbedder(ref.manifest, await backend.load(ref.manifest, ref.file), { cropMargin: 0.1, flip: false });

@@ -10,6 +10,10 @@
  * - IoU uses areas (x2-x1)*(y2-y1) without +1, a degenerate (inverted) box has area 0,
  *   and a zero union gives IoU 0. This is the one IoU of the code base (tracking uses it too);
  * - returns the kept indices in keep order.
+ *
+ * suppressAcrossClasses() is the second, class-blind pass over what nms() kept
+ * (same visiting order and IoU rule): the detector uses it because one animal
+ * often scores as both cat and dog with near-identical boxes.
  */
 export type NmsBox = readonly [number, number, number, number];
 
@@ -46,4 +50,15 @@ export function nms(boxes: readonly NmsBox[], scores: ArrayLike<number>, classes
     if (!suppressed) kept.push(i);
   }
   return kept;
+}
+
+/**
+ * Class-blind greedy suppression over already kept indices (in keep order, i.e. by score):
+ * a box is dropped when its IoU with an earlier surviving box of ANY class is strictly
+ * greater than `iouThreshold`. Returns the surviving subset of `kept`, in order.
+ */
+export function suppressAcrossClasses(boxes: readonly NmsBox[], kept: readonly number[], iouThreshold: number): number[] {
+  const out: number[] = [];
+  for (const i of kept) if (!out.some((k) => iou(boxes[k]!, boxes[i]!) > iouThreshold)) out.push(i);
+  return out;
 }

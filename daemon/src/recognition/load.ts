@@ -15,7 +15,12 @@ export function packagePath(p: string): string {
 }
 
 export function detectionOptions(config: RecognitionConfig): DetectionOptions {
-  return { minScore: config.detection.minScore, nmsIou: config.detection.nmsIou, labels: config.detection.labels };
+  return {
+    minScore: config.detection.minScore,
+    nmsIou: config.detection.nmsIou,
+    crossClassIou: config.detection.crossClassIou,
+    labels: config.detection.labels,
+  };
 }
 
 /** Load and verify both models for the configured backend. */

@@ -1,6 +1,6 @@
 /**
  * The detector: manifest-driven letterbox pre-processing, one inference, YOLOX
- * decoding, class-aware NMS, and boxes mapped back to frame pixels. The
+ * decoding, class-aware NMS then a class-blind pass for one animal with two labels, and boxes mapped back to frame pixels. The
  * letterbox and NMS run on the pixel kernels (the native addon when present,
  * the TypeScript references otherwise: daemon/src/kernels/kernels.ts).
  */
@@ -11,13 +11,15 @@ import { defaultKernels, type PixelKernels } from '../../kernels/kernels.js';
 import { unmapBox } from '../../vision/preprocess.js';
 import type { RgbImage } from '../../vision/image.js';
 import { clipBox } from '../embedding/crop.js';
-import { nms } from '../../kernels/nms.js';
+import { nms, suppressAcrossClasses } from '../../kernels/nms.js';
 import type { AnimalLabel, Detection, Detector } from '../types.js';
 import { decodeYolox, type RawCandidate } from './yolox.js';
 
 export interface DetectionOptions {
   minScore: number;
   nmsIou: number;
+  /** Class-blind second pass: one animal scored as both cat and dog keeps only its best label. */
+  crossClassIou: number;
   labels: readonly AnimalLabel[];
 }
 
@@ -48,7 +50,7 @@ export function postprocessDetections(
     cands.map((c) => c.classId),
     opts.nmsIou,
   );
-  return keptDetections(m, cands, keep, transform, frame);
+  return keptDetections(m, cands, acrossClasses(cands, keep, opts), transform, frame);
 }
 
 function candidates(m: ModelManifest, output: Float32Array, dims: readonly number[], opts: DetectionOptions): RawCandidate[] {
@@ -60,6 +62,15 @@ function candidates(m: ModelManifest, output: Float32Array, dims: readonly numbe
     return i;
   });
   return decodeYolox(output, dims, { inputWidth: w, inputHeight: h, strides: m.postprocess.strides, classIds, minScore: opts.minScore });
+}
+
+/** The class-blind pass runs on the few boxes class-aware NMS kept (TypeScript: a handful of IoUs). */
+function acrossClasses(cands: readonly RawCandidate[], keep: readonly number[], opts: DetectionOptions): number[] {
+  return suppressAcrossClasses(
+    cands.map((c) => c.box),
+    keep,
+    opts.crossClassIou,
+  );
 }
 
 function keptDetections(
@@ -112,7 +123,7 @@ export function createDetector(
           cands.map((c) => c.classId),
           opts.nmsIou,
         );
-        return keptDetections(manifest, cands, keep, transform!, img);
+        return keptDetections(manifest, cands, acrossClasses(cands, keep, opts), transform!, img);
       } finally {
         spare = tensor;
       }
