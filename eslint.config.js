@@ -134,6 +134,11 @@ export default defineConfig(
     },
   },
   {
+    // The device page runs in the browser.
+    files: ['web/**'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     // A pet id is checked for control characters on purpose.
     files: ['daemon/src/recognition/gallery/pet-id.ts'],
     rules: { 'no-control-regex': 'off' },

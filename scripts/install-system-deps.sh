@@ -12,6 +12,7 @@ PKGS=(
   gstreamer1.0-plugins-bad gstreamer1.0-libav gstreamer1.0-plugins-ugly
   mosquitto mosquitto-clients
   python3-gi gir1.2-gst-rtsp-server-1.0
+  chromium
 )
 
 missing=()

@@ -72,6 +72,8 @@ if (filters.length === 0 || process.env.GLOVES_TEST_BUILD === '1') {
   const steps = [
     ['build (tsc -p tsconfig.json)', [bin('typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']],
     ['typecheck tests (tsc -p tsconfig.test.json)', [bin('typescript', 'bin', 'tsc'), '-p', 'tsconfig.test.json', '--noEmit']],
+    ['build the web page (web/ -> dist/web)', [join(root, 'scripts', 'build-web.mjs')]],
+    ['typecheck the web page (tsc -p tsconfig.web.json)', [bin('typescript', 'bin', 'tsc'), '-p', 'tsconfig.web.json']],
     ['lint (eslint .)', [bin('eslint', 'bin', 'eslint.js'), '.']],
   ];
   if (existsSync(join(root, '.format-pending')))

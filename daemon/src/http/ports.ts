@@ -163,4 +163,6 @@ export interface HttpDeps {
   live: LivePort;
   /** The daemon's version, for the OpenAPI document. */
   version: string;
+  /** The built page (`npm run build` writes it to dist/web), served at `/`. */
+  webRoot: string;
 }

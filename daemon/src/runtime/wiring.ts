@@ -142,6 +142,7 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
       visitors: new HttpVisitors(visitors, pets),
       live,
       version: version(),
+      webRoot: join(packageRoot(), 'dist', 'web'),
     },
     log.child('http'),
   );

@@ -9,5 +9,14 @@ import { metricsRoutes } from './metrics.js';
 import { petRoutes } from './pets.js';
 import { recognitionRoutes } from './recognition.js';
 import { visitorRoutes } from './visitors.js';
+import { webRoutes } from './web.js';
 
-export const ROUTE_GROUPS: readonly RouteGroup[] = [healthRoutes, metricsRoutes, recognitionRoutes, petRoutes, visitorRoutes, liveRoutes];
+export const ROUTE_GROUPS: readonly RouteGroup[] = [
+  healthRoutes,
+  metricsRoutes,
+  recognitionRoutes,
+  petRoutes,
+  visitorRoutes,
+  liveRoutes,
+  webRoutes,
+];
