@@ -7,6 +7,9 @@
 import * as ort from 'onnxruntime-node';
 import { TrainerError } from './errors.js';
 
+// No onnxruntime telemetry, as in the daemon (daemon/src/inference/onnxruntime.ts says why).
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+
 export type OrtSession = ort.InferenceSession;
 
 export interface OrtOptions {

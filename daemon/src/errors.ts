@@ -12,7 +12,18 @@
  * test checks that the two lists agree.
  */
 export const ERROR_CODES = {
-  core: ['INTERNAL', 'USAGE', 'CONFIG_INVALID', 'ENV_FILE_UNREADABLE', 'ENV_FILE_INVALID', 'ENV_VALUE_INVALID'],
+  core: [
+    'INTERNAL',
+    'USAGE',
+    'CONFIG_INVALID',
+    'ENV_FILE_UNREADABLE',
+    'ENV_FILE_INVALID',
+    'ENV_VALUE_INVALID',
+    // The state directory (runtime/state-dir.ts; `gloves doctor` reports the last two as well).
+    'STATE_DIR_INVALID',
+    'STATE_NOT_WRITABLE',
+    'DISK_FULL',
+  ],
   camera: [
     'URI_INVALID',
     'SOURCE_NOT_FOUND',
@@ -89,7 +100,7 @@ export const ERROR_CODES = {
   ],
   evaluation: ['DATASET_NOT_FOUND', 'DATASET_EMPTY', 'DATASET_CACHE_INVALID', 'EVAL_FOLDS_INVALID', 'EVAL_NOTHING_SCORED'],
   presence: ['VISITOR_NOT_FOUND', 'VISITORS_CORRUPT'],
-  events: ['OUTBOX_CLOSED', 'OUTBOX_ORDER', 'OUTBOX_WRITE'],
+  events: ['OUTBOX_CLOSED', 'OUTBOX_ORDER', 'OUTBOX_WRITE', 'EVENTS_LOST'],
   mqtt: [
     'MQTT_URL',
     'MQTT_AUTH',
@@ -116,7 +127,7 @@ export const ERROR_CODES = {
     'ID_INVALID',
     'SIGHTING_NOT_FOUND',
   ],
-  ops: ['DISK_FULL', 'STATE_NOT_WRITABLE', 'LOG_NOT_FOUND'],
+  ops: ['LOG_NOT_FOUND'],
   trainer: [
     'CALIBRATION_CACHE_INVALID',
     'CALIBRATION_MODEL_MISMATCH',

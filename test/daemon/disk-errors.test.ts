@@ -13,6 +13,7 @@ import { loadConfig } from '../../daemon/src/config/load.js';
 import { MqttConnection } from '../../daemon/src/mqtt/connection.js';
 import { bridgeFor } from './support/bridge.js';
 import { Outbox } from '../../daemon/src/events/outbox.js';
+import { EventQueue } from '../../daemon/src/events/event-queue.js';
 import type { PetEvent } from '../../daemon/src/events/types.js';
 import { createLogger, silentLogger } from '../../daemon/src/log/logger.js';
 import { GlovesError } from '../../daemon/src/errors.js';
@@ -116,6 +117,41 @@ test('outbox: a failed append stores nothing and the next one works; a failed ac
     'e1 not redelivered: its ack was saved by the next append',
   );
   again.close();
+});
+
+test('queue: a full disk is logged once and "writable again" once, only after a real write; what close() drops is reported as lost', async () => {
+  const dir = join(mnt, 'queue');
+  const lines: string[] = [];
+  const outbox = new Outbox(dir, silentLogger());
+  outbox.open();
+  const q = new EventQueue(outbox, createLogger('t', { sink: (l) => lines.push(l) }), 20);
+  fill();
+  // A second of events delivered from memory (the broker is up, the disk full): retries run in between.
+  for (let i = 1; i <= 10; i++) {
+    q.push(ev(`m${i}`));
+    const h = q.head()!;
+    assert.is(h.seq, null, 'only in memory');
+    q.delivered(h);
+    await new Promise((r) => setTimeout(r, 60));
+  }
+  const count = (re: RegExp): number => lines.filter((l) => re.test(l)).length;
+  assert.is(count(/^ERROR .*OUTBOX_WRITE/), 1, lines.join('\n'));
+  assert.is(count(/outbox writable again/), 0, `while the disk is still full:\n${lines.join('\n')}`);
+  assert.not.ok(q.writable);
+  unfill();
+  q.push(ev('s1'));
+  assert.is(count(/outbox writable again/), 1, lines.join('\n'));
+  assert.ok(q.writable);
+  q.delivered(q.head()!);
+  // Lost: stored nowhere and not delivered when the queue closes.
+  fill();
+  q.push(ev('x1'));
+  q.push(ev('x2'));
+  q.close();
+  unfill();
+  assert.equal(q.lost, ['x1', 'x2']);
+  assert.ok(lines.some((l) => l.startsWith('ERROR') && l.includes('they are lost') && l.includes('EVENTS_LOST')));
+  outbox.close();
 });
 
 test('bridge: events while the disk is full are logged (OUTBOX_WRITE), still delivered in order, stored once the disk has room; no unhandled rejection', async () => {

@@ -6,7 +6,12 @@
  * is logged, kept in memory behind the stored ones (order is kept) and stored
  * as soon as the disk accepts it again (retried every `retryMs` and on every
  * new event). While it is only in memory it can still be delivered, but a
- * restart in that window loses it, which close() logs.
+ * restart in that window loses it, which close() logs and `lost` reports (the
+ * daemon then exits non-zero).
+ *
+ * A failing disk is a state: the first failed write (append or ack) is logged
+ * as an error, the first successful write after it as "outbox writable again",
+ * nothing in between (the daemon's periodic summary says `outboxWritable`).
  */
 import { GlovesError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -29,6 +34,7 @@ export class EventQueue {
   private diskFailing = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  private lostIds: string[] = [];
   /** Called when a stored-later event may now be deliverable (the disk came back). */
   onRetry: () => void = () => {};
 
@@ -42,6 +48,16 @@ export class EventQueue {
   push(event: PetEvent): void {
     this.unsaved.push(event);
     this.save();
+  }
+
+  /** False from a failed disk write until the next successful one. */
+  get writable(): boolean {
+    return !this.diskFailing;
+  }
+
+  /** Ids of the events close() had to drop (neither stored nor delivered). */
+  get lost(): readonly string[] {
+    return this.lostIds;
   }
 
   /** Events not delivered yet: on disk, plus those only in memory. */
@@ -69,8 +85,11 @@ export class EventQueue {
     } catch (err) {
       // The head advanced in memory; only a crash before the next ack would redeliver it (same id).
       const e = GlovesError.from(err);
-      this.log.error(`${e.message}; a restart may redeliver event ${q.event.id} (same id)`, { code: e.code });
+      if (!this.diskFailing) this.log.error(`${e.message}; a restart may redeliver event ${q.event.id} (same id)`, { code: e.code });
+      this.diskFailing = true;
+      return;
     }
+    this.wroteOk();
   }
 
   /** No more retries; logs what stays for the next start and what is lost. */
@@ -82,15 +101,17 @@ export class EventQueue {
     const left = this.outbox.pending().length;
     if (left > 0) this.log.warn('undelivered events stay in the outbox for the next start', { pending: left });
     if (this.unsaved.length > 0) {
+      this.lostIds = this.unsaved.map((e) => e.id);
       this.log.error('events could not be written to disk and were not delivered: they are lost', {
-        code: 'OUTBOX_WRITE',
-        lost: this.unsaved.map((e) => e.id),
+        code: 'EVENTS_LOST',
+        lost: this.lostIds,
       });
     }
   }
 
   /** Moves events held in memory into the outbox, in order; false while the disk still refuses. */
   private save(): boolean {
+    let wrote = false;
     while (this.unsaved.length > 0) {
       try {
         this.outbox.append(this.unsaved[0]!);
@@ -103,10 +124,16 @@ export class EventQueue {
         return false;
       }
       this.unsaved.shift();
+      wrote = true;
     }
+    // Nothing to write proves nothing: the disk may still be full (events delivered from memory).
+    if (wrote) this.wroteOk();
+    return true;
+  }
+
+  private wroteOk(): void {
     if (this.diskFailing) this.log.info('outbox writable again', { code: 'OUTBOX_WRITE' });
     this.diskFailing = false;
-    return true;
   }
 
   private retryLater(): void {

@@ -8,6 +8,12 @@ import { GlovesError } from '../errors.js';
 import type { ModelManifest } from '../models/manifest.js';
 import type { InferenceBackend, InferenceSession, SessionOptions, Tensor } from './backend.js';
 
+// onnxruntime >= 1.2x starts a telemetry system when its environment is created (at the first
+// session, after this module is loaded) and, for a user whose home it cannot write (a service
+// user, `nobody`), prints an ANSI-coloured "Failed to persist telemetry device ID" warning on
+// every command. A device daemon sends nothing home: off unless the operator set the variable.
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+
 export class InferenceError extends GlovesError {}
 
 /** Check a tensor against a manifest shape: numbers must match, string dims are free. */

@@ -115,7 +115,15 @@ export class Daemon {
     await this.loop;
     const failed = await this.lifecycle.stop();
     await this.notifier.close();
-    this.settle({ code: failed.length > 0 ? 1 : 0, reason: 'stopped' });
+    // Events neither stored nor delivered (full disk and broker away) make the stop a failure.
+    const lost = this.parts.queue.lost;
+    const error =
+      lost.length > 0
+        ? new GlovesError('EVENTS_LOST', `${lost.length} event(s) lost on stop: the disk refused them and the broker was away`, {
+            lost: [...lost],
+          })
+        : undefined;
+    this.settle({ code: failed.length > 0 || error ? 1 : 0, reason: 'stopped', error });
     this.log.info('stopped', failed.length > 0 ? { failedToStop: failed } : {});
   }
 
@@ -213,6 +221,7 @@ export class Daemon {
       externalMB: mb(m.external),
       ...this.gating(),
       outbox: this.parts.queue.pending,
+      outboxWritable: this.parts.queue.writable,
     };
     if (cam.state === 'lost')
       this.log.warn(`camera still lost after ${Math.round(cam.lostMs / 1000)} s`, { ...fields, attempts: cam.attempts, error: cam.error });

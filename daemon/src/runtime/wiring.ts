@@ -27,6 +27,7 @@ import { EmbedSchedule } from '../tracking/embed-schedule.js';
 import { MotionGate } from '../motion/gate.js';
 import { defaultKernels } from '../kernels/kernels.js';
 import { packageRoot } from '../util/paths.js';
+import { prepareStateDir } from './state-dir.js';
 import { CameraHealth } from './camera-health.js';
 import type { Component } from './components.js';
 import { FrameProcessor } from './frame-processor.js';
@@ -161,6 +162,11 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
     {
       name: 'presence',
       start: async () => {
+        // A file in the way or a read-only filesystem is fatal with its own code; a full one is not.
+        if (prepareStateDir(stateDir).full)
+          log.error(`device.stateDir ${stateDir} is full: events wait in memory until there is room, pet states are not saved`, {
+            code: 'DISK_FULL',
+          });
         const saved = store.load();
         const pets = recognition.gallery.pets().map((p) => ({ petId: p.id, name: p.name }));
         const enrolled = new Set(pets.map((p) => p.petId));

@@ -16,7 +16,7 @@ export const runCommand: Command = {
   --http ADDR     where the HTTP API and web page listen (http.listen), or off
   --exit-at-end   exit (code 0) when a non-looping file source ends, instead of idling
   Logs go to stdout as "LEVEL gloves:<component>: message {fields}".
-  Exit codes: 0 clean stop, 1 startup or runtime failure (reason on stderr).`,
+  Exit codes: 0 clean stop, 1 startup or runtime failure, or events lost on stop (reason on stderr).`,
   async run(ctx) {
     const { values } = parseCommandArgs('run', ctx.argv, {
       config: { type: 'string' },
