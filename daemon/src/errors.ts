@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   vision: [
     'IMAGE_INVALID',
     'IMAGE_DECODE_FAILED',
+    'IMAGE_TOO_LARGE',
     'IMAGE_NOT_FOUND',
     'SIZE_INVALID',
     'REGION_INVALID',

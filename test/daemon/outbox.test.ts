@@ -139,4 +139,18 @@ test('parseOutboxLog reports a corrupt middle line as bad, not as torn', () => {
   );
 });
 
+test('parseOutboxLog: a repeated seq or a non-integer seq is bad (a damaged file must not deliver an event twice)', () => {
+  const line = (seq: unknown, id: string) => JSON.stringify({ seq, event: { id } });
+  const r = parseOutboxLog([line(1, 'a'), line(2, 'b'), line(2, 'b2'), line(2.5, 'c'), line(-1, 'd'), line(3, 'e'), ''].join('\n'));
+  assert.equal(
+    r.entries.map((e) => [e.seq, e.event.id]),
+    [
+      [1, 'a'],
+      [2, 'b'],
+      [3, 'e'],
+    ],
+  );
+  assert.is(r.bad, 3);
+});
+
 test.run();

@@ -62,7 +62,9 @@ function describeSource(file: string | undefined, problems: readonly string[], o
 export function parseConfigText(text: string, source: string, problems: string[]): Plain | undefined {
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    // Warnings (an ambiguous alias...) would go to process.emitWarning, on stderr, outside the
+    // logger and once per process: errors are what matter, and they are reported as problems.
+    doc = parseYaml(text, { logLevel: 'error' });
   } catch (err) {
     problems.push(`${source}: not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`);
     return undefined;

@@ -34,19 +34,32 @@ export interface OutboxEntry {
   event: PetEvent;
 }
 
-/** Pure: parses the log text; returns entries and the count of unusable lines. */
+/**
+ * Pure: parses the log text; returns entries and the count of unusable lines. A line whose seq
+ * is not a positive integer, or repeats an earlier line's seq (only a damaged file has that;
+ * the first one is kept), is unusable: it would be delivered twice or out of order.
+ */
 export function parseOutboxLog(text: string): { entries: OutboxEntry[]; bad: number; tornTail: boolean } {
   const lines = text.split('\n');
   const tornTail = lines.length > 0 && lines[lines.length - 1] !== '';
   const entries: OutboxEntry[] = [];
+  const seqs = new Set<number>();
   let bad = 0;
   lines.forEach((line, i) => {
     if (line === '') return;
     try {
       const rec = JSON.parse(line) as Partial<OutboxEntry>;
-      if (typeof rec.seq !== 'number' || typeof rec.event !== 'object' || rec.event === null || typeof rec.event.id !== 'string')
+      if (
+        !Number.isSafeInteger(rec.seq) ||
+        rec.seq! < 1 ||
+        typeof rec.event !== 'object' ||
+        rec.event === null ||
+        typeof rec.event.id !== 'string'
+      )
         throw new Error('shape');
-      entries.push({ seq: rec.seq, event: rec.event });
+      if (seqs.has(rec.seq!)) throw new Error('repeated seq');
+      seqs.add(rec.seq!);
+      entries.push({ seq: rec.seq!, event: rec.event });
     } catch {
       if (!(tornTail && i === lines.length - 1)) bad++;
     }

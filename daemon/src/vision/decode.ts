@@ -3,16 +3,37 @@
  * that boxes refer to the image as a person sees it; alpha is dropped.
  *
  * Errors: IMAGE_NOT_FOUND (no such file / not a file), IMAGE_DECODE_FAILED
- * (not an image, truncated or corrupt data).
+ * (not an image, truncated or corrupt data), IMAGE_TOO_LARGE (declared size
+ * above MAX_IMAGE_PIXELS: a 600-byte JPEG header may declare 12000x12000, and
+ * libjpeg pads missing data, so without the limit it "decodes" to 432 MB).
  */
 import { readFile, stat } from 'node:fs/promises';
 import sharp from 'sharp';
 import { ImageError, type RgbImage } from './image.js';
 
+/**
+ * Largest image decoded, in pixels (8192 x 8192, 64 MP: a 50 MP phone photo passes; at most
+ * 200 MB of RGB). Pets are recognised on 416-px inputs: nothing needs more.
+ */
+export const MAX_IMAGE_PIXELS = 8192 * 8192;
+
 /** Decode encoded image bytes (JPEG, PNG, WebP, ...) to packed RGB. */
 export async function decodeImage(bytes: Uint8Array, source = '<buffer>'): Promise<RgbImage> {
+  // The header alone first: a declared size over the limit is refused before any pixel is allocated.
+  let header: { width?: number; height?: number } | undefined;
   try {
-    const { data, info } = await sharp(bytes, { failOn: 'error' })
+    header = await sharp(bytes).metadata();
+  } catch {
+    // Not even a header: the decode below says why, with the decoder's own words.
+  }
+  if (header?.width && header.height && header.width * header.height > MAX_IMAGE_PIXELS)
+    throw new ImageError(
+      'IMAGE_TOO_LARGE',
+      `image ${source} declares ${header.width}x${header.height} pixels, more than the ${MAX_IMAGE_PIXELS / 1048576} MP this decodes`,
+      { file: source, width: header.width, height: header.height },
+    );
+  try {
+    const { data, info } = await sharp(bytes, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS })
       .rotate()
       .removeAlpha()
       .toColourspace('srgb')
