@@ -21,9 +21,9 @@ test('a loss is reported once per outage, attempts and error are kept, the retur
 });
 
 test('nobody goes away while the camera is blind, and the blind time does not count', () => {
-  const p = new Presence({ awayAfterMs: 5000, unknownCooldownMs: 5000, camera: 'porch' });
+  const p = new Presence({ awayAfterMs: 5000, unknownCooldownMs: 5000 });
   p.restore([A], {}, 0);
-  p.observe(1000, 't1', [{ pet: A, confidence: 0.9, box, track: 1 }], []);
+  p.observe(1000, 't1', [{ pet: A, confidence: 0.9, box, track: 1 }], [], 'porch');
   p.blind(2000);
   p.blind(3000); // idempotent: the outage starts at the first call
   assert.ok(p.isBlind);

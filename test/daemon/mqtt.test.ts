@@ -19,7 +19,7 @@ const pets = [
   { petId: 'appy', name: 'Appy' },
   { petId: 'birba', name: 'Birba' },
 ];
-const away: PetState = { state: 'away', last_seen: null, camera: null, confidence: null };
+const away: PetState = { state: 'away', last_seen: null, last_camera: null, camera: null, confidence: null };
 const ev = (id: string, pet = pets[0]!): PetEvent => ({
   id,
   type: 'seen',

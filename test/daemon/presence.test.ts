@@ -11,36 +11,36 @@ import type { Box } from '../../daemon/src/recognition/types.js';
 const A = { petId: 'a', name: 'Appy' };
 const B = { petId: 'b', name: 'Birba' };
 const box: Box = [1, 2, 3, 4];
-const opts = { awayAfterMs: 5000, unknownCooldownMs: 5000, camera: 'porch' };
+const opts = { awayAfterMs: 5000, unknownCooldownMs: 5000 };
 
 test('seen once per visit, left after awayAfter unseen, state follows', () => {
   const p = new Presence(opts);
   p.restore([A, B], {}, 0);
-  assert.equal(p.state('a'), { state: 'away', last_seen: null, camera: null, confidence: null });
-  const u1 = p.observe(1000, 't1', [{ pet: A, confidence: 0.91234, box, track: 1 }], []);
+  assert.equal(p.state('a'), { state: 'away', last_seen: null, last_camera: null, camera: null, confidence: null });
+  const u1 = p.observe(1000, 't1', [{ pet: A, confidence: 0.91234, box, track: 1 }], [], 'porch');
   assert.equal(
     u1.events.map((e) => [e.type, e.pet?.petId, e.confidence, e.ts]),
     [['seen', 'a', 0.912, 't1']],
   );
   assert.equal(u1.transitions, ['a']);
   // A new track of the same pet within the visit: no second seen.
-  const u2 = p.observe(3000, 't2', [{ pet: A, confidence: 0.8, box, track: 2 }], []);
+  const u2 = p.observe(3000, 't2', [{ pet: A, confidence: 0.8, box, track: 2 }], [], 'porch');
   assert.equal(u2.events, []);
   assert.equal(u2.transitions, []);
   assert.equal(u2.updated, ['a']);
   assert.equal(
     u2.states,
-    { a: { state: 'present', last_seen: 't2', camera: 'porch', confidence: 0.8 } },
+    { a: { state: 'present', last_seen: 't2', last_camera: 'porch', camera: 'porch', confidence: 0.8 } },
     'the update carries the new state',
   );
-  assert.equal(p.state('a'), { state: 'present', last_seen: 't2', camera: 'porch', confidence: 0.8 });
+  assert.equal(p.state('a'), { state: 'present', last_seen: 't2', last_camera: 'porch', camera: 'porch', confidence: 0.8 });
   assert.equal(p.tick(7999, 't3').events, []);
   const left = p.tick(8000, 't4');
   assert.equal(
     left.events.map((e) => [e.type, e.pet?.petId, e.track, e.ts]),
     [['left', 'a', 2, 't4']],
   );
-  assert.equal(p.state('a'), { state: 'away', last_seen: 't2', camera: 'porch', confidence: 0.8 });
+  assert.equal(p.state('a'), { state: 'away', last_seen: 't2', last_camera: 'porch', camera: 'porch', confidence: 0.8 });
   assert.equal(p.tick(20000, 't5').events, [], 'left fires once');
   assert.is(p.state('b')!.state, 'away');
 });
@@ -48,7 +48,7 @@ test('seen once per visit, left after awayAfter unseen, state follows', () => {
 test('unknown_seen fires once while a stranger lingers, again after the cooldown', () => {
   const p = new Presence(opts);
   p.restore([A], {}, 0);
-  const u = (t: number, track: number) => p.observe(t, `t${t}`, [], [{ confidence: 0.7, box, track }]).events.map((e) => e.type);
+  const u = (t: number, track: number) => p.observe(t, `t${t}`, [], [{ confidence: 0.7, box, track }], 'porch').events.map((e) => e.type);
   assert.equal(u(0, 1), ['unknown_seen']);
   assert.equal(u(1000, 2), []);
   assert.equal(u(5500, 3), [], 'lingering: cooldown counts from the last unknown sighting');
@@ -61,14 +61,14 @@ test('a pet restored as present goes away (with left) unless seen again; unenrol
   p.restore(
     [A],
     {
-      a: { state: 'present', last_seen: 'old', camera: 'porch', confidence: 0.9 },
-      gone: { state: 'present', last_seen: 'x', camera: 'c', confidence: 1 },
+      a: { state: 'present', last_seen: 'old', last_camera: 'porch', camera: 'porch', confidence: 0.9 },
+      gone: { state: 'present', last_seen: 'x', last_camera: 'c', camera: 'c', confidence: 1 },
     },
     100_000,
   );
   assert.equal(Object.keys(p.states()), ['a']);
   assert.is(p.state('a')!.state, 'present');
-  assert.equal(p.observe(100_500, 'n', [{ pet: { petId: 'zzz', name: 'Z' }, confidence: 1, box, track: 9 }], []).events, []);
+  assert.equal(p.observe(100_500, 'n', [{ pet: { petId: 'zzz', name: 'Z' }, confidence: 1, box, track: 9 }], [], 'porch').events, []);
   assert.equal(
     p.tick(105_000, 'later').events.map((e) => e.type),
     ['left'],
@@ -79,7 +79,12 @@ test('PetStateStore round-trips and moves a corrupt file aside', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gloves-state-'));
   const store = new PetStateStore(dir, silentLogger());
   assert.equal(store.load(), {});
-  store.save({ a: { name: 'Appy', state: { state: 'present', last_seen: '2024-01-01T00:00:00.000Z', camera: 'porch', confidence: 0.9 } } });
+  store.save({
+    a: {
+      name: 'Appy',
+      state: { state: 'present', last_seen: '2024-01-01T00:00:00.000Z', last_camera: 'porch', camera: 'porch', confidence: 0.9 },
+    },
+  });
   assert.equal(storedStates(store.load()).a!.state, 'present');
   writeFileSync(join(dir, 'pets.json'), '{"version":1,"pets":{"a":{"name":"x","state":{"state":"maybe"}}}}');
   const lines: string[] = [];
@@ -90,6 +95,38 @@ test('PetStateStore round-trips and moves a corrupt file aside', () => {
     lines.join('\n'),
   );
   assert.ok(readdirSync(dir).some((f) => f.startsWith('pets.json.corrupt-')));
+});
+
+test('several cameras: one visit per pet, present while any camera sees it, last_camera follows, left names it', () => {
+  const p = new Presence(opts);
+  p.restore([A], {}, 0);
+  const at = (t: number, cam: string) => p.observe(t, `t${t}`, [{ pet: A, confidence: 0.9, box, track: t }], [], cam);
+  assert.equal(
+    at(1000, 'flap').events.map((e) => [e.type, e.camera]),
+    [['seen', 'flap']],
+  );
+  // Seen by the kitchen while still present from the flap: the same visit, the kitchen is now the last camera.
+  assert.equal(at(4000, 'kitchen').events, []);
+  assert.equal([p.state('a')!.last_camera, p.state('a')!.camera], ['kitchen', 'kitchen']);
+  // Not seen by the flap for longer than awayAfter, but by the kitchen: still present.
+  assert.equal(at(8000, 'kitchen').events, []);
+  assert.equal(p.tick(12_000, 'x').events, []);
+  const left = p.tick(13_000, 'y').events;
+  assert.equal(
+    left.map((e) => [e.type, e.camera]),
+    [['left', 'kitchen']],
+  );
+  // An unknown animal's events carry their camera too.
+  assert.equal(
+    p.observe(20_000, 'u', [], [{ confidence: 0.8, box, track: 9 }], 'flap').events.map((e) => [e.type, e.camera]),
+    [['unknown_seen', 'flap']],
+  );
+});
+
+test('a state file from before last_camera restores it from camera', async () => {
+  const { storedStates } = await import('../../daemon/src/presence/store.js');
+  const old = { a: { name: 'Appy', state: { state: 'present' as const, last_seen: 't', camera: 'porch', confidence: 0.9 } } };
+  assert.is(storedStates(old).a!.last_camera, 'porch');
 });
 
 test.run();

@@ -123,10 +123,10 @@ test('forgetting: the visitor is gone and a live track of it gets a fresh id; re
 });
 
 test('presence: unknown_seen carries the visitor, new_visitor fires once per new id (not held back by the cooldown)', () => {
-  const p = new Presence({ awayAfterMs: 5000, unknownCooldownMs: 60_000, camera: 'porch' });
+  const p = new Presence({ awayAfterMs: 5000, unknownCooldownMs: 60_000 });
   p.restore([], {}, 0);
   const box: [number, number, number, number] = [1, 2, 30, 40];
-  const u1 = p.observe(1000, 't1', [], [{ confidence: 0.9, box, track: 1, visitor: 'visitor-1', newVisitor: true }]);
+  const u1 = p.observe(1000, 't1', [], [{ confidence: 0.9, box, track: 1, visitor: 'visitor-1', newVisitor: true }], 'porch');
   assert.equal(
     u1.events.map((e) => [e.type, e.visitor, e.track]),
     [
@@ -134,7 +134,7 @@ test('presence: unknown_seen carries the visitor, new_visitor fires once per new
       ['new_visitor', 'visitor-1', 1],
     ],
   );
-  const u2 = p.observe(2000, 't2', [], [{ confidence: 0.9, box, track: 2, visitor: 'visitor-2', newVisitor: true }]);
+  const u2 = p.observe(2000, 't2', [], [{ confidence: 0.9, box, track: 2, visitor: 'visitor-2', newVisitor: true }], 'porch');
   assert.equal(
     u2.events.map((e) => [e.type, e.visitor]),
     [['new_visitor', 'visitor-2']],

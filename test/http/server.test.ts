@@ -22,10 +22,15 @@ test.after(async () => {
 
 test('/healthz: camera, inference, mqtt and disk are ok, without a token', async () => {
   const res = await d.api('/healthz', { token: null });
-  const body = (await res.json()) as { status: string; checks: Record<string, { status: string }> };
+  const body = (await res.json()) as {
+    status: string;
+    checks: Record<string, { status: string }>;
+    cameras: Record<string, { status: string }>;
+  };
   assert.is(res.status, 200, JSON.stringify(body));
   assert.is(body.status, 'ok');
   assert.equal(Object.keys(body.checks).sort(), ['camera', 'disk', 'inference', 'mqtt']);
+  assert.equal(body.cameras, { camera: { status: 'ok' } }, 'each camera beside the checks: the one camera of the camera section');
   for (const c of Object.values(body.checks)) assert.is(c.status, 'ok');
 });
 

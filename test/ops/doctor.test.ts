@@ -116,6 +116,28 @@ test('a healthy setup: every check ok, exit 0; the secrets file beside the confi
   assert.match(text.stdout, /^OK: 13 ok, 0 warn, 0 fail, 0 skipped$/m);
 });
 
+test('several cameras: one row each; a missing one fails alone', async () => {
+  const file = writeConfig('twocams');
+  const c = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  delete c.camera;
+  c.cameras = [
+    { id: 'pattern', uri: 'test://smpte', width: 320, height: 180 },
+    { id: 'gone', uri: 'v4l2:///dev/video97' },
+  ];
+  writeFileSync(file, JSON.stringify(c));
+  const r = await doctor(file);
+  assert.not.ok(r.ok);
+  assert.not.ok(
+    r.checks.some((x) => x.name === 'camera'),
+    'no single camera row',
+  );
+  assert.is(row(r, 'camera pattern').status, 'ok');
+  assert.match(row(r, 'camera pattern').detail, /test:\/\/smpte: 3 frames 320x180/);
+  assert.is(row(r, 'camera gone').status, 'fail');
+  assert.is(row(r, 'camera gone').code, 'SOURCE_NOT_FOUND');
+  assert.is(row(r, 'gstreamer').status, 'ok');
+});
+
 test('a missing camera fails with its code and a fix; exit 1', async () => {
   const r = await doctor(writeConfig('nocam', { camera: { uri: 'v4l2:///dev/video97' } }));
   assert.not.ok(r.ok);

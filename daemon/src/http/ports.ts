@@ -19,7 +19,10 @@ export interface HealthCheck {
 
 /** The checks of GET /healthz, one per part. */
 export interface HealthReport {
+  /** Every camera together: ok while each one is online; failing names the ones that are not. */
   camera: HealthCheck;
+  /** Each camera by id (not a check of its own: `camera` already counts them). */
+  cameras: Record<string, HealthCheck>;
   inference: HealthCheck;
   mqtt: HealthCheck;
   disk: HealthCheck;

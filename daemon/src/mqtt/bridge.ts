@@ -30,17 +30,24 @@ export interface BridgeOptions {
   states: () => Record<string, PetState>;
   /** Called once a deleted pet's entities and retained topics were cleared on the broker. */
   onRemoved: (petId: string) => void;
-  /** The camera's name and current availability (for re-publication); absent: not published. */
-  camera?: () => { name: string; state: CameraState };
+  /** Each camera's id and current availability (for re-publication); absent: not published. */
+  cameras?: () => readonly CameraStatus[];
 }
 
-/** Retained at `<base>/cameras/<name>/state`: whether the camera delivers frames. */
+/** Retained at `<base>/cameras/<id>/state`: whether the camera delivers frames, and why not. */
 export interface CameraState {
-  state: 'online' | 'lost';
+  /** lost: reconnecting; failed: a fatal error (down until a restart); ended: a file source read to its end. */
+  state: 'online' | 'lost' | 'failed' | 'ended';
   /** ISO time of the last change. */
   since: string;
   /** Why it is lost (a camera error message), else null. */
   error: string | null;
+}
+
+/** One camera as MQTT shows it: `<base>/cameras/<id>/state` (JSON) and `.../status` (`online`/`offline`). */
+export interface CameraStatus {
+  id: string;
+  state: CameraState;
 }
 
 export interface BridgeParts {
@@ -117,22 +124,49 @@ export class MqttBridge {
     this.publishRetained(topics.petState(this.conn.topics, petId), JSON.stringify(state), 'state', { pet: petId });
   }
 
-  publishCamera(name: string, state: CameraState): void {
-    this.publishRetained(topics.cameraState(this.conn.topics, name), JSON.stringify(state), 'camera state', { camera: name });
+  /** A camera's state changed: its state and status, and the any-camera status (./availability.ts). */
+  publishCamera(id: string, state: CameraState): void {
+    for (const m of this.cameraMessages([{ id, state }])) this.publishRetained(m.topic, m.payload, 'camera state', { camera: id });
+  }
+
+  /** Retained camera topics: each camera's state and status, and whether any camera is online (from every camera's state). */
+  private cameraMessages(changed: readonly CameraStatus[]): { topic: string; payload: string }[] {
+    const t = this.conn.topics;
+    const all = this.opts.cameras?.() ?? changed;
+    return [
+      ...changed.flatMap((c) => [
+        { topic: topics.cameraState(t, c.id), payload: JSON.stringify(c.state) },
+        { topic: topics.cameraStatus(t, c.id), payload: statusOf(c.state) },
+      ]),
+      { topic: topics.camerasOnline(t), payload: all.some((c) => c.state.state === 'online') ? 'online' : 'offline' },
+    ];
   }
 
   publishSnapshot(petId: string, jpeg: Buffer): void {
     this.publishRetained(topics.petSnapshot(this.conn.topics, petId), jpeg, 'snapshot', { pet: petId });
   }
 
-  /** Delivers what it can within `graceMs`, then disconnects with `offline`. */
+  /** Delivers what it can within `graceMs`, marks every camera offline, then disconnects with `offline`. */
   async stop(graceMs = 3000): Promise<void> {
     this.stopping = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     if (this.draining) await Promise.race([this.draining, new Promise((r) => setTimeout(r, graceMs))]);
+    await this.camerasOffline(graceMs);
     await this.conn.stop();
     this.queue.close();
+  }
+
+  /** A clean stop: no camera is watched any more (a crash leaves them to the daemon's last will on `status`). */
+  private async camerasOffline(graceMs: number): Promise<void> {
+    const cams = this.opts.cameras?.() ?? [];
+    if (!this.conn.connected || cams.length === 0) return;
+    const t = this.conn.topics;
+    const msgs = [...cams.map((c) => topics.cameraStatus(t, c.id)), topics.camerasOnline(t)];
+    const sent = Promise.all(msgs.map((topic) => this.conn.publish(topic, 'offline', { qos: 1, retain: true }))).catch((err: unknown) =>
+      this.log.warn('camera status offline not sent', { error: err as Error }),
+    );
+    await Promise.race([sent, new Promise((r) => setTimeout(r, Math.min(graceMs, 1000)).unref())]);
   }
 
   /** Retained and re-published in full on reconnect, so a publish while offline is skipped. */
@@ -200,8 +234,8 @@ export class MqttBridge {
       const snap = this.snapshots.read(pet.petId);
       if (snap) jobs.push(this.conn.publish(topics.petSnapshot(t, pet.petId), snap, retained));
     }
-    const cam = this.opts.camera?.();
-    if (cam) jobs.push(this.conn.publish(topics.cameraState(t, cam.name), JSON.stringify(cam.state), retained));
+    const cams = this.opts.cameras?.() ?? [];
+    if (cams.length > 0) for (const m of this.cameraMessages(cams)) jobs.push(this.conn.publish(m.topic, m.payload, retained));
     for (const id of [...this.removals]) {
       const msgs = [
         ...this.discovery.remove(id),
@@ -223,4 +257,8 @@ export class MqttBridge {
       this.log.warn('announcement interrupted; it is repeated on reconnect', { why, error: err as Error });
     }
   }
+}
+
+function statusOf(s: CameraState): 'online' | 'offline' {
+  return s.state === 'online' ? 'online' : 'offline';
 }

@@ -26,6 +26,10 @@ export const topics = {
   petState: (c: TopicConfig, petId: string) => `${baseTopic(c)}/pets/${safeId(petId)}/state`,
   petSnapshot: (c: TopicConfig, petId: string) => `${baseTopic(c)}/pets/${safeId(petId)}/snapshot`,
   cameraState: (c: TopicConfig, camera: string) => `${baseTopic(c)}/cameras/${safeId(camera)}/state`,
+  /** Retained `online`/`offline`: the camera delivers frames. */
+  cameraStatus: (c: TopicConfig, camera: string) => `${baseTopic(c)}/cameras/${safeId(camera)}/status`,
+  /** Retained `online` while at least one camera delivers frames, else `offline` (pet availability: ./availability.ts). */
+  camerasOnline: (c: TopicConfig) => `${baseTopic(c)}/cameras_online`,
   haStatus: (c: TopicConfig) => `${c.discoveryPrefix}/status`,
   nodeId: (c: TopicConfig) => `gloves_${safeId(c.deviceId)}`,
   discovery: (c: TopicConfig, component: HaComponent, petId: string, entity: string) =>

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import type { GlovesConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
+import { cameraList } from '../camera/config.js';
 import { buildPipeline, detectPlatform, parseSourceUri, type Platform } from '../camera/index.js';
 import { result, type CheckResult } from './check-result.js';
 
@@ -67,7 +68,7 @@ function gstInspect(args: string[]): { status: number | null; stdout: string } {
   return { status: r.status, stdout: r.stdout };
 }
 
-/** The GStreamer version and the elements the configured camera (and a Jetson) need. */
+/** The GStreamer version and the elements the configured cameras (and a Jetson) need. */
 export function checkGstreamer(config: GlovesConfig, platform: Platform = detectPlatform()): CheckResult {
   const v = gstInspect(['--version']);
   if (v.status === null)
@@ -79,13 +80,14 @@ export function checkGstreamer(config: GlovesConfig, platform: Platform = detect
     );
   const version = /GStreamer\s+([\d.]+)/.exec(v.stdout)?.[1] ?? 'unknown';
   const needed = new Set(['appsink', 'videoconvert', 'videoscale']);
-  const spec = parseSourceUri(config.camera.uri);
-  const isDir = spec.kind === 'file' && existsSync(spec.path) && statSync(spec.path).isDirectory();
-  if (!isDir) {
+  for (const cam of cameraList(config.camera, config.cameras)) {
+    const spec = parseSourceUri(cam.uri);
+    const isDir = spec.kind === 'file' && existsSync(spec.path) && statSync(spec.path).isDirectory();
+    if (isDir) continue;
     try {
       const launch = buildPipeline(
         spec as Parameters<typeof buildPipeline>[0],
-        { width: config.camera.width, height: config.camera.height, fps: config.camera.fps, realtime: true },
+        { width: cam.width, height: cam.height, fps: cam.fps, realtime: true },
         platform,
       );
       for (const e of launchElements(launch)) needed.add(e);

@@ -7,6 +7,7 @@ import type { GlovesConfig } from '../config/schema.js';
 import { GlovesError } from '../errors.js';
 import { isLoopback, parseListen } from '../http/config.js';
 import { silentLogger, type Logger } from '../log/logger.js';
+import type { CameraConfig } from '../camera/config.js';
 import { createFrameSource, drainCameraPipelines, type FrameSource, type Platform } from '../camera/index.js';
 import { findManifest, type ModelManifest } from '../models/manifest.js';
 import { verifyModelFile } from '../models/install.js';
@@ -33,9 +34,14 @@ function fromError(name: string, err: unknown, hints: Record<string, string>, fa
   return result(name, 'fail', message, hints[code] ?? fallbackHint, code);
 }
 
-/** Opens the configured camera and waits for frames, at most `timeoutMs`. */
-export async function checkCamera(config: GlovesConfig, log: Logger, timeoutMs: number, platform?: Platform): Promise<CheckResult> {
-  const c = config.camera;
+/** Opens one configured camera and waits for frames, at most `timeoutMs`; the row is `name` (`camera`, or `camera <id>` of several). */
+export async function checkCamera(
+  c: CameraConfig,
+  name: string,
+  log: Logger,
+  timeoutMs: number,
+  platform?: Platform,
+): Promise<CheckResult> {
   const t0 = performance.now();
   let src: FrameSource | null = null;
   let failure: unknown = null;
@@ -48,7 +54,7 @@ export async function checkCamera(config: GlovesConfig, log: Logger, timeoutMs: 
   try {
     src = createFrameSource(
       { ...c, loop: true, realtime: true, startTimeoutMs: Math.min(c.startTimeoutMs, timeoutMs) },
-      platform ? { log: log.child('camera'), platform } : { log: log.child('camera') },
+      platform ? { log: log.child(name), platform } : { log: log.child(name) },
     );
     src.on('reconnecting', ({ error }) => {
       failure ??= error;
@@ -69,8 +75,8 @@ export async function checkCamera(config: GlovesConfig, log: Logger, timeoutMs: 
     await src?.stop().catch(() => undefined);
     drainCameraPipelines();
   }
-  if (failure && frames === 0) return fromError('camera', failure, CAMERA_HINTS, 'try `gloves probe URI` for details');
-  return result('camera', 'ok', `${c.uri}: ${frames} frames ${size} in ${Math.round(performance.now() - t0)} ms`);
+  if (failure && frames === 0) return fromError(name, failure, CAMERA_HINTS, 'try `gloves probe URI` for details');
+  return result(name, 'ok', `${c.uri}: ${frames} frames ${size} in ${Math.round(performance.now() - t0)} ms`);
 }
 
 export interface VerifiedModels {

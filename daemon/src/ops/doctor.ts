@@ -5,6 +5,7 @@
  * `skip`ped with the reason, so the table points at the first cause.
  */
 import type { Logger } from '../log/logger.js';
+import { cameraList } from '../camera/config.js';
 import type { Platform } from '../camera/index.js';
 import { GlovesError } from '../errors.js';
 import { result, type CheckResult, type CheckStatus } from './check-result.js';
@@ -55,7 +56,12 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   }
   checks.push(await guarded('gstreamer', () => checkGstreamer(config, o.platform)));
   checks.push(...(await guardedMany('disk', () => checkDisk(config, o.statfs))));
-  checks.push(await guarded('camera', () => checkCamera(config, o.log, o.cameraTimeoutMs, o.platform)));
+  // One row per camera: `camera` for the only one, `camera <id>` for each of several.
+  const cameras = cameraList(config.camera, config.cameras);
+  for (const cam of cameras) {
+    const name = cameras.length === 1 ? 'camera' : `camera ${cam.id}`;
+    checks.push(await guarded(name, () => checkCamera(cam, name, o.log, o.cameraTimeoutMs, o.platform)));
+  }
   let models: VerifiedModels | null = null;
   checks.push(
     await guarded('models', () => {

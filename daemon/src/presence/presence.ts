@@ -15,8 +15,12 @@
  *   visitor id appears once).
  * - A pet restored as present from disk is treated as seen at restore time, so
  *   it goes away (with a `left` event) unless it is seen again.
- * - While the camera is blind (`blind()` until `sighted()`), nobody goes away,
- *   and the blind time does not count towards the away timeout.
+ * - Sightings come from several cameras (`observe(..., camera)`): a pet is
+ *   present while any camera sees it, and its state names the camera that saw
+ *   it last (`last_camera`); events carry their camera.
+ * - While the daemon is blind (`blind()` until `sighted()`: every camera is
+ *   down), nobody goes away, and the blind time does not count towards the
+ *   away timeout: away means "not seen while we could see".
  */
 import type { Box, Identity } from '../recognition/types.js';
 import { awayState, type PetState, type PresenceEvent, type Sighting, type UnknownSighting } from './types.js';
@@ -24,7 +28,6 @@ import { awayState, type PetState, type PresenceEvent, type Sighting, type Unkno
 export interface PresenceOptions {
   awayAfterMs: number;
   unknownCooldownMs: number;
-  camera: string;
 }
 
 export interface PresenceUpdate {
@@ -91,7 +94,8 @@ export class Presence {
     return out;
   }
 
-  observe(nowMs: number, ts: string, sightings: readonly Sighting[], unknowns: readonly UnknownSighting[]): PresenceUpdate {
+  /** One frame of `camera`: its named and unknown sightings. */
+  observe(nowMs: number, ts: string, sightings: readonly Sighting[], unknowns: readonly UnknownSighting[], camera: string): PresenceUpdate {
     const up: PresenceUpdate = { events: [], transitions: [], updated: [], states: {} };
     const best = new Map<string, Sighting>();
     for (const s of sightings) {
@@ -105,24 +109,34 @@ export class Presence {
       slot.lastSeenMs = nowMs;
       slot.box = s.box;
       slot.track = s.track;
-      slot.state = { state: 'present', last_seen: ts, camera: this.opts.camera, confidence: round3(s.confidence) };
+      slot.state = { state: 'present', last_seen: ts, last_camera: camera, camera, confidence: round3(s.confidence) };
       up.updated.push(slot.pet.petId);
       up.states[slot.pet.petId] = { ...slot.state };
       if (!wasPresent) {
         up.transitions.push(slot.pet.petId);
-        up.events.push({ type: 'seen', pet: slot.pet, confidence: round3(s.confidence), box: s.box, track: s.track, ts });
+        up.events.push({ type: 'seen', camera, pet: slot.pet, confidence: round3(s.confidence), box: s.box, track: s.track, ts });
       }
     }
     if (unknowns.length > 0) {
       const u = unknowns.reduce((a, b) => (b.confidence > a.confidence ? b : a));
       if (this.lastUnknownMs === null || nowMs - this.lastUnknownMs >= this.opts.unknownCooldownMs) {
         const visitor = u.visitor ? { visitor: u.visitor } : {};
-        up.events.push({ type: 'unknown_seen', pet: null, confidence: round3(u.confidence), box: u.box, track: u.track, ...visitor, ts });
+        up.events.push({
+          type: 'unknown_seen',
+          camera,
+          pet: null,
+          confidence: round3(u.confidence),
+          box: u.box,
+          track: u.track,
+          ...visitor,
+          ts,
+        });
       }
       for (const n of unknowns) {
         if (!n.newVisitor || !n.visitor) continue;
         up.events.push({
           type: 'new_visitor',
+          camera,
           pet: null,
           confidence: round3(n.confidence),
           box: n.box,
@@ -142,14 +156,14 @@ export class Presence {
   }
 
   /**
-   * The camera went blind (lost, reconnecting): nobody can be declared away
-   * from not being seen while nothing can be seen. Idempotent.
+   * Every camera went blind (lost, reconnecting, failed): nobody can be declared
+   * away from not being seen while nothing can be seen. Idempotent.
    */
   blind(nowMs: number): void {
     this.blindSinceMs ??= nowMs;
   }
 
-  /** The camera sees again: the blind time does not count towards `awayAfterMs`. */
+  /** A camera sees again: the blind time does not count towards `awayAfterMs`. */
   sighted(nowMs: number): void {
     if (this.blindSinceMs === null) return;
     const outage = Math.max(0, nowMs - this.blindSinceMs);
@@ -172,7 +186,8 @@ export class Presence {
       up.transitions.push(slot.pet.petId);
       up.updated.push(slot.pet.petId);
       up.states[slot.pet.petId] = { ...slot.state };
-      up.events.push({ type: 'left', pet: slot.pet, confidence: slot.state.confidence ?? 0, box: slot.box, track: slot.track, ts });
+      const left = { pet: slot.pet, confidence: slot.state.confidence ?? 0, box: slot.box, track: slot.track, ts };
+      up.events.push({ type: 'left', camera: slot.state.last_camera ?? '', ...left });
     }
     return up;
   }

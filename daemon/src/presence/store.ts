@@ -18,6 +18,8 @@ import type { PetState } from './types.js';
 const stateSchema = z.object({
   state: z.enum(['present', 'away']),
   last_seen: z.string().nullable(),
+  // Absent in files written before there were several cameras: the camera field says the same.
+  last_camera: z.string().nullable().optional(),
   camera: z.string().nullable(),
   confidence: z.number().nullable(),
 });
@@ -65,6 +67,6 @@ export class PetStateStore {
 
 export function storedStates(pets: StoredPets): Record<string, PetState> {
   const out: Record<string, PetState> = {};
-  for (const [id, p] of Object.entries(pets)) out[id] = p.state;
+  for (const [id, p] of Object.entries(pets)) out[id] = { ...p.state, last_camera: p.state.last_camera ?? p.state.camera };
   return out;
 }

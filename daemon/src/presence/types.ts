@@ -5,6 +5,9 @@ export interface PetState {
   state: 'present' | 'away';
   /** ISO-8601 time of the latest sighting, null if never seen. */
   last_seen: string | null;
+  /** Id of the camera that saw the pet last, null if never seen. */
+  last_camera: string | null;
+  /** The same as last_camera: the field's name before there were several cameras, kept for existing templates. */
   camera: string | null;
   confidence: number | null;
 }
@@ -33,6 +36,8 @@ export type PresenceEventType = 'seen' | 'left' | 'unknown_seen' | 'new_visitor'
 /** A presence change, before it gets an id and is written to the outbox. */
 export interface PresenceEvent {
   type: PresenceEventType;
+  /** Id of the camera of the sighting (seen, unknown_seen, new_visitor) or that saw the pet last (left). */
+  camera: string;
   pet: Identity | null;
   confidence: number;
   box: Box;
@@ -44,5 +49,5 @@ export interface PresenceEvent {
 }
 
 export function awayState(): PetState {
-  return { state: 'away', last_seen: null, camera: null, confidence: null };
+  return { state: 'away', last_seen: null, last_camera: null, camera: null, confidence: null };
 }

@@ -1,17 +1,20 @@
 /**
  * The daemon of `gloves run`: its parts are all built up front by
  * ./wiring.ts (constructors do no I/O); start() runs their components in
- * order (camera, recognition, tracking, presence + outbox, MQTT) and stop()
- * in reverse (./components.ts). Once all are up the frame loop runs and
- * READY=1 is sent; the loop pings the systemd watchdog after each frame, so a
- * stalled pipeline stops the pings; the periodic tick also pings while the
- * camera is legitimately without frames (reconnecting, or a finished file
- * source), see ./watchdog.ts. `done` settles when the daemon must exit: a
- * fatal camera error, persistent inference failures, or the end of a file
- * source with `exitAtEnd`. A stop() during start() waits for the component
- * being started and stops what was started. The daemon owns the policies
- * between parts: camera loss (log once, summarise, blind presence) and the
- * periodic summary line.
+ * order (cameras, recognition, tracking, presence + outbox, MQTT, gallery
+ * sync, HTTP) and stop() in reverse (./components.ts). Once all are up, one
+ * frame loop per camera runs (./camera-pipeline.ts; every camera shares the
+ * models) and READY=1 is sent; the loops ping the systemd watchdog after each
+ * frame, so a stalled pipeline stops the pings; the periodic tick also pings
+ * while every camera is legitimately without frames (reconnecting, or a
+ * finished file source), see ./watchdog.ts. `done` settles when the daemon
+ * must exit: every camera finished and one of them failed (a fatal camera
+ * error, or persistent inference failures), or every file source ended with
+ * `exitAtEnd`. A failing camera degrades only itself while another one runs.
+ * A stop() during start() waits for the component being started and stops
+ * what was started. The daemon owns the policies between parts: camera loss
+ * (log once, summarise, publish), presence blindness (only while every camera
+ * is down: away means "not seen while we could see") and the summary line.
  */
 import type { GlovesConfig } from '../config/schema.js';
 import { GlovesError } from '../errors.js';
@@ -20,18 +23,18 @@ import type { Frame } from '../camera/index.js';
 import type { PresenceUpdate } from '../presence/presence.js';
 import { SystemdNotifier } from '../systemd/notify.js';
 import type { CameraHealthView } from './camera-health.js';
+import type { CameraPipeline, FrameSink, PipelineEnd } from './camera-pipeline.js';
 import { Lifecycle } from './components.js';
 import type { FrameResult } from './frame-processor.js';
 import { trackOverlays } from './live.js';
-import { tickMayPingWatchdog, type LoopPhase } from './watchdog.js';
 import { wireDaemon, type DaemonParts } from './wiring.js';
 
 export interface DaemonOptions {
   env: NodeJS.ProcessEnv;
-  /** Stop (exit code 0) when a non-looping file source ends, instead of idling. */
+  /** Stop (exit code 0) when every (non-looping file) source ended, instead of idling. */
   exitAtEnd?: boolean;
-  /** Observes every processed frame (benchmarks, diagnostics). */
-  onFrame?: (frame: Frame, result: FrameResult, totalMs: number) => void;
+  /** Observes every processed frame of every camera (benchmarks, diagnostics). */
+  onFrame?: (frame: Frame, result: FrameResult, totalMs: number, camera: string) => void;
   /** Camera options not in the config file (benchmarks: realtime false). */
   cameraOverrides?: { realtime?: boolean };
   notifier?: SystemdNotifier;
@@ -43,8 +46,15 @@ export interface DaemonExit {
   error?: GlovesError;
 }
 
-/** Consecutive failed frames after which inference counts as broken. */
-const MAX_FRAME_FAILURES = 20;
+export interface DaemonHealthView {
+  /** The first camera (the only one of a one-camera device). */
+  camera: CameraHealthView;
+  cameras: Record<string, CameraHealthView & { frames: number; failedFrames: number }>;
+  frames: number;
+  failedFrames: number;
+  events: number;
+  memory: NodeJS.MemoryUsage;
+}
 
 export class Daemon {
   private readonly config: GlovesConfig;
@@ -53,18 +63,21 @@ export class Daemon {
   private readonly notifier: SystemdNotifier;
   private readonly parts: DaemonParts;
   private readonly lifecycle: Lifecycle;
-  private loop: Promise<void> | null = null;
+  private loops: Promise<void>[] = [];
+  /** Cameras whose loop finished, and the first failure among them. */
+  private readonly finished = new Set<string>();
+  private firstFailure: GlovesError | null = null;
   private ticker: NodeJS.Timeout | null = null;
   private stopRequested = false;
+  private running = false;
   private stopping: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
-  private phase: LoopPhase = 'starting';
   private settle!: (exit: DaemonExit) => void;
   /** Settles once with the reason the daemon should exit. */
   readonly done: Promise<DaemonExit>;
   readonly counters = { frames: 0, failedFrames: 0, events: 0 };
   private lastSummaryMs = performance.now();
   private framesAtSummary = 0;
+  private readonly camFramesAtSummary = new Map<string, number>();
   private gateAtSummary = { frames: 0, gated: 0 };
 
   constructor(config: GlovesConfig, log: Logger, opts: DaemonOptions) {
@@ -76,15 +89,20 @@ export class Daemon {
     this.parts = wireDaemon(config, log, {
       cameraOverrides: opts.cameraOverrides,
       notifier: this.notifier,
-      onCameraLost: (attempt, delayMs, error) => this.onCameraLost(attempt, delayMs, error),
-      onCameraBack: (attempts) => this.onCameraBack(attempts),
+      cameraEvents: {
+        onLost: (cam, attempt, delayMs, error) => this.onCameraLost(cam, attempt, delayMs, error),
+        onBack: (cam, attempts) => this.onCameraBack(cam, attempts),
+      },
     });
     this.lifecycle = new Lifecycle(this.parts.components, log);
   }
 
   /** What the daemon knows about itself now: camera availability, counters, memory. */
-  health(): { camera: CameraHealthView; frames: number; failedFrames: number; events: number; memory: NodeJS.MemoryUsage } {
-    return { camera: this.parts.camera.view(performance.now()), ...this.counters, memory: process.memoryUsage() };
+  health(): DaemonHealthView {
+    const now = performance.now();
+    const cams = this.parts.cameras.list;
+    const cameras = Object.fromEntries(cams.map((p) => [p.id, { ...p.health.view(now), ...p.counters }]));
+    return { camera: cams[0]!.health.view(now), cameras, ...this.counters, memory: process.memoryUsage() };
   }
 
   async start(): Promise<void> {
@@ -93,14 +111,21 @@ export class Daemon {
     const complete = await this.lifecycle.start();
     // A signal arrived while starting: stop() waited for the lifecycle and stops what started.
     if (!complete || this.stopRequested) return;
-    this.loop = this.frameLoop().catch((err: unknown) => this.fail('frame loop crashed', err));
+    this.running = true;
+    const sink = this.sink();
+    for (const cam of this.parts.cameras.list) {
+      // A camera that failed to start (./cameras.ts) runs no loop.
+      if (cam.health.state().state === 'failed') this.finished.add(cam.id);
+      else this.loops.push(cam.run(sink).then((end) => this.onCameraEnd(cam, end)));
+    }
     this.ticker = setInterval(() => this.tick(), 500);
-    const c = this.config;
-    this.notifier.ready(`watching ${c.camera.name}`);
-    this.log.info('ready', { camera: c.camera.uri, device: c.device.id, pets: this.parts.presence.pets().length });
+    const names = this.parts.cameras.list.map((p) => p.name).join(', ');
+    this.notifier.ready(`watching ${names}`);
+    const uris = this.parts.cameras.list.map((p) => p.config.uri);
+    this.log.info('ready', { camera: uris.join(' '), device: this.config.device.id, pets: this.parts.presence.pets().length });
   }
 
-  /** Ends the loop, then stops the components in reverse order. Idempotent; safe during start(). */
+  /** Ends the loops, then stops the components in reverse order. Idempotent; safe during start(). */
   stop(): Promise<void> {
     this.stopping ??= this.doStop();
     return this.stopping;
@@ -108,11 +133,11 @@ export class Daemon {
 
   private async doStop(): Promise<void> {
     this.stopRequested = true;
-    this.phase = 'stopped';
+    this.running = false;
     this.notifier.stopping();
-    this.wake?.();
+    for (const cam of this.parts.cameras.list) cam.stop();
     if (this.ticker) clearInterval(this.ticker);
-    await this.loop;
+    await Promise.all(this.loops);
     const failed = await this.lifecycle.stop();
     await this.notifier.close();
     // Events neither stored nor delivered (full disk and broker away) make the stop a failure.
@@ -127,95 +152,112 @@ export class Daemon {
     this.log.info('stopped', failed.length > 0 ? { failedToStop: failed } : {});
   }
 
-  private async frameLoop(): Promise<void> {
-    const { source: src, processor, presence, outputs, visitors } = this.parts;
-    let failures = 0;
-    while (!this.stopRequested) {
-      this.phase = 'waiting';
-      // A fresh stop promise per wait: racing every frame against one long-lived
-      // promise attaches a reaction to it per frame, and each reaction keeps its
-      // settled race result (the whole frame) alive until stop: ~0.7 MB a frame.
-      const stopSignal = new Promise<null>((resolve) => (this.wake = () => resolve(null)));
-      const frame = await Promise.race([src.next(), stopSignal]);
-      this.wake = null;
-      if (!frame) break;
-      this.phase = 'processing';
-      const t0 = performance.now();
-      try {
-        const result = await processor.process(frame.image, frame.timestampMs);
-        failures = 0;
+  /** What each camera's loop does with its frames: presence, outputs, visitors, the live feed. */
+  private sink(): FrameSink {
+    const { presence, outputs, visitors, live, metrics, cameras } = this.parts;
+    const first = cameras.list[0];
+    return {
+      frame: (cam, frame, result, totalMs) => {
         this.counters.frames++;
-        this.parts.metrics.frame(result.detections, result.timing);
+        metrics.frame(result.detections, result.timing);
         const ts = wallTime(frame.timestampMs);
         visitors.annotate(result.unknowns, result.unnamed, frame.timestampMs, ts);
-        this.apply(presence.observe(frame.timestampMs, ts, result.sightings, result.unknowns), frame.timestampMs);
+        this.apply(presence.observe(frame.timestampMs, ts, result.sightings, result.unknowns, cam.id), frame.timestampMs);
         outputs.snapshots(frame.image, result.sightings, frame.timestampMs);
-        this.parts.live.frame(frame.image, trackOverlays(result));
+        // The HTTP API's latest frame shows the first camera.
+        if (cam === first) live.frame(frame.image, trackOverlays(result));
         visitors.crops(frame.image, result.unknowns, frame.timestampMs);
-        this.opts.onFrame?.(frame, result, performance.now() - t0);
-      } catch (err) {
-        failures++;
+        this.opts.onFrame?.(frame, result, totalMs, cam.id);
+      },
+      failed: (cam, frame, err, consecutive) => {
         this.counters.failedFrames++;
-        this.parts.metrics.failed((err as Error).message);
-        this.log.error('frame processing failed', { frame: frame.index, error: err as Error, consecutive: failures });
-        if (failures >= MAX_FRAME_FAILURES)
-          throw new GlovesError('PIPELINE_FAILED', `${failures} consecutive frames failed: ${(err as Error).message}`, {}, { cause: err });
-      }
-      if (!this.stopRequested) this.notifier.watchdog();
-    }
-    if (this.stopRequested) return;
-    const err = src.lastError;
-    if (err) {
-      this.phase = 'stopped';
-      this.fail('camera failed', err);
+        metrics.failed(err.message);
+        this.log.error('frame processing failed', { camera: cam.id, frame: frame.index, error: err, consecutive });
+      },
+      afterFrame: () => {
+        if (!this.stopRequested) this.notifier.watchdog();
+      },
+    };
+  }
+
+  /** A camera's loop finished: it ended or failed (only itself); the daemon exits once no camera is left and one failed. */
+  private onCameraEnd(cam: CameraPipeline, end: PipelineEnd): void {
+    if (end.kind === 'stopped' || this.stopRequested) return;
+    const iso = new Date().toISOString();
+    this.finished.add(cam.id);
+    if (end.kind === 'failed') {
+      this.firstFailure ??= end.error;
+      cam.health.onFinished(iso, 'failed', end.error.message);
+      if (this.parts.cameras.list.length > 1)
+        this.log.error(`camera ${cam.id} failed: ${end.error.message}; the other cameras go on`, { camera: cam.id, code: end.error.code });
+      this.blindness(performance.now());
     } else {
-      const { skipped } = src.stats();
-      this.log.info('camera source ended', { frames: this.counters.frames, skipped });
-      this.notifier.status('camera source ended');
-      this.phase = 'idle';
-      if (this.opts.exitAtEnd) this.settle({ code: 0, reason: 'camera source ended' });
+      cam.health.onFinished(iso, 'ended');
+      const { skipped } = cam.source.stats();
+      this.log.info('camera source ended', { camera: cam.id, frames: cam.counters.frames, skipped });
     }
+    this.parts.bridge.publishCamera(cam.id, cam.health.state());
+    if (this.finished.size < this.parts.cameras.list.length) return;
+    if (this.firstFailure) return this.fail('camera failed', this.firstFailure);
+    this.notifier.status('camera source ended');
+    if (this.opts.exitAtEnd) this.settle({ code: 0, reason: 'camera source ended' });
+  }
+
+  /** Presence is blind exactly while every camera is down (lost or failed). */
+  private blindness(now: number): void {
+    if (this.parts.cameras.allDown()) this.parts.presence.blind(now);
+    else this.parts.presence.sighted(now);
   }
 
   /** A reconnect attempt: the first one of a loss is logged and published; the rest go to the summary. */
-  private onCameraLost(attempt: number, delayMs: number, error: GlovesError): void {
+  private onCameraLost(cam: CameraPipeline, attempt: number, delayMs: number, error: GlovesError): void {
     const now = performance.now();
-    const first = this.parts.camera.onAttempt(now, new Date().toISOString(), attempt, error.message);
+    const first = cam.health.onAttempt(now, new Date().toISOString(), attempt, error.message);
     if (!first) {
-      this.log.debug('camera reconnect attempt', { attempt, delayMs, code: error.code });
+      this.log.debug('camera reconnect attempt', { camera: cam.id, attempt, delayMs, code: error.code });
       return;
     }
-    this.log.warn(`camera lost: ${error.message}; reconnecting until it is back`, { code: error.code, retryInMs: delayMs });
-    this.notifier.status(`camera lost: ${error.message}`);
-    this.parts.presence.blind(now);
-    this.parts.bridge.publishCamera(this.config.camera.name, this.parts.camera.state());
+    this.log.warn(`camera lost: ${error.message}; reconnecting until it is back`, { camera: cam.id, code: error.code, retryInMs: delayMs });
+    this.notifier.status(`camera ${cam.name} lost: ${error.message}`);
+    this.blindness(now);
+    this.parts.bridge.publishCamera(cam.id, cam.health.state());
   }
 
-  private onCameraBack(attempts: number): void {
+  private onCameraBack(cam: CameraPipeline, attempts: number): void {
     const now = performance.now();
-    const outage = this.parts.camera.onBack(now, new Date().toISOString());
+    const outage = cam.health.onBack(now, new Date().toISOString());
     if (outage === null) return;
-    this.log.info('camera back', { lostMs: Math.round(outage), attempts });
-    this.notifier.status(`watching ${this.config.camera.name}`);
-    this.parts.presence.sighted(now);
-    this.parts.bridge.publishCamera(this.config.camera.name, this.parts.camera.state());
+    this.log.info('camera back', { camera: cam.id, lostMs: Math.round(outage), attempts });
+    this.notifier.status(`watching ${cam.name}`);
+    this.blindness(now);
+    this.parts.bridge.publishCamera(cam.id, cam.health.state());
   }
 
-  /** One line every `log.summarySeconds`: a warning while the camera is lost. */
+  /** One line every `log.summarySeconds`: a warning per lost camera, else the summary. */
   private summary(now: number): void {
-    if (now - this.lastSummaryMs < this.config.log.summarySeconds * 1000) return;
-    const fps = ((this.counters.frames - this.framesAtSummary) * 1000) / (now - this.lastSummaryMs);
+    const seconds = (now - this.lastSummaryMs) / 1000;
+    if (seconds < this.config.log.summarySeconds) return;
+    const fps = (this.counters.frames - this.framesAtSummary) / seconds;
     this.lastSummaryMs = now;
     this.framesAtSummary = this.counters.frames;
     const m = process.memoryUsage();
     const mb = (x: number): number => Math.round(x / 1e5) / 10;
-    const cam = this.parts.camera.view(now);
+    const cams = this.parts.cameras.list;
+    const perCamera = Object.fromEntries(
+      cams.map((p) => {
+        const fpsCam = (p.counters.frames - (this.camFramesAtSummary.get(p.id) ?? 0)) / seconds;
+        this.camFramesAtSummary.set(p.id, p.counters.frames);
+        return [p.id, { state: p.health.state().state, fps: Math.round(fpsCam * 10) / 10 }];
+      }),
+    );
+    const lost = cams.filter((p) => p.health.lost);
     const fields = {
       frames: this.counters.frames,
       fps: Math.round(fps * 10) / 10,
       failedFrames: this.counters.failedFrames,
       events: this.counters.events,
-      camera: cam.state,
+      camera: lost.length > 0 ? 'lost' : cams[0]!.health.state().state,
+      ...(cams.length > 1 ? { cameras: perCamera } : {}),
       rssMB: mb(m.rss),
       heapMB: mb(m.heapUsed),
       externalMB: mb(m.external),
@@ -223,17 +265,24 @@ export class Daemon {
       outbox: this.parts.queue.pending,
       outboxWritable: this.parts.queue.writable,
     };
-    if (cam.state === 'lost')
-      this.log.warn(`camera still lost after ${Math.round(cam.lostMs / 1000)} s`, { ...fields, attempts: cam.attempts, error: cam.error });
-    else this.log.info('summary', fields);
+    for (const p of lost) {
+      const v = p.health.view(now);
+      const what = cams.length > 1 ? `camera ${p.id}` : 'camera';
+      this.log.warn(`${what} still lost after ${Math.round(v.lostMs / 1000)} s`, { ...fields, attempts: v.attempts, error: v.error });
+    }
+    if (lost.length === 0) this.log.info('summary', fields);
   }
 
-  /** Motion gating since the last summary: frames on which detection was skipped. */
+  /** Motion gating since the last summary, all cameras together: frames on which detection was skipped. */
   private gating(): { gated: number; gatedFraction: number | null } {
-    const g = this.parts.gate.counters;
+    const g = { frames: 0, gated: 0 };
+    for (const p of this.parts.cameras.list) {
+      g.frames += p.gate.counters.frames;
+      g.gated += p.gate.counters.gated;
+    }
     const frames = g.frames - this.gateAtSummary.frames;
     const gated = g.gated - this.gateAtSummary.gated;
-    this.gateAtSummary = { ...g };
+    this.gateAtSummary = g;
     return { gated: g.gated, gatedFraction: frames > 0 ? Math.round((gated / frames) * 1000) / 1000 : null };
   }
 
@@ -247,7 +296,7 @@ export class Daemon {
       const e = GlovesError.from(err);
       this.log.error(`presence tick failed: ${e.message}`, { code: e.code });
     }
-    if (!this.stopRequested && tickMayPingWatchdog(this.phase, this.parts.source.stats().state)) this.notifier.watchdog();
+    if (this.running && !this.stopRequested && this.parts.cameras.tickMayPing()) this.notifier.watchdog();
   }
 
   private apply(up: PresenceUpdate, nowMs: number): void {

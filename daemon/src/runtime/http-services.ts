@@ -6,7 +6,8 @@ import { statfs } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { HealthCheck, HealthProbe, HealthReport, MetricsSnapshot, MetricsSource } from '../http/ports.js';
-import type { CameraHealth } from './camera-health.js';
+import type { CameraHealthView } from './camera-health.js';
+import type { Cameras } from './cameras.js';
 import type { RuntimeMetrics } from './metrics.js';
 import type { RecognitionService } from './recognition-service.js';
 import type { VisitorRecorder } from './visitor-recorder.js';
@@ -17,7 +18,7 @@ export const DISK_MIN_FREE_BYTES = 64 * 1024 * 1024;
 const FAILING_AFTER_FRAMES = 3;
 
 export interface HealthParts {
-  camera: CameraHealth;
+  cameras: Cameras;
   recognition: RecognitionService;
   metrics: RuntimeMetrics;
   mqttConnected(): boolean;
@@ -35,10 +36,16 @@ export class DaemonHealth implements HealthProbe {
   }
 
   async health(): Promise<HealthReport> {
-    const cam = this.p.camera.view(performance.now());
+    const now = performance.now();
+    const cams = this.p.cameras.list.map((p) => ({ id: p.id, check: cameraCheck(p.health.view(now)) }));
+    const bad = cams.filter((c) => c.check.status !== 'ok');
     const { consecutive, lastError } = this.p.metrics.failures();
     return {
-      camera: cam.state === 'lost' ? failing(`camera lost since ${cam.since}: ${cam.error ?? 'no frames'}`) : ok(),
+      camera:
+        bad.length === 0
+          ? ok()
+          : failing(cams.length === 1 ? bad[0]!.check.reason! : bad.map((c) => `${c.id}: ${c.check.reason}`).join('; ')),
+      cameras: Object.fromEntries(cams.map((c) => [c.id, c.check])),
       inference: !this.p.recognition.started
         ? failing('models not loaded')
         : consecutive >= FAILING_AFTER_FRAMES
@@ -47,6 +54,20 @@ export class DaemonHealth implements HealthProbe {
       mqtt: this.p.mqttConnected() ? ok() : failing('not connected to the broker (events wait in the outbox)'),
       disk: await diskCheck(this.p.stateDir),
     };
+  }
+}
+
+function cameraCheck(v: CameraHealthView): HealthCheck {
+  switch (v.state) {
+    case 'online':
+      return ok();
+    case 'lost':
+      return failing(`camera lost since ${v.since}: ${v.error ?? 'no frames'}`);
+    case 'failed':
+      return failing(`camera failed at ${v.since}: ${v.error ?? 'unknown error'} (until the daemon restarts)`);
+    case 'ended':
+      // A file source read to its end is done, not broken (tests, demos, offline runs).
+      return ok(`camera source ended at ${v.since}`);
   }
 }
 

@@ -16,7 +16,6 @@ import type { RgbImage } from '../vision/image.js';
 import { cropJpeg } from './snapshot.js';
 
 export interface OutputsOptions {
-  camera: string;
   stateRefreshMs: number;
   snapshotIntervalMs: number;
 }
@@ -59,7 +58,7 @@ export class Outputs {
 
   apply(up: PresenceUpdate, nowMs: number): void {
     for (const e of up.events) {
-      const event = toEvent(e, this.opts.camera);
+      const event = toEvent(e);
       this.bridge.enqueue(event);
       this.onEvent?.(event);
     }
@@ -114,13 +113,13 @@ export class Outputs {
   }
 }
 
-export function toEvent(e: PresenceEvent, camera: string): PetEvent {
+export function toEvent(e: PresenceEvent): PetEvent {
   return {
     id: randomUUID(),
     type: e.type,
     pet: e.pet?.name ?? null,
     pet_id: e.pet?.petId ?? null,
-    camera,
+    camera: e.camera,
     ts: e.ts,
     confidence: e.confidence,
     box: e.box,

@@ -6,9 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
-import { createFrameSource, drainCameraPipelines, type FrameSource } from '../camera/index.js';
 import type { GlovesConfig } from '../config/schema.js';
-import type { GlovesError } from '../errors.js';
 import { EventQueue } from '../events/event-queue.js';
 import { Outbox } from '../events/outbox.js';
 import { SnapshotStore } from '../events/snapshot-store.js';
@@ -22,15 +20,10 @@ import { PetStateStore, storedStates, type StoredPets } from '../presence/store.
 import { VisitorStore } from '../presence/visitor-store.js';
 import { applyTransform } from '../recognition/index.js';
 import type { SystemdNotifier } from '../systemd/notify.js';
-import { Tracker } from '../tracking/tracker.js';
-import { EmbedSchedule } from '../tracking/embed-schedule.js';
-import { MotionGate } from '../motion/gate.js';
-import { defaultKernels } from '../kernels/kernels.js';
 import { packageRoot } from '../util/paths.js';
 import { prepareStateDir } from './state-dir.js';
-import { CameraHealth } from './camera-health.js';
+import { buildCameras, type CameraEvents, type Cameras } from './cameras.js';
 import type { Component } from './components.js';
-import { FrameProcessor } from './frame-processor.js';
 import { GallerySync } from './gallery-sync.js';
 import { HttpGallery, HttpRecognition, HttpVisitors } from './http-gallery.js';
 import { DaemonHealth, DaemonMetrics } from './http-services.js';
@@ -45,23 +38,18 @@ export interface WiringOptions {
   cameraOverrides?: { realtime?: boolean };
   notifier: SystemdNotifier;
   /** Camera availability changes, for the daemon's logging and presence policy. */
-  onCameraLost(attempt: number, delayMs: number, error: GlovesError): void;
-  onCameraBack(attempts: number): void;
+  cameraEvents: CameraEvents;
 }
 
 export interface DaemonParts {
-  readonly source: FrameSource;
-  readonly camera: CameraHealth;
+  /** One pipeline per camera (source, health, motion gate, tracker, processor); all share `recognition`. */
+  readonly cameras: Cameras;
   readonly recognition: RecognitionService;
-  readonly tracker: Tracker;
-  readonly processor: FrameProcessor;
   readonly presence: Presence;
   readonly outbox: Outbox;
   readonly bridge: MqttBridge;
   readonly outputs: Outputs;
   readonly visitors: VisitorRecorder;
-  /** Motion gating (its counters feed the summary). */
-  readonly gate: MotionGate;
   /** The event queue (its depth feeds the summary). */
   readonly queue: EventQueue;
   readonly metrics: RuntimeMetrics;
@@ -75,33 +63,15 @@ export interface DaemonParts {
 export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): DaemonParts {
   const stateDir = resolvePath(c.device.stateDir);
   const snapshotsDir = join(stateDir, 'snapshots');
-  const camera = new CameraHealth(new Date().toISOString());
-  const source = createFrameSource({ ...c.camera, ...o.cameraOverrides }, { log: log.child('camera') });
-  // Non-fatal errors are reported through 'reconnecting': once when the camera is lost, then in the summary.
-  source.on('error', ({ error, fatal }) => log[fatal ? 'error' : 'debug'](`camera: ${error.message}`, { code: error.code, fatal }));
-  source.on('reconnecting', ({ attempt, delayMs, error }) => o.onCameraLost(attempt, delayMs, error));
-  source.on('reconnected', ({ attempts }) => o.onCameraBack(attempts));
-
   const recognition = new RecognitionService(c, log.child('recognition'), o.notifier);
-  const { visitors: visitorsConfig, ...trackingConfig } = c.tracking;
-  const tracker = new Tracker(trackingConfig);
-  // A still pet is re-detected well before it would be declared away, whatever the two settings say.
-  const gate = new MotionGate(
-    { ...c.motion, recheckSeconds: Math.min(c.motion.recheckSeconds, c.tracking.awayAfterSeconds / 2) },
-    defaultKernels(),
-  );
-  const processor = new FrameProcessor(recognition, tracker, {
-    gate,
-    schedule: new EmbedSchedule(c.tracking.embedding),
-    flip: c.matching.flipTta,
-  });
+  const { visitors: visitorsConfig } = c.tracking;
+  const cameras = buildCameras(c, recognition, log, o.cameraEvents, o.cameraOverrides);
   const store = new PetStateStore(stateDir, log.child('state'));
   const outbox = new Outbox(stateDir, log.child('outbox'));
   const visitors = new VisitorRecorder(new VisitorStore(c.gallery.dir, log.child('visitors')), visitorsConfig, log.child('visitors'));
   const presence = new Presence({
     awayAfterMs: c.tracking.awayAfterSeconds * 1000,
     unknownCooldownMs: c.tracking.unknownCooldownSeconds * 1000,
-    camera: c.camera.name,
   });
   /** States on disk of pets no longer enrolled: kept until their retained topics are cleared. Filled at start. */
   const leftovers: StoredPets = {};
@@ -116,7 +86,7 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
     {
       states: () => presence.states(),
       onRemoved: (id) => outputs.forget(id),
-      camera: () => ({ name: c.camera.name, state: camera.state() }),
+      cameras: () => cameras.statuses(),
     },
     log.child('mqtt'),
   );
@@ -124,7 +94,6 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
   const outputs = new Outputs(
     { presence, bridge, store, snapshots, leftovers, onEvent: (e) => live.publish(e) },
     {
-      camera: c.camera.name,
       stateRefreshMs: c.tracking.stateRefreshSeconds * 1000,
       snapshotIntervalMs: c.tracking.snapshotIntervalSeconds * 1000,
     },
@@ -136,7 +105,7 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
   const http = new HttpServer(
     c.http,
     {
-      health: new DaemonHealth({ camera, recognition, metrics, mqttConnected: () => conn.connected, stateDir }),
+      health: new DaemonHealth({ cameras, recognition, metrics, mqttConnected: () => conn.connected, stateDir }),
       metrics: new DaemonMetrics({ metrics, recognition, visitors, outboxDepth: () => queue.pending, version: version() }),
       recognition: new HttpRecognition(recognition),
       pets,
@@ -149,14 +118,7 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
   );
 
   const components: Component[] = [
-    {
-      name: 'camera',
-      start: () => source.start(),
-      stop: async () => {
-        await source.stop();
-        drainCameraPipelines();
-      },
-    },
+    { name: 'camera', start: () => cameras.start(), stop: () => cameras.stop() },
     { name: 'recognition', start: () => recognition.start(), stop: () => recognition.stop() },
     { name: 'tracking', start: async () => {}, stop: async () => {} },
     {
@@ -172,7 +134,7 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
         const enrolled = new Set(pets.map((p) => p.petId));
         for (const [id, s] of Object.entries(saved)) if (!enrolled.has(id)) leftovers[id] = s;
         presence.restore(pets, storedStates(saved), performance.now());
-        if (camera.lost) presence.blind(performance.now());
+        if (cameras.allDown()) presence.blind(performance.now());
         visitors.start(recognition.embedder.modelId, (e) => applyTransform(e, recognition.stats));
         outbox.open();
       },
@@ -196,13 +158,9 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
     { name: 'http', start: () => http.start(), stop: () => http.stop() },
   ];
   return {
-    source,
-    gate,
+    cameras,
     queue,
-    camera,
     recognition,
-    tracker,
-    processor,
     presence,
     outbox,
     bridge,

@@ -64,13 +64,21 @@ interface Track {
   embedding: Float32Array | undefined;
 }
 
+/** Track ids 1, 2, 3, ... */
+export function idCounter(): () => number {
+  let next = 1;
+  return () => next++;
+}
+
 export class Tracker {
   private readonly opts: TrackerOptions;
   private tracks: Track[] = [];
-  private nextId = 1;
+  private readonly newId: () => number;
 
-  constructor(opts: TrackerOptions) {
+  /** `newId`: track ids; the daemon shares one counter between its cameras' trackers, so a track id names one track on the device. */
+  constructor(opts: TrackerOptions, newId: () => number = idCounter()) {
     this.opts = opts;
+    this.newId = newId;
   }
 
   /** Feeds one frame; returns the tracks that are visible in it, with their identities. */
@@ -145,7 +153,7 @@ export class Tracker {
 
   private newTrack(label: AnimalLabel, box: Box, timeMs: number, evidence: Evidence): Track {
     return {
-      id: this.nextId++,
+      id: this.newId(),
       label,
       box,
       hits: 0,

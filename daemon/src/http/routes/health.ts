@@ -1,4 +1,7 @@
-/** GET /healthz: camera, inference, MQTT and disk, each ok or failing with a reason; 200 when all are ok, else 503. */
+/**
+ * GET /healthz: camera (all cameras), inference, MQTT and disk, each ok or failing with a reason;
+ * 200 when all are ok, else 503. Each camera's own check is listed beside, under `cameras`.
+ */
 import type { RouteGroup } from '../route.js';
 
 const check = {
@@ -9,9 +12,10 @@ const check = {
 
 const report = {
   type: 'object',
-  required: ['status', 'checks'],
+  required: ['status', 'checks', 'cameras'],
   properties: {
     status: { type: 'string', enum: ['ok', 'failing'] },
+    cameras: { type: 'object', additionalProperties: check },
     checks: {
       type: 'object',
       required: ['camera', 'inference', 'mqtt', 'disk'],
@@ -26,15 +30,15 @@ export const healthRoutes: RouteGroup = (app, { deps }) => {
     {
       config: { access: 'public' },
       schema: {
-        summary: 'Health of the camera, inference, MQTT and disk',
+        summary: 'Health of the cameras, inference, MQTT and disk',
         security: [],
         response: { 200: report, 503: report },
       },
     },
     async (_req, reply) => {
-      const checks = await deps.health.health();
+      const { cameras, ...checks } = await deps.health.health();
       const ok = Object.values(checks).every((c) => c.status === 'ok');
-      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'failing', checks });
+      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'failing', checks, cameras });
     },
   );
 };

@@ -1,0 +1,124 @@
+/**
+ * One camera of the daemon: its source, health, motion gate, tracker and frame
+ * processor (the models behind the processor are shared by every camera: one
+ * RecognitionService), and its frame loop. The loop hands each processed frame
+ * to a sink (the daemon applies presence and outputs) and settles with how the
+ * camera ended: stopped, ended (a file source read to its end) or failed (a
+ * fatal source error, or MAX_FRAME_FAILURES consecutive failed frames). A
+ * failed camera ends only its own loop: the daemon keeps the others running.
+ */
+import type { CameraConfig } from '../camera/config.js';
+import type { Frame, FrameSource } from '../camera/index.js';
+import { GlovesError } from '../errors.js';
+import type { MotionGate } from '../motion/gate.js';
+import type { Tracker } from '../tracking/tracker.js';
+import type { CameraHealth } from './camera-health.js';
+import type { FrameProcessor, FrameResult } from './frame-processor.js';
+import { tickMayPingWatchdog, type LoopPhase } from './watchdog.js';
+
+/** Consecutive failed frames after which the camera's processing counts as broken. */
+export const MAX_FRAME_FAILURES = 20;
+
+export type PipelineEnd = { kind: 'stopped' } | { kind: 'ended' } | { kind: 'failed'; error: GlovesError };
+
+export interface FrameSink {
+  /** A processed frame of `camera`. */
+  frame(camera: CameraPipeline, frame: Frame, result: FrameResult, totalMs: number): void;
+  /** A frame of `camera` failed (`consecutive` in a row). */
+  failed(camera: CameraPipeline, frame: Frame, err: Error, consecutive: number): void;
+  /** After every frame, processed or not. */
+  afterFrame(): void;
+}
+
+export interface CameraPipelineParts {
+  config: CameraConfig;
+  source: FrameSource;
+  health: CameraHealth;
+  gate: MotionGate;
+  tracker: Tracker;
+  processor: FrameProcessor;
+}
+
+export class CameraPipeline {
+  readonly id: string;
+  readonly name: string;
+  readonly config: CameraConfig;
+  readonly source: FrameSource;
+  readonly health: CameraHealth;
+  readonly gate: MotionGate;
+  readonly tracker: Tracker;
+  readonly processor: FrameProcessor;
+  readonly counters = { frames: 0, failedFrames: 0 };
+  private phase: LoopPhase = 'starting';
+  private stopRequested = false;
+  private wake: (() => void) | null = null;
+
+  constructor(p: CameraPipelineParts) {
+    this.id = p.config.id;
+    this.name = p.config.name;
+    this.config = p.config;
+    this.source = p.source;
+    this.health = p.health;
+    this.gate = p.gate;
+    this.tracker = p.tracker;
+    this.processor = p.processor;
+  }
+
+  /** Whether the daemon's tick may ping the systemd watchdog on this camera's behalf (./watchdog.ts). */
+  tickMayPing(): boolean {
+    return tickMayPingWatchdog(this.phase, this.source.stats().state);
+  }
+
+  /** The loop no longer runs (it ended, failed, or never started because the camera failed at start). */
+  idle(): void {
+    if (this.phase !== 'stopped') this.phase = 'idle';
+  }
+
+  /** Ends the loop at the next frame (or at once while it waits for one). */
+  stop(): void {
+    this.stopRequested = true;
+    this.phase = 'stopped';
+    this.wake?.();
+  }
+
+  async run(sink: FrameSink): Promise<PipelineEnd> {
+    let failures = 0;
+    while (!this.stopRequested) {
+      this.phase = 'waiting';
+      // A fresh stop promise per wait: racing every frame against one long-lived
+      // promise attaches a reaction to it per frame, and each reaction keeps its
+      // settled race result (the whole frame) alive until stop: ~0.7 MB a frame.
+      const stopSignal = new Promise<null>((resolve) => (this.wake = () => resolve(null)));
+      const frame = await Promise.race([this.source.next(), stopSignal]);
+      this.wake = null;
+      if (!frame) break;
+      this.phase = 'processing';
+      const t0 = performance.now();
+      try {
+        const result = await this.processor.process(frame.image, frame.timestampMs);
+        failures = 0;
+        this.counters.frames++;
+        sink.frame(this, frame, result, performance.now() - t0);
+      } catch (err) {
+        failures++;
+        this.counters.failedFrames++;
+        sink.failed(this, frame, err as Error, failures);
+        if (failures >= MAX_FRAME_FAILURES) {
+          this.idle();
+          const error = new GlovesError(
+            'PIPELINE_FAILED',
+            `${failures} consecutive frames failed: ${(err as Error).message}`,
+            {},
+            { cause: err },
+          );
+          return { kind: 'failed', error };
+        }
+      }
+      if (!this.stopRequested) sink.afterFrame();
+    }
+    if (this.stopRequested) return { kind: 'stopped' };
+    this.idle();
+    const err = this.source.lastError;
+    return err ? { kind: 'failed', error: GlovesError.from(err) } : { kind: 'ended' };
+  }
+}
