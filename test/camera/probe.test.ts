@@ -2,7 +2,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { catClip, cliPath, repoRoot } from '../helpers/paths.js';
 
 function probe(...args: string[]): { code: number | null; stdout: string; stderr: string; ms: number } {
@@ -63,6 +65,40 @@ test('probe errors: typed code, non-zero exit, quickly', () => {
     assert.match(t.stdout, new RegExp(`error\\s+\\[${code}\\]`));
     assert.match(t.stdout, /hint\s+/);
   }
+});
+
+test('probe --config: every configured camera at once, each with its own settings; --camera picks one', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'gloves-probe-')), 'c.yaml');
+  writeFileSync(
+    file,
+    'cameras:\n  - { id: ball, name: Ball, uri: "test://ball", width: 320, height: 240, fps: 30 }\n' +
+      '  - { id: gone, uri: "v4l2:///dev/video97" }\n  - { id: bars, uri: "test://smpte", width: 160, height: 120, fps: 30 }\n',
+  );
+  const r = probe('--config', file, '--frames', '5', '--json');
+  assert.is(r.code, 1, 'a missing camera fails the probe');
+  const reports = JSON.parse(r.stdout) as {
+    camera: string;
+    name: string;
+    ok: boolean;
+    width: number;
+    frames: number;
+    error?: { code: string };
+  }[];
+  assert.equal(
+    reports.map((x) => [x.camera, x.name, x.ok, x.width]),
+    [
+      ['ball', 'Ball', true, 320],
+      ['gone', 'gone', false, 640],
+      ['bars', 'bars', true, 160],
+    ],
+  );
+  assert.is(reports[1]!.error?.code, 'SOURCE_NOT_FOUND');
+  const one = probe('--config', file, '--camera', 'bars', '--frames', '3');
+  assert.is(one.code, 0, one.stderr);
+  assert.match(one.stdout, /^== bars\ncamera {2}test:\/\/smpte\nframes {2}3 of 3 read, 160x120 RGB/);
+  assert.is(probe('--config', file, '--camera', 'nope').code, 2);
+  assert.is(probe('test://ball', '--config', file).code, 2);
+  assert.is(probe('--config', file, '--width', '100').code, 2);
 });
 
 test('probe usage errors exit 2', () => {

@@ -1,6 +1,7 @@
 /**
- * `gloves probe URI`: the operator's first camera check (the measurement is
- * ../../camera/probe.ts; this file parses flags and prints the report).
+ * `gloves probe URI`, or `gloves probe --config FILE` for each configured camera
+ * at once: the operator's first camera check (the measurement is
+ * ../../camera/probe.ts; this file parses flags and prints the reports).
  * Exit codes: 0 ok (also when a file ends early), 1 typed camera error,
  * 2 usage, 143/130 when interrupted by SIGTERM/SIGINT.
  */
@@ -8,6 +9,7 @@ import type { Command } from '../command.js';
 import { parseCommandArgs, parsePositiveInt } from '../args.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import { loadConfig } from '../../config/load.js';
+import { cameraList, type CameraConfig } from '../../camera/config.js';
 import { isLive, parseSourceUri } from '../../camera/index.js';
 import { probeCamera, type ProbeReport } from '../../camera/probe.js';
 
@@ -24,14 +26,17 @@ export const probeCommand: Command = {
   name: 'probe',
   summary: 'open a camera source, read some frames and report size, fps, drops and errors',
   usage: `gloves probe URI [--frames N] [--json] [--width W --height H] [--fps F] [--fast] [--timeout S]
+       gloves probe --config FILE [--camera ID] [--frames N] [--json] [--fast] [--timeout S]
   URI: file://PATH (video or image directory), rtsp://..., v4l2:///dev/videoN, csi://N, test://PATTERN
+  --config FILE  probe every camera of a config (camera or cameras), all at once, each with its own settings
+  --camera ID    with --config: only this camera
   --frames N     frames to read (default 30)
   --width/--height  output size (default from the camera config: 640x360)
   --fps F        rate for test patterns and cap for live cameras (default 10)
   --fast         do not pace files and test patterns: measure decode throughput
   --timeout S    give up after S seconds (default 30)
   --json         print one JSON object instead of text
-  Exit status 0 when frames arrived, 1 on a camera error (code in the output).`,
+  Exit status 0 when frames arrived (from every camera probed), 1 on a camera error (code in the output).`,
   async run(ctx) {
     const { values, positionals } = parseCommandArgs('probe', ctx.argv, {
       frames: { type: 'string' },
@@ -41,6 +46,8 @@ export const probeCommand: Command = {
       fps: { type: 'string' },
       fast: { type: 'boolean' },
       timeout: { type: 'string' },
+      config: { type: 'string' },
+      camera: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help) {
@@ -48,15 +55,42 @@ export const probeCommand: Command = {
       return 0;
     }
     const uri = positionals[0];
-    if (!uri || positionals.length > 1)
-      throw new UsageError('probe: expected exactly one URI (see `gloves probe --help`)', { command: 'probe' });
     const requested = parsePositiveInt('probe', values.frames, '--frames', 30);
     const timeoutMs = parsePositiveInt('probe', values.timeout, '--timeout', 30) * 1000;
-    const { width, height, fps, reconnect, slideshowFps } = cameraFlags(values);
-
     const onInterrupt = (sig: NodeJS.Signals): void => {
       interruptedBy = sig;
     };
+    if (values.config !== undefined || values.camera !== undefined) {
+      if (positionals.length > 0 || values.config === undefined)
+        throw new UsageError('probe: give either a URI or --config FILE [--camera ID] (see `gloves probe --help`)', { command: 'probe' });
+      if (values.width !== undefined || values.height !== undefined || values.fps !== undefined)
+        throw new UsageError('probe: --width/--height/--fps go with a URI; with --config each camera uses its own settings', {
+          command: 'probe',
+        });
+      const cameras = configuredCameras(values.config, values.camera, ctx.env);
+      // All at once, as the daemon runs them: a shared bus or CPU shows in the numbers.
+      const reports = await Promise.all(
+        cameras.map(async (cam) => ({
+          camera: cam,
+          report: await probeCamera(
+            cam.uri,
+            { requested, ...cam, realtime: !values.fast, timeoutMs, onInterrupt },
+            ctx.log.child(`camera ${cam.id}`),
+          ),
+        })),
+      );
+      if (values.json) ctx.stdout(JSON.stringify(reports.map((r) => ({ camera: r.camera.id, name: r.camera.name, ...r.report }))));
+      else
+        for (const r of reports) {
+          ctx.stdout(`== ${r.camera.id}${r.camera.name !== r.camera.id ? ` (${r.camera.name})` : ''}`);
+          for (const line of formatReport(r.report)) ctx.stdout(line);
+        }
+      if (reports.some((r) => r.report.ended === 'interrupted')) return interruptedBy === 'SIGINT' ? 130 : 143;
+      return reports.every((r) => r.report.ok) ? 0 : 1;
+    }
+    if (!uri || positionals.length > 1)
+      throw new UsageError('probe: expected exactly one URI (see `gloves probe --help`)', { command: 'probe' });
+    const { width, height, fps, reconnect, slideshowFps } = cameraFlags(values);
     const report = await probeCamera(
       uri,
       { requested, width, height, fps, realtime: !values.fast, timeoutMs, reconnect, slideshowFps, onInterrupt },
@@ -68,6 +102,17 @@ export const probeCommand: Command = {
     return report.ok ? 0 : 1;
   },
 };
+
+/** The cameras of a config file (env overrides applied), or the one named by --camera. */
+function configuredCameras(file: string, only: string | undefined, env: NodeJS.ProcessEnv): CameraConfig[] {
+  const c = loadConfig({ file, env });
+  const all = cameraList(c.camera, c.cameras);
+  if (only === undefined) return all;
+  const cam = all.find((x) => x.id === only);
+  if (!cam)
+    throw new UsageError(`probe: no camera "${only}" in ${file} (cameras: ${all.map((x) => x.id).join(', ')})`, { command: 'probe' });
+  return [cam];
+}
 
 let interruptedBy: NodeJS.Signals | null = null;
 
