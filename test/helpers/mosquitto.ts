@@ -39,6 +39,8 @@ export interface Broker {
   output(): string;
   /** SIGTERM and wait for exit. */
   stop(): Promise<void>;
+  /** SIGKILL and wait for exit: the broker dies without a goodbye (no persistence flush, no wills sent by it). */
+  kill(): Promise<void>;
   /** Start again on the same ports with the same config. */
   restart(): Promise<void>;
 }
@@ -143,7 +145,15 @@ export async function startMosquitto(opts: BrokerOptions = {}): Promise<Broker> 
     lines.push(`acl_file ${join(dir, 'acl')}`);
   }
   lines.push(`listener ${port} 127.0.0.1`);
-  const broker: Broker = { port, url: `mqtt://127.0.0.1:${port}`, dir, output: () => out, stop: async () => {}, restart: async () => {} };
+  const broker: Broker = {
+    port,
+    url: `mqtt://127.0.0.1:${port}`,
+    dir,
+    output: () => out,
+    stop: async () => {},
+    kill: async () => {},
+    restart: async () => {},
+  };
   if (opts.tls) {
     const certs = makeCertificates(dir);
     const tlsPort = await freePort();
@@ -170,14 +180,16 @@ export async function startMosquitto(opts: BrokerOptions = {}): Promise<Broker> 
     await waitForPort(port, c, () => out);
     if (broker.tlsPort) await waitForPort(broker.tlsPort, c, () => out);
   };
-  broker.stop = async () => {
+  const end = async (signal: NodeJS.Signals): Promise<void> => {
     const c = child;
     if (!c || c.exitCode !== null || c.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       c.once('exit', () => resolve());
-      c.kill('SIGTERM');
+      c.kill(signal);
     });
   };
+  broker.stop = () => end('SIGTERM');
+  broker.kill = () => end('SIGKILL');
   broker.restart = async () => {
     await broker.stop();
     await start();
