@@ -185,7 +185,7 @@ test('gloves run: events, retained states, snapshots, discovery, and offline on 
         assert.is(c.availability[0].topic, `${BASE}/status`);
         assert.is(c.origin.name, 'Gloves');
         if (comp === 'event') assert.equal(c.event_types, ['seen', 'left']);
-        if (comp === 'binary_sensor') assert.is(c.device_class, 'presence');
+        if (comp === 'binary_sensor') assert.is(c.device_class, 'occupancy');
         if (ent === 'last_seen') assert.is(c.device_class, 'timestamp');
       }
     }

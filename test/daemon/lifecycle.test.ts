@@ -4,7 +4,6 @@ import { Lifecycle, type Component } from '../../daemon/src/runtime/components.j
 import { GlovesError } from '../../daemon/src/errors.js';
 import { tickMayPingWatchdog } from '../../daemon/src/runtime/watchdog.js';
 import { createLogger } from '../../daemon/src/log/logger.js';
-import { announcePet, removePet } from '../../daemon/src/mqtt/discovery.js';
 import { safeId, topics } from '../../daemon/src/mqtt/topics.js';
 
 function comps(log: string[], failStart?: string, failStop?: string): Component[] {
@@ -106,47 +105,6 @@ test('topic builders and id sanitising', () => {
   assert.is(topics.petSnapshot(t, 'mia'), 'gloves/hall/pets/mia/snapshot');
   assert.is(topics.discovery(t, 'sensor', 'mia', 'last_seen'), 'homeassistant/sensor/gloves_hall/mia_last_seen/config');
   assert.is(safeId('a b/c+#é'), 'a_b_c___');
-});
-
-test('discovery payloads: four entities, one device, availability, origin, unique ids; removal is empty payloads', () => {
-  const ctx = { baseTopic: 'gloves', deviceId: 'hall', discoveryPrefix: 'homeassistant', deviceName: 'Hall', swVersion: '1.2.3' };
-  const msgs = announcePet(ctx, { petId: 'mia', name: 'Mia' });
-  assert.equal(
-    msgs.map((m) => m.topic),
-    [
-      'homeassistant/binary_sensor/gloves_hall/mia_presence/config',
-      'homeassistant/sensor/gloves_hall/mia_last_seen/config',
-      'homeassistant/sensor/gloves_hall/mia_camera/config',
-      'homeassistant/event/gloves_hall/mia_event/config',
-    ],
-  );
-  const cfgs = msgs.map((m) => JSON.parse(m.payload) as Record<string, any>);
-  assert.equal(
-    cfgs.map((c) => c.unique_id),
-    ['gloves_hall_mia_presence', 'gloves_hall_mia_last_seen', 'gloves_hall_mia_camera', 'gloves_hall_mia_event'],
-  );
-  for (const c of cfgs) {
-    assert.equal(c.device, {
-      identifiers: ['gloves_hall_mia'],
-      name: 'Mia',
-      manufacturer: 'Gloves',
-      model: 'Pet identity (Hall)',
-      sw_version: '1.2.3',
-    });
-    assert.equal(c.origin, { name: 'Gloves', sw_version: '1.2.3' });
-    assert.equal(c.availability, [{ topic: 'gloves/hall/status', payload_available: 'online', payload_not_available: 'offline' }]);
-  }
-  assert.is(cfgs[0]!.state_topic, 'gloves/hall/pets/mia/state');
-  assert.is(cfgs[0]!.device_class, 'presence');
-  assert.is(cfgs[1]!.device_class, 'timestamp');
-  assert.is(cfgs[3]!.state_topic, 'gloves/hall/events');
-  assert.match(cfgs[3]!.value_template, /value_json.pet_id == "mia"/);
-  assert.equal(
-    removePet(ctx, 'mia').map((m) => [m.topic, m.payload]),
-    msgs.map((m) => [m.topic, '']),
-  );
-  const withUrl = JSON.parse(announcePet({ ...ctx, configurationUrl: 'http://x:1/' }, { petId: 'mia', name: 'Mia' })[0]!.payload);
-  assert.is(withUrl.device.configuration_url, 'http://x:1/');
 });
 
 test.run();

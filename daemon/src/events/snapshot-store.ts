@@ -1,7 +1,9 @@
 /**
- * The latest snapshot of each pet, on disk: one place for its file name, its
- * (atomic) writing and its reading. The daemon writes it when a visit's crop
- * improves; the MQTT side re-publishes it retained on every connect.
+ * The latest snapshot of each pet, and of the latest unknown animal, on disk:
+ * one place for their file names, their (atomic) writing and their reading.
+ * The daemon writes a pet's when a visit starts and when its crop improves, the
+ * unknown animal's with each `unknown_seen`; the MQTT side re-publishes them
+ * retained on every connect.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,5 +29,18 @@ export class SnapshotStore {
   read(petId: string): Buffer | null {
     const p = this.path(petId);
     return existsSync(p) ? readFileSync(p) : null;
+  }
+
+  /** `<dir>/unknown/latest.jpg`: a folder of its own, so no pet id can name the same file. */
+  get unknownPath(): string {
+    return join(this.dir, 'unknown', 'latest.jpg');
+  }
+
+  writeUnknown(jpeg: Uint8Array): void {
+    writeFileAtomic(this.unknownPath, jpeg);
+  }
+
+  readUnknown(): Buffer | null {
+    return existsSync(this.unknownPath) ? readFileSync(this.unknownPath) : null;
   }
 }

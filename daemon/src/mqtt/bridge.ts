@@ -1,9 +1,16 @@
 /**
  * The MQTT side of the daemon: events from the durable queue (QoS 1, not
- * retained, in order, one in flight), retained per-pet states, snapshots and
- * camera availability, and Home Assistant discovery (./ha-discovery.ts). On
- * every connect, and whenever Home Assistant announces `online`, it
- * re-publishes discovery and everything retained.
+ * retained, in order, one in flight), retained per-pet states, snapshots,
+ * camera availability and the box's stats, and Home Assistant discovery
+ * (./ha-discovery.ts). On every connect it first clears stale discovery
+ * configs, then (and whenever Home Assistant announces `online`) re-publishes
+ * discovery and everything retained.
+ *
+ * An event may wait for its snapshot (`enqueue(event, before)`): it is on disk
+ * at once, but goes out only once the snapshot was published (or failed, or
+ * SNAPSHOT_WAIT_MS passed), so "Mittens is here" comes with this visit's picture.
+ * An event delivered more than `eventMaxAgeMs` after it happened (an outbox
+ * replay) carries `"replayed": true`, which the HA templates ignore.
  *
  * Retained topics only ever carry state; events are never retained, so a
  * reconnecting consumer cannot re-trigger an automation from a stale event.
@@ -24,6 +31,8 @@ import { topics } from './topics.js';
 
 /** Retry interval for a failed delivery round. */
 const RETRY_MS = 1000;
+/** The longest an event waits for its snapshot before it goes out without. */
+const SNAPSHOT_WAIT_MS = 3000;
 
 export interface BridgeOptions {
   /** Current states of the enrolled pets (for re-publication). */
@@ -32,6 +41,26 @@ export interface BridgeOptions {
   onRemoved: (petId: string) => void;
   /** Each camera's id and current availability (for re-publication); absent: not published. */
   cameras?: () => readonly CameraStatus[];
+  /** Events delivered later than this after their `ts` are flagged `replayed` (default 2 min). */
+  eventMaxAgeMs?: number;
+}
+
+/** The retained `<base>/stats` of the box (the hub's diagnostic sensors). */
+export interface HubStats {
+  /** Frames per second over the last interval; null before there is one. */
+  fps: number | null;
+  /** Events waiting in the outbox. */
+  outbox: number;
+  /** Detector and embedder in use. */
+  model: string;
+  /** ISO time of this sample. */
+  ts: string;
+}
+
+/** The payload of an event as delivered now: flagged `replayed` when it happened more than `maxAgeMs` ago. */
+export function deliveredEvent(event: PetEvent, nowMs: number, maxAgeMs: number): PetEvent {
+  const age = nowMs - Date.parse(event.ts);
+  return age > maxAgeMs ? { ...event, replayed: true } : event;
 }
 
 /** Retained at `<base>/cameras/<id>/state`: whether the camera delivers frames, and why not. */
@@ -66,6 +95,9 @@ export class MqttBridge {
   private readonly opts: BridgeOptions;
   private pets: Identity[] = [];
   private removals = new Set<string>();
+  /** Events waiting for their snapshot to be published first, by id. */
+  private readonly before = new Map<string, Promise<unknown>>();
+  private stats: HubStats | null = null;
   private draining: Promise<void> | null = null;
   private stopping = false;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -97,7 +129,7 @@ export class MqttBridge {
     this.queue.onRetry = () => this.kick();
     this.discovery.start(() => void this.announce('homeassistant online'));
     this.conn.onConnect(() => {
-      void this.announce('connect');
+      void this.clearStale().then(() => this.announce('connect'));
       this.kick();
     });
     await this.conn.start();
@@ -108,8 +140,12 @@ export class MqttBridge {
     this.conn.interrupt();
   }
 
-  /** Durably queues an event and starts delivering (never throws for a disk error). */
-  enqueue(event: PetEvent): void {
+  /** Durably queues an event and starts delivering (never throws for a disk error); it goes out after `before` settles. */
+  enqueue(event: PetEvent, before?: Promise<unknown>): void {
+    if (before) {
+      this.before.set(event.id, before);
+      void before.catch(() => undefined).finally(() => this.kick());
+    }
     this.queue.push(event);
     this.log.info(`event ${event.type}`, { id: event.id, pet: event.pet, track: event.track, confidence: event.confidence });
     this.kick();
@@ -142,8 +178,19 @@ export class MqttBridge {
     ];
   }
 
-  publishSnapshot(petId: string, jpeg: Buffer): void {
-    this.publishRetained(topics.petSnapshot(this.conn.topics, petId), jpeg, 'snapshot', { pet: petId });
+  /** Resolves once the broker has the snapshot (or at once while offline: it is re-sent on reconnect). */
+  publishSnapshot(petId: string, jpeg: Buffer): Promise<void> {
+    return this.publishRetained(topics.petSnapshot(this.conn.topics, petId), jpeg, 'snapshot', { pet: petId });
+  }
+
+  /** The latest unknown animal's snapshot; resolves as publishSnapshot does. */
+  publishUnknownSnapshot(jpeg: Buffer): Promise<void> {
+    return this.publishRetained(topics.unknownSnapshot(this.conn.topics), jpeg, 'unknown snapshot', {});
+  }
+
+  publishStats(stats: HubStats): void {
+    this.stats = stats;
+    void this.publishRetained(topics.stats(this.conn.topics), JSON.stringify(stats), 'stats', {});
   }
 
   /** Delivers what it can within `graceMs`, marks every camera offline, then disconnects with `offline`. */
@@ -169,10 +216,10 @@ export class MqttBridge {
     await Promise.race([sent, new Promise((r) => setTimeout(r, Math.min(graceMs, 1000)).unref())]);
   }
 
-  /** Retained and re-published in full on reconnect, so a publish while offline is skipped. */
-  private publishRetained(topic: string, payload: string | Buffer, what: string, context: Record<string, unknown>): void {
-    if (!this.conn.connected) return;
-    this.conn.publish(topic, payload, { qos: 1, retain: true }).catch((err: unknown) => {
+  /** Retained and re-published in full on reconnect, so a publish while offline is skipped. Never rejects. */
+  private publishRetained(topic: string, payload: string | Buffer, what: string, context: Record<string, unknown>): Promise<void> {
+    if (!this.conn.connected) return Promise.resolve();
+    return this.conn.publish(topic, payload, { qos: 1, retain: true }).catch((err: unknown) => {
       this.log.warn(`${what} publish failed (re-sent on reconnect)`, { ...context, error: err as Error });
     });
   }
@@ -208,10 +255,17 @@ export class MqttBridge {
     while (this.conn.connected) {
       const next = this.queue.head();
       if (!next) return;
+      const before = this.before.get(next.event.id);
+      if (before) {
+        await Promise.race([before.catch(() => undefined), new Promise((r) => setTimeout(r, SNAPSHOT_WAIT_MS).unref())]);
+        this.before.delete(next.event.id);
+        continue;
+      }
       try {
         // mqtt.js keeps an unacknowledged QoS 1 packet and re-sends it after a
         // reconnect; the promise settles on PUBACK, so one event is in flight at a time.
-        await this.conn.publish(topic, JSON.stringify(next.event), { qos: 1, retain: false });
+        const payload = deliveredEvent(next.event, Date.now(), this.opts.eventMaxAgeMs ?? 120_000);
+        await this.conn.publish(topic, JSON.stringify(payload), { qos: 1, retain: false });
       } catch (err) {
         this.log.warn('event delivery interrupted; it stays in the outbox', { id: next.event.id, error: err as Error });
         return;
@@ -221,21 +275,33 @@ export class MqttBridge {
     }
   }
 
-  /** Discovery, removals, states, snapshots and camera availability; all retained. */
+  /** Stale discovery configs under our node id go before we announce (never throws). */
+  private async clearStale(): Promise<void> {
+    try {
+      await this.discovery.clearStale(this.pets);
+    } catch (err) {
+      this.log.warn('could not check for stale discovery configs; trying again at the next connect', { error: err as Error });
+    }
+  }
+
+  /** Discovery, removals, states, snapshots, camera availability and stats; all retained. */
   private async announce(why: string): Promise<void> {
     const t = this.conn.topics;
     const retained = { qos: 1 as const, retain: true };
     const jobs: Promise<void>[] = [];
     const states = this.opts.states();
-    for (const pet of this.pets) for (const m of this.discovery.announce(pet)) jobs.push(this.conn.publish(m.topic, m.payload, retained));
+    for (const m of this.discovery.announce(this.pets)) jobs.push(this.conn.publish(m.topic, m.payload, retained));
     for (const pet of this.pets) {
       const s = states[pet.petId];
       if (s) jobs.push(this.conn.publish(topics.petState(t, pet.petId), JSON.stringify(s), retained));
       const snap = this.snapshots.read(pet.petId);
       if (snap) jobs.push(this.conn.publish(topics.petSnapshot(t, pet.petId), snap, retained));
     }
+    const unknown = this.snapshots.readUnknown();
+    if (unknown) jobs.push(this.conn.publish(topics.unknownSnapshot(t), unknown, retained));
     const cams = this.opts.cameras?.() ?? [];
     if (cams.length > 0) for (const m of this.cameraMessages(cams)) jobs.push(this.conn.publish(m.topic, m.payload, retained));
+    if (this.stats) jobs.push(this.conn.publish(topics.stats(t), JSON.stringify(this.stats), retained));
     for (const id of [...this.removals]) {
       const msgs = [
         ...this.discovery.remove(id),

@@ -49,6 +49,25 @@ export const mqttSection = z
     baseTopic: topicPrefix('gloves').describe('Topics live under <baseTopic>/<deviceId>'),
     discoveryPrefix: topicPrefix('homeassistant').describe('Home Assistant discovery prefix'),
     discovery: z.boolean().default(true).describe('Publish Home Assistant discovery'),
+    homeAssistant: z
+      .strictObject({
+        presenceDeviceClass: z
+          .enum(['occupancy', 'presence'])
+          .default('occupancy')
+          .describe(
+            'Device class of the pet presence sensor: occupancy ("Detected"/"Clear") for a camera that sees part of the house, ' +
+              'presence ("Home"/"Away") only for a camera on the way in and out',
+          ),
+        eventMaxAgeSeconds: z
+          .number()
+          .positive()
+          .default(120)
+          .describe(
+            'An event delivered later than this after it happened (outbox replay after an outage) carries "replayed": true ' +
+              'and does not fire the Home Assistant event entities and device triggers',
+          ),
+      })
+      .prefault({}),
     keepaliveSeconds: z.number().int().min(0).max(65535).default(30).describe('MQTT keepalive'),
     reconnectSeconds: z.number().positive().default(2).describe('Delay between reconnect attempts'),
     connectTimeoutSeconds: z

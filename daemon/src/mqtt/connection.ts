@@ -31,6 +31,8 @@ export class MqttConnection {
   private client: MqttClient | null = null;
   private readonly connectHandlers: (() => void)[] = [];
   private readonly subscriptions = new Map<string, MessageHandler>();
+  /** Filters unsubscribed: a message still in flight to them is no surprise. */
+  private readonly ended = new Set<string>();
   private lastErrorCode: unknown = undefined;
   private lastError: Error | undefined;
   /** Ends a start() still waiting for the broker (stop() during startup). */
@@ -56,10 +58,28 @@ export class MqttConnection {
     this.connectHandlers.push(handler);
   }
 
-  /** Subscribes (QoS 1) now and after every reconnect; exact topic match only. */
-  subscribe(topic: string, handler: MessageHandler): void {
-    this.subscriptions.set(topic, handler);
-    if (this.client?.connected) this.client.subscribe(topic, { qos: 1 });
+  /** Subscribes (QoS 1) now and after every reconnect; `filter` may hold the wildcards + and #. */
+  subscribe(filter: string, handler: MessageHandler): void {
+    this.subscriptions.set(filter, handler);
+    this.ended.delete(filter);
+    if (this.client?.connected) this.client.subscribe(filter, { qos: 1 });
+  }
+
+  /** Subscribes now (and after a reconnect until unsubscribed); resolves once the broker acknowledged it (SUBACK). */
+  async subscribeNow(filter: string, handler: MessageHandler): Promise<void> {
+    const client = this.client;
+    if (!client?.connected) throw new GlovesError('MQTT_UNREACHABLE', 'mqtt: not connected', { filter });
+    this.subscriptions.set(filter, handler);
+    this.ended.delete(filter);
+    await client.subscribeAsync(filter, { qos: 1 });
+  }
+
+  /** Ends a subscription; messages already on the way to it are dropped quietly. */
+  async unsubscribe(filter: string): Promise<void> {
+    this.subscriptions.delete(filter);
+    this.ended.add(filter);
+    const client = this.client;
+    if (client?.connected) await client.unsubscribeAsync(filter);
   }
 
   async start(): Promise<void> {
@@ -73,9 +93,14 @@ export class MqttConnection {
     let lastSummary = 0;
     let attempts = 0;
     client.on('message', (topic, payload) => {
-      const h = this.subscriptions.get(topic);
-      if (h) h(topic, payload);
-      else this.log.warn('message on a topic nobody handles; ignored', { topic });
+      let handled = false;
+      for (const [filter, h] of this.subscriptions) {
+        if (!topicMatches(filter, topic)) continue;
+        handled = true;
+        h(topic, payload);
+      }
+      if (!handled && ![...this.ended].some((f) => topicMatches(f, topic)))
+        this.log.warn('message on a topic nobody handles; ignored', { topic });
     });
     client.on('connect', () => {
       this.lastErrorCode = undefined;
@@ -187,6 +212,18 @@ export class MqttConnection {
       await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
     }
   }
+}
+
+/** Whether an MQTT topic filter (with + and #) matches a topic name. */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length) return false;
+    if (f[i] !== '+' && f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

@@ -21,6 +21,7 @@ import { GlovesError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Frame } from '../camera/index.js';
 import type { PresenceUpdate } from '../presence/presence.js';
+import type { RgbImage } from '../vision/image.js';
 import { SystemdNotifier } from '../systemd/notify.js';
 import type { CameraHealthView } from './camera-health.js';
 import type { CameraPipeline, FrameSink, PipelineEnd } from './camera-pipeline.js';
@@ -162,7 +163,7 @@ export class Daemon {
         metrics.frame(result.detections, result.timing);
         const ts = wallTime(frame.timestampMs);
         visitors.annotate(result.unknowns, result.unnamed, frame.timestampMs, ts);
-        this.apply(presence.observe(frame.timestampMs, ts, result.sightings, result.unknowns, cam.id), frame.timestampMs);
+        this.apply(presence.observe(frame.timestampMs, ts, result.sightings, result.unknowns, cam.id), frame.timestampMs, frame.image);
         outputs.snapshots(frame.image, result.sightings, frame.timestampMs);
         // The HTTP API's latest frame shows the first camera.
         if (cam === first) live.frame(frame.image, trackOverlays(result));
@@ -288,6 +289,7 @@ export class Daemon {
 
   private tick(): void {
     this.summary(performance.now());
+    this.parts.stats.tick(performance.now(), this.counters.frames, new Date().toISOString());
     try {
       const now = performance.now();
       this.apply(this.parts.presence.tick(now, new Date().toISOString()), now);
@@ -299,10 +301,10 @@ export class Daemon {
     if (this.running && !this.stopRequested && this.parts.cameras.tickMayPing()) this.notifier.watchdog();
   }
 
-  private apply(up: PresenceUpdate, nowMs: number): void {
+  private apply(up: PresenceUpdate, nowMs: number, image?: RgbImage): void {
     this.counters.events += up.events.length;
     for (const e of up.events) this.parts.metrics.event(e.type);
-    this.parts.outputs.apply(up, nowMs);
+    this.parts.outputs.apply(up, nowMs, image);
   }
 
   private fail(what: string, err: unknown): void {

@@ -3,6 +3,11 @@
  * then the outbox), retained states (at once on a present/away flip, else at
  * most every `stateRefreshMs`), the on-disk state file, and snapshots (the best
  * crop of each visit, at most every `snapshotIntervalMs` per pet).
+ *
+ * A `seen` or `unknown_seen` on a frame takes its snapshot from that frame, and
+ * the event goes out only after the snapshot (MqttBridge.enqueue's `before`):
+ * an automation that sends "Mittens is here" with the picture attaches this
+ * visit's picture, not the last one. The event is on disk at once all the same.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log/logger.js';
@@ -56,10 +61,11 @@ export class Outputs {
     this.log = log;
   }
 
-  apply(up: PresenceUpdate, nowMs: number): void {
+  /** `image`: the frame the update comes from (none for the timer's `left`s); arrivals take their snapshot from it. */
+  apply(up: PresenceUpdate, nowMs: number, image?: RgbImage): void {
     for (const e of up.events) {
       const event = toEvent(e);
-      this.bridge.enqueue(event);
+      this.bridge.enqueue(event, image ? this.arrivalSnapshot(image, e, nowMs) : undefined);
       this.onEvent?.(event);
     }
     const flips = new Set(up.transitions);
@@ -89,11 +95,36 @@ export class Outputs {
       cropJpeg(image, s.box)
         .then((jpeg) => {
           this.snapshotStore.write(s.pet.petId, jpeg);
-          this.bridge.publishSnapshot(s.pet.petId, jpeg);
+          return this.bridge.publishSnapshot(s.pet.petId, jpeg);
         })
         .catch((err: unknown) => this.log.warn('snapshot failed', { pet: s.pet.petId, error: err as Error }))
         .finally(() => (cur.busy = false));
     }
+  }
+
+  /** The snapshot of a `seen` or `unknown_seen`, stored and published; undefined for other events. Never rejects. */
+  private arrivalSnapshot(image: RgbImage, e: PresenceEvent, nowMs: number): Promise<void> | undefined {
+    const pet = e.pet;
+    if (e.type === 'seen' && pet) {
+      // The visit's first picture: later frames replace it only when better and not too soon.
+      const cur = { best: e.confidence, lastMs: nowMs, busy: true };
+      this.snap.set(pet.petId, cur);
+      return cropJpeg(image, e.box)
+        .then((jpeg) => {
+          this.snapshotStore.write(pet.petId, jpeg);
+          return this.bridge.publishSnapshot(pet.petId, jpeg);
+        })
+        .catch((err: unknown) => this.log.warn('snapshot failed', { pet: pet.petId, error: err as Error }))
+        .finally(() => (cur.busy = false));
+    }
+    if (e.type === 'unknown_seen')
+      return cropJpeg(image, e.box)
+        .then((jpeg) => {
+          this.snapshotStore.writeUnknown(jpeg);
+          return this.bridge.publishUnknownSnapshot(jpeg);
+        })
+        .catch((err: unknown) => this.log.warn('unknown animal snapshot failed', { error: err as Error }));
+    return undefined;
   }
 
   /** A deleted pet's retained topics are gone from the broker: forget it. */

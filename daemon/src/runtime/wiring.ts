@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
+import { cameraList } from '../camera/config.js';
 import type { GlovesConfig } from '../config/schema.js';
 import { EventQueue } from '../events/event-queue.js';
 import { Outbox } from '../events/outbox.js';
@@ -31,6 +32,7 @@ import { LiveFeed } from './live.js';
 import { RuntimeMetrics } from './metrics.js';
 import { Outputs } from './outputs.js';
 import { RecognitionService } from './recognition-service.js';
+import { StatsPublisher } from './stats-publisher.js';
 import { VisitorRecorder } from './visitor-recorder.js';
 
 export interface WiringOptions {
@@ -53,6 +55,8 @@ export interface DaemonParts {
   /** The event queue (its depth feeds the summary). */
   readonly queue: EventQueue;
   readonly metrics: RuntimeMetrics;
+  /** The hub's fps, outbox depth and model version (retained stats topic). */
+  readonly stats: StatsPublisher;
   readonly live: LiveFeed;
   readonly gallerySync: GallerySync;
   readonly http: HttpServer;
@@ -77,7 +81,14 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
   const leftovers: StoredPets = {};
   const conn = new MqttConnection(c.mqtt, c.device.id, log.child('mqtt'), c.log.summarySeconds * 1000);
   const discovery = c.mqtt.discovery
-    ? { ...conn.topics, deviceName: c.device.name, swVersion: version(), configurationUrl: undefined }
+    ? {
+        ...conn.topics,
+        deviceName: c.device.name,
+        swVersion: version(),
+        configurationUrl: undefined,
+        presenceDeviceClass: c.mqtt.homeAssistant.presenceDeviceClass,
+        cameras: cameraList(c.camera, c.cameras).map((cam) => ({ id: cam.id, name: cam.name })),
+      }
     : null;
   const snapshots = new SnapshotStore(snapshotsDir);
   const queue = new EventQueue(outbox, log.child('outbox'));
@@ -87,6 +98,7 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
       states: () => presence.states(),
       onRemoved: (id) => outputs.forget(id),
       cameras: () => cameras.statuses(),
+      eventMaxAgeMs: c.mqtt.homeAssistant.eventMaxAgeSeconds * 1000,
     },
     log.child('mqtt'),
   );
@@ -100,6 +112,11 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
     log.child('presence'),
   );
   const metrics = new RuntimeMetrics();
+  const stats = new StatsPublisher({
+    publish: (s) => bridge.publishStats(s),
+    outbox: () => queue.pending,
+    model: () => (recognition.started ? `${c.models.detector} + ${recognition.embedder.modelId}` : c.models.detector),
+  });
   const gallerySync = new GallerySync({ recognition, presence, bridge, outputs }, log.child('gallery'));
   const pets = new HttpGallery({ recognition, presence, sync: gallerySync, cropMargin: c.detection.cropMargin, log: log.child('gallery') });
   const http = new HttpServer(
@@ -167,6 +184,7 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
     outputs,
     visitors,
     metrics,
+    stats,
     live,
     gallerySync,
     http,

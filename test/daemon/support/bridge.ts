@@ -20,5 +20,5 @@ export function bridgeFor(
     discovery: new HomeAssistantDiscovery(conn, o.discovery, log),
     snapshots: new SnapshotStore(o.snapshotsDir),
   };
-  return new MqttBridge(parts, { states: o.states, onRemoved: o.onRemoved, cameras: o.cameras }, log);
+  return new MqttBridge(parts, { states: o.states, onRemoved: o.onRemoved, cameras: o.cameras, eventMaxAgeMs: o.eventMaxAgeMs }, log);
 }
