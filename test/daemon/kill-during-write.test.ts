@@ -5,7 +5,7 @@
  *   event whose append returned and was not acked is pending (none lost), nothing acked is
  *   pending again, no id twice, seqs in order, and appends go on;
  * - `gloves enroll`: after each kill the gallery opens, every photo it lists has its crop, and the
- *   next enrolment succeeds at once (no lock left behind).
+ *   next enrolment succeeds at once (a lock left by a killed enrolment is broken, not waited for).
  * And a model file replaced by junk: `gloves run` refuses it naming the file and both sha256s.
  */
 import { test } from 'uvu';
@@ -123,7 +123,6 @@ test('SIGKILL during gloves enroll, 6 times: the gallery opens, every photo has 
     for (const p of g.pets())
       for (const ph of p.photos)
         assert.ok(existsSync(join(gallery, ph.crop)), `round ${round}: ${p.id} lists ${ph.crop}, which is missing`);
-    assert.ok(!readdirSync(gallery).includes('.gallery.lock'), `round ${round}: a lock file is left`);
   }
   assert.ok(kills >= 3, `only ${kills} of 6 kills landed before the enrolment finished`);
   const t1 = Date.now();

@@ -8,9 +8,11 @@
  * holder (util/ sits beside errors.ts: callers map it to their typed error).
  * A lock whose owner is gone (SIGKILL, power loss) is broken: its file is
  * renamed away first, so of two processes that both saw it stale only one
- * removes it, and neither removes a live owner's fresh lock.
+ * removes it, and neither removes a live owner's fresh lock. A lock file that
+ * names no owner (its owner was killed between creating and writing it) is
+ * broken once it is older than TORN_LOCK_MS: a live owner writes it at once.
  */
-import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 /** The lock stayed taken for the whole wait (callers turn it into their own typed error). */
@@ -88,6 +90,36 @@ function breakStale(file: string, seen: Holder): void {
   }
 }
 
+/** A lock file without a readable owner older than this is a leftover, not a lock being written. */
+export const TORN_LOCK_MS = 5000;
+
+function isTornLeftover(file: string): boolean {
+  try {
+    return Date.now() - statSync(file).mtimeMs > TORN_LOCK_MS && readHolder(file) === null;
+  } catch {
+    return false; // gone meanwhile: the next tryCreate takes it
+  }
+}
+
+/** Like breakStale, for a file that names no owner: removed only if what was moved aside still names none. */
+function breakTorn(file: string): void {
+  const aside = `${file}.torn.${process.pid}`;
+  try {
+    renameSync(file, aside);
+  } catch {
+    return;
+  }
+  if (readHolder(aside) === null) {
+    unlinkSync(aside);
+    return;
+  }
+  try {
+    renameSync(aside, file);
+  } catch {
+    unlinkSync(aside);
+  }
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `fn` holding the lock `file`; always releases it. File system errors (EACCES, EROFS) are rethrown as they are. */
@@ -98,6 +130,10 @@ export async function withFileLock<T>(file: string, timeoutMs: number, fn: () =>
     const holder = readHolder(file);
     if (holder && holderIsGone(holder)) {
       breakStale(file, holder);
+      continue;
+    }
+    if (!holder && isTornLeftover(file)) {
+      breakTorn(file);
       continue;
     }
     if (Date.now() >= deadline) throw new LockBusyError(file, holder, timeoutMs);
