@@ -3,7 +3,9 @@
  * the outbox; the broker and a new daemon come back. Home Assistant (a persistent session) must
  * get every event the first daemon made, under its original id, each id once (redeliveries are
  * byte-identical), no event made again under a new id, and the pet's retained state must be the
- * one the first daemon had (restored from disk), not "away since never".
+ * one the first daemon had (restored from disk), not "away since never". And the broker alone
+ * SIGKILLed and restarted while the daemon runs: every event delivered once by id, and the retained
+ * status and states the killed broker lost are published again.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -35,13 +37,13 @@ test.after(async () => {
   await broker?.stop();
 });
 
-function run(camera: string): RunningDaemon {
-  const file = join(dir, `${camera.slice(0, 4)}.json`);
+function run(camera: string, id = ID): RunningDaemon {
+  const file = join(dir, `${id}-${camera.slice(0, 4)}.json`);
   writeFileSync(
     file,
     JSON.stringify({
       camera: { uri: camera },
-      device: { id: ID, stateDir: join(dir, 'state') },
+      device: { id, stateDir: join(dir, `state-${id}`) },
       gallery: { dir: gallery },
       mqtt: { url: broker.url, reconnectSeconds: 0.3 },
       tracking: { awayAfterSeconds: 2, stateRefreshSeconds: 1 },
@@ -110,6 +112,46 @@ test('broker SIGKILLed, then the daemon SIGKILLed with events in its outbox: aft
   } finally {
     first.child.kill('SIGKILL');
     second?.child.kill('SIGKILL');
+    await ha.close();
+  }
+});
+
+test('broker SIGKILLed mid-run and restarted: every event delivered once by id; status and states retained again', async () => {
+  const B = 'gloves/brokerkill';
+  const ha = await record(broker.url, [`${B}/#`], { clientId: 'ha-brokerkill', clean: false });
+  const d = run(`file://${catClip}`, 'brokerkill');
+  try {
+    await d.waitForLine(/INFO gloves: ready/, 60_000);
+    await broker.kill();
+    await d.waitForLine(/INFO gloves:mqtt: event seen .*"pet":"Chair cat"/, 60_000);
+    await broker.restart();
+    await d.waitForLine(/broker back/, 20_000);
+    await ha.until(() => ha.client.connected, 10_000, 'Home Assistant reconnected');
+    await ha.until(() => madeIds(d).every((id) => ha.eventIds(`${B}/events`).includes(id)), 20_000, 'the events');
+    await new Promise((r) => setTimeout(r, 500));
+    const made = madeIds(d);
+    assert.equal([...ha.eventIds(`${B}/events`)].sort(), [...made].sort(), 'delivered = made, by id');
+    const byId = new Map<string, string>();
+    for (const t of ha.text(`${B}/events`)) {
+      const id = (JSON.parse(t) as PetEvent).id;
+      assert.ok(!byId.has(id) || byId.get(id) === t, `a redelivery of ${id} differs`);
+      byId.set(id, t);
+    }
+    // The killed broker lost its retained messages: the daemon publishes them again on reconnect.
+    const late = await record(broker.url, [`${B}/status`, `${B}/pets/chair_cat/state`], { clientId: 'late-brokerkill' });
+    try {
+      await late.until(
+        () => late.text(`${B}/status`).includes('online') && late.json<PetState>(`${B}/pets/chair_cat/state`).length > 0,
+        10_000,
+        'retained status and state after the broker restart',
+      );
+      const st = late.json<PetState>(`${B}/pets/chair_cat/state`)[0]!;
+      assert.ok(st.last_seen !== null, JSON.stringify(st));
+    } finally {
+      await late.close();
+    }
+  } finally {
+    d.child.kill('SIGKILL');
     await ha.close();
   }
 });
