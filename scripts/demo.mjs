@@ -98,15 +98,11 @@ async function daemonDemo() {
   await new Promise((r) => setTimeout(r, 300));
   const mqtt = await import('mqtt');
   const sub = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`);
-  const shown = new Set();
   sub.on('message', (topic, payload) => {
     if (topic.endsWith('/snapshot')) return void console.log(`  mqtt ${topic}: <jpeg ${payload.length} bytes>`);
-    if (topic.startsWith('homeassistant/')) {
-      const kind = topic.split('/')[1];
-      if (!shown.has(kind)) console.log(`  mqtt ${topic}: <discovery config, ${payload.length} bytes>`);
-      shown.add(kind);
-      return;
-    }
+    // Every discovery config in full: what Home Assistant will make of the device, entity by entity.
+    if (topic.startsWith('homeassistant/'))
+      return void console.log(`  mqtt ${topic}: ${payload.length === 0 ? '<removed>' : payload.toString()}`);
     const text = payload.toString();
     console.log(`  mqtt ${topic}: ${text.length > 300 ? text.slice(0, 300) + '...' : text}`);
   });

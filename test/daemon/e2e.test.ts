@@ -21,6 +21,7 @@ import { startMosquitto, type Broker } from '../helpers/mosquitto.js';
 import { record, type Recorder } from './support/subscriber.js';
 import { buildSlideshow, cli, startDaemon } from './support/daemon.js';
 import type { PetEvent } from '../../daemon/src/events/types.js';
+import { checkConfig, renderTemplate } from './support/ha-schema.js';
 
 const cat = (name: string, n: string): string => join(catsDir, name, `${n}.jpg`);
 const DEVICE = 'e2e';
@@ -155,6 +156,40 @@ test.after(async () => {
   await broker?.stop();
 });
 
+/**
+ * What Home Assistant gets from a real run: every discovery config within its platform's documented keys, the
+ * templates rendered on the events as delivered, each sighting's snapshot before its event, the box's stats.
+ */
+function checkHomeAssistant(sub: Recorder, evs: PetEvent[]): void {
+  const configs = new Map<string, Record<string, any>>();
+  for (const m of sub.messages)
+    if (m.topic.startsWith(`homeassistant/`) && m.topic.endsWith('/config') && m.payload.length > 0)
+      configs.set(m.topic, JSON.parse(m.payload.toString()) as Record<string, any>);
+  assert.equal(
+    [...configs].flatMap(([t, c]) => checkConfig(t, c)),
+    [],
+  );
+  const hub = `homeassistant/binary_sensor/gloves_${DEVICE}/_hub_camera_hallway/config`;
+  assert.ok(configs.has(hub), `${hub}: one status entity per camera`);
+  for (const e of evs.filter((x) => x.type === 'seen' || x.type === 'unknown_seen')) {
+    const raw = sub.text(`${BASE}/events`).find((t) => (JSON.parse(t) as PetEvent).id === e.id)!;
+    const entity = e.type === 'seen' ? `${e.pet_id}_event` : '_hub_unknown';
+    const out = JSON.parse(renderTemplate(configs.get(`homeassistant/event/gloves_${DEVICE}/${entity}/config`)!.value_template, raw));
+    assert.equal([out.event_type, out.ts, out.camera], [e.type, e.ts, 'hallway'], entity);
+    if (e.type === 'unknown_seen') assert.is(out.visitor, e.visitor);
+    // The snapshot of this sighting was delivered before the event.
+    const at = sub.messages.findIndex((m) => m.topic === `${BASE}/events` && m.payload.toString() === raw);
+    const snap = e.type === 'seen' ? `${BASE}/pets/${e.pet_id}/snapshot` : `${BASE}/unknown/snapshot`;
+    assert.ok(
+      sub.messages.slice(0, at).some((m) => m.topic === snap && m.payload[0] === 0xff),
+      `${snap} before ${e.type}`,
+    );
+  }
+  const stats = sub.json<{ fps: number | null; outbox: number; model: string }>(`${BASE}/stats`).at(-1);
+  assert.ok(stats && stats.fps !== null && stats.fps > 0 && stats.outbox >= 0, JSON.stringify(stats));
+  assert.match(stats!.model, /yolox.* \+ .*@[0-9a-f]{12}$/);
+}
+
 test('gloves run: events, retained states, snapshots, discovery, and offline on SIGKILL', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gloves-e2e-run-'));
   const sub = await ha('ha-e2e-1');
@@ -189,6 +224,7 @@ test('gloves run: events, retained states, snapshots, discovery, and offline on 
         if (ent === 'last_seen') assert.is(c.device_class, 'timestamp');
       }
     }
+    checkHomeAssistant(sub, evs);
     // Retained states and snapshots, as a late subscriber (HA after a restart) sees them.
     const late = await record(broker.url, [`${BASE}/#`], { username: 'ha', password: 'ha' });
     await late.until(
