@@ -185,8 +185,11 @@ function checkHomeAssistant(sub: Recorder, evs: PetEvent[]): void {
       `${snap} before ${e.type}`,
     );
   }
-  const stats = sub.json<{ fps: number | null; outbox: number; model: string }>(`${BASE}/stats`).at(-1);
+  const stats = sub
+    .json<{ fps: number | null; cameras: Record<string, number | null>; outbox: number; model: string }>(`${BASE}/stats`)
+    .at(-1);
   assert.ok(stats && stats.fps !== null && stats.fps > 0 && stats.outbox >= 0, JSON.stringify(stats));
+  assert.equal(Object.keys(stats!.cameras), ['hallway']);
   assert.match(stats!.model, /yolox.* \+ .*@[0-9a-f]{12}$/);
 }
 

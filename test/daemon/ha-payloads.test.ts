@@ -267,14 +267,16 @@ test('templates: presence, last seen, last camera, camera connectivity and stats
   const samples: HubStats[] = [];
   let depth = 3;
   const stats = new StatsPublisher({ publish: (s) => samples.push(s), outbox: () => depth, model: () => 'yolox + mnv2@abc' }, 1000);
-  stats.tick(0, 0, 't0');
-  stats.tick(500, 10, 't1');
+  stats.tick(0, { porch: 0, back_door: 0 }, 't0');
+  stats.tick(500, { porch: 10, back_door: 5 }, 't1');
   depth = 0;
-  stats.tick(2000, 40, 't2');
+  stats.tick(2000, { porch: 30, back_door: 10 }, 't2');
   assert.equal(samples, [
-    { fps: null, outbox: 3, model: 'yolox + mnv2@abc', ts: 't0' },
-    { fps: 20, outbox: 0, model: 'yolox + mnv2@abc', ts: 't2' },
+    { fps: null, cameras: { porch: null, back_door: null }, outbox: 3, model: 'yolox + mnv2@abc', ts: 't0' },
+    { fps: 20, cameras: { porch: 15, back_door: 5 }, outbox: 0, model: 'yolox + mnv2@abc', ts: 't2' },
   ]);
+  const fpsEntity = byTopic('homeassistant/sensor/gloves_hall/_hub_fps/config');
+  assert.equal(JSON.parse(renderTemplate(fpsEntity.json_attributes_template, JSON.stringify(samples[1]))), { porch: 15, back_door: 5 });
   const t = (e: string) => byTopic(`homeassistant/sensor/gloves_hall/_hub_${e}/config`).value_template as string;
   assert.is(renderTemplate(t('fps'), JSON.stringify(samples[0])), 'None');
   assert.is(renderTemplate(t('fps'), JSON.stringify(samples[1])), '20');

@@ -47,8 +47,10 @@ export interface BridgeOptions {
 
 /** The retained `<base>/stats` of the box (the hub's diagnostic sensors). */
 export interface HubStats {
-  /** Frames per second over the last interval; null before there is one. */
+  /** Frames per second over the last interval, all cameras together; null before there is one. */
   fps: number | null;
+  /** The same per camera id. */
+  cameras: Record<string, number | null>;
   /** Events waiting in the outbox. */
   outbox: number;
   /** Detector and embedder in use. */

@@ -52,7 +52,14 @@ function hubEntities(ctx: DiscoveryContext): EntitySpec[] {
         json_attributes_topic: topics.cameraState(ctx, camera.id),
       },
     })),
-    diagnostic('fps', 'Frames per second', 'fps', { unit_of_measurement: 'fps', state_class: 'measurement', icon: 'mdi:speedometer' }),
+    diagnostic('fps', 'Frames per second', 'fps', {
+      unit_of_measurement: 'fps',
+      state_class: 'measurement',
+      icon: 'mdi:speedometer',
+      // Each camera's fps as an attribute.
+      json_attributes_topic: stats,
+      json_attributes_template: '{{ value_json.cameras | tojson }}',
+    }),
     diagnostic('outbox', 'Outbox depth', 'outbox', { unit_of_measurement: 'events', state_class: 'measurement', icon: 'mdi:tray-full' }),
     diagnostic('model', 'Model version', 'model', { icon: 'mdi:brain' }),
     {

@@ -289,7 +289,8 @@ export class Daemon {
 
   private tick(): void {
     this.summary(performance.now());
-    this.parts.stats.tick(performance.now(), this.counters.frames, new Date().toISOString());
+    const frames = Object.fromEntries(this.parts.cameras.list.map((p) => [p.id, p.counters.frames]));
+    this.parts.stats.tick(performance.now(), frames, new Date().toISOString());
     try {
       const now = performance.now();
       this.apply(this.parts.presence.tick(now, new Date().toISOString()), now);

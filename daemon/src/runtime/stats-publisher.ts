@@ -1,7 +1,7 @@
 /**
  * The box's own numbers for Home Assistant's hub device (retained
- * `<base>/stats`): frames per second since the last sample, outbox depth and
- * the models in use. Sampled from the daemon's tick; the first sample has no
+ * `<base>/stats`): frames per second since the last sample, in all and per
+ * camera, outbox depth and the models in use. Sampled from the daemon's tick; the first sample has no
  * fps yet (null: HA shows "unknown"), later ones come every `everyMs`.
  */
 import type { HubStats } from '../mqtt/bridge.js';
@@ -16,19 +16,26 @@ export interface StatsSources {
 export class StatsPublisher {
   private readonly src: StatsSources;
   private readonly everyMs: number;
-  private last: { ms: number; frames: number } | null = null;
+  private last: { ms: number; frames: Readonly<Record<string, number>> } | null = null;
 
   constructor(src: StatsSources, everyMs = 10_000) {
     this.src = src;
     this.everyMs = everyMs;
   }
 
-  /** `frames`: frames processed since the start (all cameras). */
-  tick(nowMs: number, frames: number, nowIso: string): void {
+  /** `frames`: frames processed since the start, per camera id. */
+  tick(nowMs: number, frames: Readonly<Record<string, number>>, nowIso: string): void {
     const last = this.last;
     if (last && nowMs - last.ms < this.everyMs) return;
-    const fps = last ? Math.round(((frames - last.frames) * 10_000) / (nowMs - last.ms)) / 10 : null;
-    this.last = { ms: nowMs, frames };
-    this.src.publish({ fps, outbox: this.src.outbox(), model: this.src.model(), ts: nowIso });
+    const rate = (now: number, before: number): number | null =>
+      last ? Math.round(((now - before) * 10_000) / (nowMs - last.ms)) / 10 : null;
+    const cameras = Object.fromEntries(Object.entries(frames).map(([id, n]) => [id, rate(n, last?.frames[id] ?? 0)]));
+    const total = rate(sum(Object.values(frames)), sum(Object.values(last?.frames ?? {})));
+    this.last = { ms: nowMs, frames: { ...frames } };
+    this.src.publish({ fps: total, cameras, outbox: this.src.outbox(), model: this.src.model(), ts: nowIso });
   }
+}
+
+function sum(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0);
 }
