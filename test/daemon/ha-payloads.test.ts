@@ -215,7 +215,7 @@ test('templates: event entities and device triggers take their own live events o
   assert.is(n.event_type, 'new_visitor');
   assert.is(n.visitor, 'visitor-3');
   assert.ok(hub.event_types.includes('unknown_seen') && hub.event_types.includes('new_visitor'));
-  const noVisitor = JSON.stringify({ ...find('unknown_seen'), visitor: undefined });
+  const noVisitor = JSON.stringify({ ...deliveredEvent(find('unknown_seen'), Date.now(), 120_000), visitor: undefined });
   assert.is(JSON.parse(renderTemplate(hub.value_template, noVisitor)).visitor, null, 'visitors off: null, not a template error');
   assert.is(renderTemplate(hub.value_template, seen).trim(), '');
 
@@ -298,7 +298,7 @@ test('replay flag: only events older than the maximum age, set on a copy', () =>
     ts: '2026-01-01T00:00:00.000Z',
   });
   const t = Date.parse(e.ts);
-  assert.is(deliveredEvent(e, t + 120_000, 120_000), e);
+  assert.equal(deliveredEvent(e, t + 120_000, 120_000), { ...e, replayed: false });
   assert.equal(deliveredEvent(e, t + 120_001, 120_000), { ...e, replayed: true });
   assert.is(e.replayed, undefined);
 });

@@ -18,6 +18,6 @@ export interface PetEvent {
   track: number;
   /** unknown_seen (when visitors are on) and new_visitor: the visitor id, e.g. `visitor-3`. */
   visitor?: string;
-  /** Set at delivery when the event happened long before (an outbox replay after an outage): not for live automations. */
+  /** Set at delivery: true when the event happened long before (an outbox replay after an outage): not for live automations. */
   replayed?: boolean;
 }

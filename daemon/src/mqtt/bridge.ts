@@ -59,10 +59,12 @@ export interface HubStats {
   ts: string;
 }
 
-/** The payload of an event as delivered now: flagged `replayed` when it happened more than `maxAgeMs` ago. */
+/**
+ * The payload of an event as delivered now: `replayed` is true when it happened more than `maxAgeMs` ago. Always
+ * present, so that HA's templates never read a missing key (HA logs a warning for each one).
+ */
 export function deliveredEvent(event: PetEvent, nowMs: number, maxAgeMs: number): PetEvent {
-  const age = nowMs - Date.parse(event.ts);
-  return age > maxAgeMs ? { ...event, replayed: true } : event;
+  return { ...event, replayed: nowMs - Date.parse(event.ts) > maxAgeMs };
 }
 
 /** Retained at `<base>/cameras/<id>/state`: whether the camera delivers frames, and why not. */

@@ -55,7 +55,7 @@ export const PET_ENTITIES = {
 
 export const ENTITY_KEYS = Object.keys(PET_ENTITIES) as (keyof typeof PET_ENTITIES)[];
 
-/** Jinja (HA) and nunjucks (the tests) both read this: `replayed` is absent on a live event. */
+/** Jinja (HA) and nunjucks (the tests) both read this; every delivered event carries `replayed` (../mqtt/bridge.ts). */
 const LIVE = 'not value_json.replayed';
 
 function petEntities(ctx: DiscoveryContext, pet: Identity): EntitySpec[] {

@@ -73,7 +73,7 @@ function hubEntities(ctx: DiscoveryContext): EntitySpec[] {
         value_template:
           `{% if ${unknown} %}` +
           "{{ {'event_type': value_json.type, 'id': value_json.id, 'ts': value_json.ts, 'camera': value_json.camera, " +
-          "'visitor': value_json.visitor if value_json.visitor else none, 'confidence': value_json.confidence, 'track': value_json.track} | tojson }}" +
+          "'visitor': value_json.visitor if 'visitor' in value_json else none, 'confidence': value_json.confidence, 'track': value_json.track} | tojson }}" +
           '{% endif %}',
       },
     },
