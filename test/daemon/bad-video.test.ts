@@ -45,7 +45,7 @@ async function runTo(file: string, ms = 60_000): Promise<{ code: number | null; 
   return { code: exit.code, out: d.output() };
 }
 
-const processed = (out: string): number => Number(/camera source ended \{"frames":(\d+)/.exec(out)?.[1] ?? -1);
+const processed = (out: string): number => Number(/camera source ended \{.*?"frames":(\d+)/.exec(out)?.[1] ?? -1);
 
 test('an empty file and a file cut inside its header: SOURCE_UNSUPPORTED at start, quickly', async () => {
   for (const [name, bytes] of [
@@ -55,8 +55,8 @@ test('an empty file and a file cut inside its header: SOURCE_UNSUPPORTED at star
     const t0 = Date.now();
     const r = await runTo(video(name, bytes));
     assert.is(r.code, 1, r.out.slice(-2000));
-    assert.match(r.out, /error \[SOURCE_UNSUPPORTED\]: camera: not a playable video/);
-    assert.ok(Date.now() - t0 < 30_000);
+    assert.match(r.out, /error \[SOURCE_UNSUPPORTED\]: camera: not a playable video/, r.out.slice(-2000));
+    assert.ok(Date.now() - t0 < 30_000, `${name}: refused after ${Date.now() - t0} ms`);
   }
 });
 
@@ -64,7 +64,7 @@ test('a file cut in the middle plays what it has and ends (exit 0), frames proce
   const r = await runTo(video('cut.mp4', clip.subarray(0, Math.floor(clip.length * 0.4))));
   assert.is(r.code, 0, r.out.slice(-2000));
   assert.ok(processed(r.out) > 0, r.out.slice(-2000));
-  assert.not.match(r.out, /ERROR gloves: frame loop crashed|PIPELINE_FAILED/);
+  assert.not.match(r.out, /ERROR gloves: frame loop crashed|PIPELINE_FAILED/, r.out.slice(-2000));
 });
 
 test('a file with 300 bytes overwritten after its header is decoded around and ends, no crash', async () => {
@@ -72,10 +72,14 @@ test('a file with 300 bytes overwritten after its header is decoded around and e
   const bad = Buffer.from(clip);
   for (let i = 0; i < 300; i++) bad[50_000 + Math.floor(random() * (bad.length - 50_000))] = Math.floor(random() * 256);
   const r = await runTo(video('corrupt.mp4', bad));
-  // The demuxer may give up on a broken sample table (a typed camera error) or play through.
+  // The demuxer may give up on a broken sample table, or the decoder on broken frames (a typed
+  // error, exit 1), or it plays through (exit 0).
   if (r.code === 0) assert.ok(processed(r.out) > 0, r.out.slice(-2000));
-  else assert.match(r.out, /error \[SOURCE_[A-Z_]+\]: /);
-  assert.not.match(r.out, /INTERNAL|frame loop crashed/);
+  else {
+    assert.is(r.code, 1, r.out.slice(-2000));
+    assert.match(r.out, /error \[[A-Z_]+\]: /, r.out.slice(-2000));
+  }
+  assert.not.match(r.out, /INTERNAL|frame loop crashed/, r.out.slice(-2000));
 });
 
 test.run();
