@@ -14,7 +14,10 @@ import type { Identity } from '../recognition/types.js';
 import { petAvailability } from './availability.js';
 import { safeId, topics, type HaComponent, type TopicConfig } from './topics.js';
 
-/** Where Home Assistant users get help (origin.support_url) when package.json names no repository. */
+/**
+ * Where Home Assistant users get help (origin.support_url) when package.json names neither a homepage nor a
+ * repository (it names none yet): a placeholder until the project's public address is known.
+ */
 export const SUPPORT_URL = 'https://github.com/gloves-pet/gloves#home-assistant';
 
 export interface DiscoveryContext extends TopicConfig {

@@ -86,6 +86,7 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
         deviceName: c.device.name,
         swVersion: version(),
         configurationUrl: undefined,
+        supportUrl: packageInfo().supportUrl,
         presenceDeviceClass: c.mqtt.homeAssistant.presenceDeviceClass,
         cameras: cameraList(c.camera, c.cameras).map((cam) => ({ id: cam.id, name: cam.name })),
       }
@@ -192,13 +193,29 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
   };
 }
 
-let cachedVersion: string | undefined;
-function version(): string {
-  if (cachedVersion) return cachedVersion;
+interface PackageInfo {
+  version: string;
+  /** Where users get help: package.json's homepage, else its repository URL. */
+  supportUrl: string | undefined;
+}
+
+let cachedPackage: PackageInfo | undefined;
+function packageInfo(): PackageInfo {
+  if (cachedPackage) return cachedPackage;
   try {
-    cachedVersion = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+    const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
+      version: string;
+      homepage?: string;
+      repository?: string | { url?: string };
+    };
+    const repo = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
+    cachedPackage = { version: pkg.version, supportUrl: pkg.homepage ?? repo?.replace(/^git\+/, '').replace(/\.git$/, '') };
   } catch {
-    cachedVersion = '0.0.0';
+    cachedPackage = { version: '0.0.0', supportUrl: undefined };
   }
-  return cachedVersion;
+  return cachedPackage;
+}
+
+function version(): string {
+  return packageInfo().version;
 }
