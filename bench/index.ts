@@ -17,6 +17,8 @@
  * - idle_cpu_percent: the daemon process on a static scene at 15 fps, gating on,
  *   in percent of one core (idle.ts; target < 10);
  * - peak_rss_mb, first_frame_ms: of the unpaced pipeline run (process start to first frame);
+ * - cameras: frames/s per camera and in total with 1, 2 and 4 cameras each playing the clip in one
+ *   daemon, every frame detected (cameras.ts);
  * - threads, machine.
  * Each part is its own process (its memory and start-up are its own) and prints one JSON object.
  */
@@ -45,6 +47,7 @@ const parts: Part[] = [
   { name: 'pipeline_unpaced', script: 'pipeline.ts', args: ['--unpaced', '--motion', 'off', '--seconds', t(10, 30), ...th] },
   { name: 'pipeline_realtime', script: 'pipeline.ts', args: ['--seconds', t(10, 30), ...th] },
   { name: 'idle', script: 'idle.ts', args: ['--seconds', t(15, 60), ...th] },
+  { name: 'cameras', script: 'cameras.ts', args: ['--seconds', t(4, 15), ...th] },
   { name: 'identify', script: 'identify.ts', args: ['60', ...th], full: true },
   { name: 'native_kernels', script: 'native-kernels.ts', args: ['1', '5'], full: true },
   { name: 'camera_throughput', script: 'camera-throughput.ts', args: ['--seconds', '3'], full: true },
@@ -113,6 +116,17 @@ const report = {
   idle_cpu_percent: get('idle', 'idle_cpu_percent'),
   peak_rss_mb: get('pipeline_unpaced', 'peak_rss_mb'),
   first_frame_ms: get('pipeline_unpaced', 'first_frame_ms'),
+  cameras: Object.fromEntries(
+    ['1', '2', '4'].map((n) => [
+      n,
+      {
+        per_camera_fps: results.cameras
+          ? ((results.cameras.cameras as Record<string, Record<string, unknown>>)[n]?.per_camera_fps ?? null)
+          : null,
+        total_fps: get('cameras', 'cameras', n, 'total_fps'),
+      },
+    ]),
+  ),
   threads,
   machine: {
     cpus: cpus().length,

@@ -19,6 +19,7 @@ import { Tracker, idCounter } from '../tracking/tracker.js';
 import { CameraHealth } from './camera-health.js';
 import { CameraPipeline } from './camera-pipeline.js';
 import { FrameProcessor, type FrameModels } from './frame-processor.js';
+import { SerialModels } from './serial-models.js';
 
 export interface CameraEvents {
   onLost(camera: CameraPipeline, attempt: number, delayMs: number, error: GlovesError): void;
@@ -28,7 +29,7 @@ export interface CameraEvents {
 /** Builds one pipeline per configured camera, sharing the models and one track id counter. */
 export function buildCameras(
   c: GlovesConfig,
-  models: FrameModels,
+  models: FrameModels & { readonly backendName: string | null },
   log: Logger,
   events: CameraEvents,
   overrides: { realtime?: boolean } = {},
@@ -37,6 +38,8 @@ export function buildCameras(
   const trackIds = idCounter();
   const list = cameraList(c.camera, c.cameras);
   const single = list.length === 1;
+  // Several cameras take turns on the models (./serial-models.ts); one camera's loop is sequential anyway.
+  const shared = single ? models : new SerialModels(models, () => models.backendName === 'onnxruntime');
   return new Cameras(
     list.map((cam) => {
       const camLog = log.child(single ? 'camera' : `camera ${cam.id}`);
@@ -47,7 +50,7 @@ export function buildCameras(
         { ...c.motion, recheckSeconds: Math.min(c.motion.recheckSeconds, c.tracking.awayAfterSeconds / 2) },
         defaultKernels(),
       );
-      const processor = new FrameProcessor(models, tracker, {
+      const processor = new FrameProcessor(shared, tracker, {
         gate,
         schedule: new EmbedSchedule(c.tracking.embedding),
         flip: c.matching.flipTta,
