@@ -133,6 +133,7 @@ test('describeConfig lists every key with default, env name and description', as
   const maxMs = keys.find((k) => k.path === 'camera.reconnect.maxMs');
   assert.is(maxMs?.env, 'GLOVES_CAMERA__RECONNECT__MAX_MS');
   // Every documented env name must round-trip through the env loader.
+  assert.is(keys.find((k) => k.path === 'cameras')?.env, '', 'a list has no environment variable');
   for (const k of keys) {
     if (k.default === undefined || typeof k.default === 'object') continue;
     const c = loadConfig({ env: { [k.env]: String(k.default) } }) as unknown as Record<string, Record<string, unknown>>;

@@ -9,6 +9,7 @@ export interface KeyDoc {
   type: string;
   default: unknown;
   description: string;
+  /** The environment variable that sets it; '' for a top-level key (`cameras`): variables need a section and a key. */
   env: string;
 }
 
@@ -81,7 +82,7 @@ export function describeConfig(): KeyDoc[] {
       type: typeName(n),
       default: defaultOf(n),
       description: descriptionOf(n),
-      env: 'GLOVES_' + path.map((p) => p.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase()).join('__'),
+      env: path.length < 2 ? '' : 'GLOVES_' + path.map((p) => p.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase()).join('__'),
     });
   };
   walk(configSchema as unknown as Node, []);

@@ -27,7 +27,9 @@ gloves config keys [--json]           list every key: type, default, env variabl
     if (sub === 'keys') {
       const keys = describeConfig();
       if (values.json) ctx.stdout(JSON.stringify(keys, null, 2));
-      else for (const k of keys) ctx.stdout(`${k.path} (${k.type}) default ${JSON.stringify(k.default)}  [${k.env}]\n    ${k.description}`);
+      else
+        for (const k of keys)
+          ctx.stdout(`${k.path} (${k.type}) default ${JSON.stringify(k.default)}${k.env ? `  [${k.env}]` : ''}\n    ${k.description}`);
       return 0;
     }
     // loadConfig throws ConfigError listing all problems; main() prints it.
