@@ -71,6 +71,18 @@ test('GLOVES_* env overrides beat the file and are typed by the schema', () => {
   assert.equal(c.detection.labels, ['cat']);
 });
 
+test('an env name that spells an Object.prototype member is an unknown key, not a crash', () => {
+  for (const name of ['GLOVES_MQTT__CONSTRUCTOR', 'GLOVES_CONSTRUCTOR__X', 'GLOVES_MQTT__TO_STRING', 'GLOVES_CAMERA__HAS_OWN_PROPERTY']) {
+    try {
+      loadConfig({ env: { [name]: '1' } });
+      assert.unreachable(name);
+    } catch (err) {
+      assert.is((err as { code?: string }).code, 'CONFIG_INVALID', `${name}: ${(err as Error).message}`);
+      assert.match((err as Error).message, /unknown key \(from environment variable GLOVES_/);
+    }
+  }
+});
+
 test('overrides (CLI flags) beat env', () => {
   const c = loadConfig({ env: { GLOVES_CAMERA__URI: 'test://ball' }, overrides: { 'camera.uri': 'test://snow' } });
   assert.is(c.camera.uri, 'test://snow');

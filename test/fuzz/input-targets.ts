@@ -1,7 +1,11 @@
-/** Fuzz targets for bytes from outside: images (vision/decode.ts) and config files (config/load.ts). */
+/**
+ * Fuzz targets for bytes from outside: images (vision/decode.ts), config files and GLOVES_*
+ * environment overrides (config/load.ts).
+ */
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { describeConfig } from '../../daemon/src/config/describe.js';
 import { loadConfig } from '../../daemon/src/config/load.js';
 import { decodeImage, MAX_IMAGE_PIXELS } from '../../daemon/src/vision/decode.js';
 import { broken, mutateDocument, scratch, type FuzzTarget } from './harness.js';
@@ -137,5 +141,46 @@ export const configTarget: FuzzTarget = {
   },
   async teardown() {
     rmSync(configDir, { recursive: true, force: true });
+  },
+};
+
+// ---------------------------------------------------------------- environment overrides
+
+/** Names the loader must not mistake for keys: Object.prototype's, as the env spelling makes them. */
+const PROTOTYPE_NAMES = ['CONSTRUCTOR', 'TO_STRING', 'VALUE_OF', 'HAS_OWN_PROPERTY', 'IS_PROTOTYPE_OF', 'PROTO', '__PROTO__'];
+
+/** Input: NAME=VALUE lines; the names start from real keys (and prototype names), the values from their defaults. */
+export const envTarget: FuzzTarget = {
+  name: 'config-env',
+  codes: ['CONFIG_INVALID'],
+  async seeds() {
+    const keys = describeConfig();
+    const lines = keys.map(
+      (k) => `${k.env}=${k.default === undefined ? '' : typeof k.default === 'object' ? JSON.stringify(k.default) : String(k.default)}`,
+    );
+    const sections = [...new Set(keys.map((k) => k.env.split('__')[0]!))];
+    const proto = sections.flatMap((sec) => PROTOTYPE_NAMES.map((p) => `${sec}__${p}=1`));
+    return [
+      Buffer.from(lines.join('\n')),
+      Buffer.from(proto.join('\n')),
+      Buffer.from(PROTOTYPE_NAMES.map((p) => `GLOVES_${p}__X=1`).join('\n')),
+    ];
+  },
+  mutate(m, seeds) {
+    const lines = Buffer.from(m.pick(seeds)).toString('utf8').split('\n');
+    // A handful of variables, each maybe mangled in its name or its value.
+    const chosen = Array.from({ length: 1 + m.int(4) }, () => m.pick(lines));
+    return Buffer.from(chosen.map((l) => (m.int(3) === 0 ? l : Buffer.from(m.bytes(Buffer.from(l))).toString('utf8'))).join('\n'));
+  },
+  async feed(input) {
+    const env: NodeJS.ProcessEnv = {};
+    for (const line of Buffer.from(input).toString('utf8').split('\n')) {
+      const eq = line.indexOf('=');
+      const name = eq < 0 ? line : line.slice(0, eq);
+      if (name.startsWith('GLOVES_') && !name.includes('\u0000')) env[name] = eq < 0 ? '' : line.slice(eq + 1);
+    }
+    const c = loadConfig({ env });
+    if (typeof c.camera.uri !== 'string') broken('config without camera.uri');
+    return 'ok';
   },
 };

@@ -5,7 +5,7 @@
  * an empty message, an "ok" whose result breaks the contract, or no answer within the timeout.
  *
  * - image: vision/decode.ts decodeImage (enrol, identify, the HTTP API);
- * - config: config/load.ts loadConfig on a file;
+ * - config, config-env: config/load.ts loadConfig on a file, and on GLOVES_* environment overrides;
  * - gallery: recognition/gallery openGallery on gallery.json;
  * - visitors: presence/visitor-store.ts, strict (the CLI) and lenient (the daemon: set aside);
  * - pet-states: presence/store.ts (set aside, never a throw);
@@ -14,7 +14,7 @@
  *   published through a real Mosquitto to a real MqttConnection + HomeAssistantDiscovery.
  */
 import { fuzz, type FuzzTarget } from './harness.js';
-import { configTarget, imageTarget } from './input-targets.js';
+import { configTarget, envTarget, imageTarget } from './input-targets.js';
 import { galleryTarget, outboxTarget, petStatesTarget, visitorsTarget } from './file-targets.js';
 import { haStatusTarget } from './mqtt-target.js';
 
@@ -22,6 +22,7 @@ export { fuzz };
 export const targets: readonly FuzzTarget[] = [
   imageTarget,
   configTarget,
+  envTarget,
   galleryTarget,
   visitorsTarget,
   petStatesTarget,

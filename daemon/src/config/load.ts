@@ -142,7 +142,8 @@ function schemaAt(root: unknown, path: string[]): AnySchema | undefined {
   let cur = unwrap(root as AnySchema);
   for (const key of path) {
     const shape = cur._zod.def.shape;
-    if (!shape || !(key in shape)) return undefined;
+    // Own keys only: `in` would also find Object.prototype's (GLOVES_MQTT__CONSTRUCTOR crashed here).
+    if (!shape || !Object.hasOwn(shape, key)) return undefined;
     cur = unwrap(shape[key]!);
   }
   return cur;
