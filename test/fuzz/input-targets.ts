@@ -1,12 +1,13 @@
 /**
  * Fuzz targets for bytes from outside: images (vision/decode.ts), config files and GLOVES_*
- * environment overrides (config/load.ts).
+ * environment overrides (config/load.ts), the service's secrets file (ops/envfile.ts).
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describeConfig } from '../../daemon/src/config/describe.js';
 import { loadConfig } from '../../daemon/src/config/load.js';
+import { parseEnvFile, quoteEnvValue } from '../../daemon/src/ops/envfile.js';
 import { decodeImage, MAX_IMAGE_PIXELS } from '../../daemon/src/vision/decode.js';
 import { broken, mutateDocument, scratch, type FuzzTarget } from './harness.js';
 
@@ -181,6 +182,35 @@ export const envTarget: FuzzTarget = {
     }
     const c = loadConfig({ env });
     if (typeof c.camera.uri !== 'string') broken('config without camera.uri');
+    return 'ok';
+  },
+};
+
+// ---------------------------------------------------------------- the secrets file
+
+export const envFileTarget: FuzzTarget = {
+  name: 'env-file',
+  codes: ['ENV_FILE_INVALID', 'ENV_VALUE_INVALID'],
+  async seeds() {
+    return [
+      Buffer.from('# secrets\nGLOVES_MQTT__PASSWORD="p\\"a\\$\\\\ss"\nGLOVES_HTTP__TOKEN=\'lit$eral\'\nPLAIN=bare value  \n'),
+      Buffer.from('__proto__=x\nconstructor=y\nA=1\r\n; comment\n'),
+    ];
+  },
+  mutate: (m, seeds) => m.bytes(m.pick(seeds), seeds),
+  async feed(input) {
+    const text = Buffer.from(input).toString('utf8');
+    const vars = parseEnvFile(text, 'secrets.env');
+    // Every NAME=VALUE line is there as its own key, and writing a value back reads it unchanged.
+    for (const line of text.split('\n')) {
+      const t = line.replace(/\r$/, '').trim();
+      const name = t.slice(0, Math.max(0, t.indexOf('='))).trim();
+      if (name && !t.startsWith('#') && !t.startsWith(';') && !Object.hasOwn(vars, name)) broken(`${name} was parsed but is not a key`);
+    }
+    for (const [name, value] of Object.entries(vars)) {
+      const again = parseEnvFile(`${name}=${quoteEnvValue(value)}\n`, 'again.env');
+      if (again[name] !== value) broken(`${name}: ${JSON.stringify(value)} does not survive quoting (${JSON.stringify(again[name])})`);
+    }
     return 'ok';
   },
 };

@@ -6,6 +6,7 @@
  *
  * - image: vision/decode.ts decodeImage (enrol, identify, the HTTP API);
  * - config, config-env: config/load.ts loadConfig on a file, and on GLOVES_* environment overrides;
+ * - env-file: ops/envfile.ts, the service's secrets file (and quoting a value back);
  * - gallery: recognition/gallery openGallery on gallery.json;
  * - visitors: presence/visitor-store.ts, strict (the CLI) and lenient (the daemon: set aside);
  * - pet-states: presence/store.ts (set aside, never a throw);
@@ -14,7 +15,7 @@
  *   published through a real Mosquitto to a real MqttConnection + HomeAssistantDiscovery.
  */
 import { fuzz, type FuzzTarget } from './harness.js';
-import { configTarget, envTarget, imageTarget } from './input-targets.js';
+import { configTarget, envFileTarget, envTarget, imageTarget } from './input-targets.js';
 import { galleryTarget, outboxTarget, petStatesTarget, visitorsTarget } from './file-targets.js';
 import { haStatusTarget } from './mqtt-target.js';
 
@@ -23,6 +24,7 @@ export const targets: readonly FuzzTarget[] = [
   imageTarget,
   configTarget,
   envTarget,
+  envFileTarget,
   galleryTarget,
   visitorsTarget,
   petStatesTarget,

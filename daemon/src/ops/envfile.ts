@@ -17,7 +17,8 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Pure: parse env-file text into name -> value pairs. */
 export function parseEnvFile(text: string, source: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: a line `__proto__=x` is a variable like any other, not a prototype change.
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.replace(/\r$/, '');
