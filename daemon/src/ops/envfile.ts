@@ -17,8 +17,7 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Pure: parse env-file text into name -> value pairs. */
 export function parseEnvFile(text: string, source: string): Record<string, string> {
-  // No prototype: a line `__proto__=x` is a variable like any other, not a prototype change.
-  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  const out: Record<string, string> = {};
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.replace(/\r$/, '');
@@ -28,7 +27,13 @@ export function parseEnvFile(text: string, source: string): Record<string, strin
     const name = eq > 0 ? trimmed.slice(0, eq).trim() : '';
     if (!NAME.test(name))
       throw new GlovesError('ENV_FILE_INVALID', `${source}:${i + 1}: expected NAME=VALUE`, { file: source, line: i + 1 });
-    out[name] = parseValue(trimmed.slice(eq + 1).trim(), source, i + 1);
+    // Defined, not assigned: a line `__proto__=x` is a variable like any other, not a prototype change.
+    Object.defineProperty(out, name, {
+      value: parseValue(trimmed.slice(eq + 1).trim(), source, i + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }
