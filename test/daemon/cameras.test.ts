@@ -196,4 +196,27 @@ test('a camera going down: its status offline, the other goes on; every camera d
   }
 });
 
+test('a camera that fails to start degrades only itself', async () => {
+  const { d, base } = start('halfstart', {
+    cameras: [
+      { id: 'pattern', uri: 'test://ball', width: 320, height: 240 },
+      { id: 'gone', uri: 'v4l2:///dev/video97' },
+    ],
+  });
+  const sub = await record(broker.url, [`${base}/#`]);
+  try {
+    await d.waitForLine(/camera gone failed to start: .*; the other cameras go on/, 60_000);
+    await d.waitForLine(/INFO gloves: ready/, 30_000);
+    await sub.until(() => last(sub, `${base}/cameras/gone/status`) === 'offline', 5000, 'gone offline');
+    const gone = JSON.parse(last(sub, `${base}/cameras/gone/state`)!) as { state: string; error: string };
+    assert.is(gone.state, 'failed');
+    assert.ok(gone.error.length > 0);
+    assert.is(last(sub, `${base}/cameras/pattern/status`), 'online');
+    assert.is(last(sub, `${base}/cameras_online`), 'online');
+  } finally {
+    await sigterm(d);
+    await sub.close();
+  }
+});
+
 test.run();

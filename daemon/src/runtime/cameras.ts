@@ -70,6 +70,8 @@ export function buildCameras(
 
 export class Cameras {
   readonly list: readonly CameraPipeline[];
+  /** Cameras that failed to start (the others went on), with their errors. */
+  readonly startFailures = new Map<string, GlovesError>();
   private readonly log: Logger;
 
   constructor(list: readonly CameraPipeline[], log: Logger) {
@@ -92,6 +94,7 @@ export class Cameras {
       const e = GlovesError.from(r.reason);
       p.health.onFinished(new Date().toISOString(), 'failed', e.message);
       p.idle();
+      this.startFailures.set(p.id, e);
       this.log.error(`camera ${p.id} failed to start: ${e.message}; the other cameras go on`, { camera: p.id, code: e.code });
     });
   }

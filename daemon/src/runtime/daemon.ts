@@ -116,8 +116,11 @@ export class Daemon {
     const sink = this.sink();
     for (const cam of this.parts.cameras.list) {
       // A camera that failed to start (./cameras.ts) runs no loop.
-      if (cam.health.state().state === 'failed') this.finished.add(cam.id);
-      else this.loops.push(cam.run(sink).then((end) => this.onCameraEnd(cam, end)));
+      const failedAtStart = this.parts.cameras.startFailures.get(cam.id);
+      if (failedAtStart) {
+        this.finished.add(cam.id);
+        this.firstFailure ??= failedAtStart;
+      } else this.loops.push(cam.run(sink).then((end) => this.onCameraEnd(cam, end)));
     }
     this.ticker = setInterval(() => this.tick(), 500);
     const names = this.parts.cameras.list.map((p) => p.name).join(', ');
