@@ -11,6 +11,7 @@ import { keygenCommand } from './commands/keygen.js';
 import { bundleCommand } from './commands/bundle.js';
 import { pullCommand } from './commands/pull.js';
 import { publishCommand } from './commands/publish.js';
+import { pushCommand } from './commands/push.js';
 
 export const trainerCommands: Command[] = [
   captureCommand,
@@ -22,4 +23,5 @@ export const trainerCommands: Command[] = [
   bundleCommand,
   pullCommand,
   publishCommand,
+  pushCommand,
 ];

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { PetEvent } from '../events/types.js';
 import type { PetState } from '../presence/types.js';
 import type { EnrolOutcome, IdentifiedAnimal } from '../recognition/index.js';
@@ -156,6 +157,26 @@ export interface LivePort {
   subscribe(listener: (e: PetEvent) => void): () => void;
 }
 
+/** The active model version, as the API and MQTT show it. */
+export interface ModelStatusView {
+  active: string | null;
+  name: string;
+  previous: string | null;
+  probation_until: string | null;
+  embedder: string;
+}
+
+/** The device's model versions: list, install a pushed bundle (.tar), activate one, roll back. */
+export interface ModelsPort {
+  status(): ModelStatusView & {
+    versions: { id: string; name: string; createdAt: string; embedderId: string; tasks: string[] }[];
+    history: { at: string; version: string | null; why: string }[];
+  };
+  install(archive: Readable): Promise<ModelStatusView>;
+  activate(version: string | null): Promise<ModelStatusView>;
+  rollback(): Promise<ModelStatusView>;
+}
+
 /** Everything the route groups use; one object built by the composition root. */
 export interface HttpDeps {
   health: HealthProbe;
@@ -168,4 +189,5 @@ export interface HttpDeps {
   version: string;
   /** The built page (`npm run build` writes it to dist/web), served at `/`. */
   webRoot: string;
+  models: ModelsPort;
 }

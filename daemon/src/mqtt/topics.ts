@@ -27,6 +27,9 @@ export function baseTopic(c: TopicConfig): string {
 export const topics = {
   status: (c: TopicConfig) => `${baseTopic(c)}/status`,
   events: (c: TopicConfig) => `${baseTopic(c)}/events`,
+  /** The active model version (retained) and, below it, each install, rejection, rollback (not retained). */
+  model: (c: TopicConfig) => `${baseTopic(c)}/model`,
+  modelEvents: (c: TopicConfig) => `${baseTopic(c)}/model/events`,
   petState: (c: TopicConfig, petId: string) => `${baseTopic(c)}/pets/${safeId(petId)}/state`,
   petSnapshot: (c: TopicConfig, petId: string) => `${baseTopic(c)}/pets/${safeId(petId)}/snapshot`,
   cameraState: (c: TopicConfig, camera: string) => `${baseTopic(c)}/cameras/${safeId(camera)}/state`,

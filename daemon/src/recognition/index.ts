@@ -11,7 +11,7 @@ import type { InferenceBackend } from '../inference/backend.js';
 import type { Logger } from '../log/logger.js';
 import type { ModelManifest } from '../models/manifest.js';
 import { embedderModelId, type RegionEmbedder } from './embedding/embedder.js';
-import { loadModels, packagePath } from './load.js';
+import { loadModels, packagePath, type ModelFiles } from './load.js';
 import { openGallery, type Gallery, type OpenGalleryOptions } from './gallery/gallery.js';
 import { createMatcher, type GalleryMatcher } from './matching/matcher.js';
 import { loadStats, type PopulationStats } from './matching/stats.js';
@@ -38,7 +38,7 @@ export { slugifyPetName, PET_ID_RE } from './gallery/pet-id.js';
 export { identifyAnimals, type IdentifiedAnimal } from './identify.js';
 export { compareEmbeddings, type Comparison } from './matching/compare.js';
 export { enrolPhotos, type EnrolOutcome, type EnrolImage } from './gallery/enroll.js';
-export { loadModels, packagePath, detectionOptions } from './load.js';
+export { loadModels, packagePath, detectionOptions, type ModelFile, type ModelFiles } from './load.js';
 export { computeReference, checkReference, DEFAULT_TOLERANCE, type ReferenceOutputs, type ReferenceTolerance } from './reference.js';
 
 export interface Recognizer {
@@ -59,14 +59,18 @@ export interface OpenRecognizerOptions {
   /** Gallery directory; default config.gallery.dir. */
   galleryDir?: string;
   gallery?: OpenGalleryOptions;
+  /** Models given as files (a bundle's) instead of by the config's names. */
+  files?: ModelFiles;
+  /** Where the population statistics are (a bundle's); default config.matching.statsDir. */
+  statsDir?: string;
 }
 
 export async function openRecognizer(opts: OpenRecognizerOptions): Promise<Recognizer> {
   const { config, log, backend } = opts;
-  const models = await loadModels(config, backend, log);
+  const models = await loadModels(config, backend, log, opts.files);
   try {
     const modelId = embedderModelId(models.embedderManifest);
-    const stats = config.matching.population ? loadStats(packagePath(config.matching.statsDir), modelId) : undefined;
+    const stats = config.matching.population ? loadStats(opts.statsDir ?? packagePath(config.matching.statsDir), modelId) : undefined;
     if (config.matching.population && !stats)
       log.warn('no population statistics for this embedder: matching uses raw cosine', { embedder: modelId });
     const gallery = openGallery(opts.galleryDir ?? config.gallery.dir, modelId, log.child('gallery'), opts.gallery);

@@ -3,7 +3,7 @@ import { isAbsolute, join } from 'node:path';
 import type { RecognitionConfig } from './config.js';
 import type { InferenceBackend } from '../inference/backend.js';
 import type { Logger } from '../log/logger.js';
-import { findManifest } from '../models/manifest.js';
+import { findManifest, type ModelManifest } from '../models/manifest.js';
 import { verifyModelFile } from '../models/install.js';
 import { packageRoot } from '../util/paths.js';
 import { createDetector, type DetectionOptions } from './detection/detector.js';
@@ -23,14 +23,22 @@ export function detectionOptions(config: RecognitionConfig): DetectionOptions {
   };
 }
 
-/** Load and verify both models for the configured backend. */
-export async function loadModels(config: RecognitionConfig, backend: InferenceBackend, log: Logger) {
+/** A model given as its manifest and file (a model bundle's), instead of by name from the config. */
+export interface ModelFile {
+  manifest: ModelManifest;
+  /** The directory `manifest.file` is relative to. */
+  dir: string;
+}
+export type ModelFiles = Partial<Record<'detector' | 'embedder', ModelFile>>;
+
+/** Load and verify both models for the configured backend; `files` replaces the configured detector or embedder. */
+export async function loadModels(config: RecognitionConfig, backend: InferenceBackend, log: Logger, files: ModelFiles = {}) {
   const manifestDir = packagePath(config.models.manifestDir);
   const modelsDir = packagePath(config.models.dir);
-  const dm = findManifest(manifestDir, config.models.detector);
-  const em = findManifest(manifestDir, config.models.embedder);
-  const dFile = verifyModelFile(dm, modelsDir);
-  const eFile = verifyModelFile(em, modelsDir);
+  const dm = files.detector?.manifest ?? findManifest(manifestDir, config.models.detector);
+  const em = files.embedder?.manifest ?? findManifest(manifestDir, config.models.embedder);
+  const dFile = files.detector ? checkedFile(files.detector) : verifyModelFile(dm, modelsDir);
+  const eFile = files.embedder ? checkedFile(files.embedder) : verifyModelFile(em, modelsDir);
   const opts = { threads: config.inference.threads };
   const dSession = await backend.load(dm, dFile, opts);
   let eSession;
@@ -44,4 +52,9 @@ export async function loadModels(config: RecognitionConfig, backend: InferenceBa
   const detector = createDetector(dm, dSession, detectionOptions(config));
   const embedder = createEmbedder(em, eSession, { cropMargin: config.detection.cropMargin, flip: config.matching.flipTta });
   return { detector, embedder, detectorManifest: dm, embedderManifest: em };
+}
+
+/** A bundle's model file, checked against its manifest's sha256 once more as it is loaded. */
+function checkedFile(m: ModelFile): string {
+  return verifyModelFile(m.manifest, m.dir);
 }

@@ -60,7 +60,8 @@ export class FrameProcessor {
   }
 
   async process(image: RgbImage, timeMs: number): Promise<FrameResult> {
-    const { detector, matcher } = this.models;
+    // Read the models once: a hot swap (runtime/model-manager.ts) then lands between frames, never inside one.
+    const { detector, embedder, matcher } = this.models;
     const { gate, schedule } = this.stages;
     const t0 = performance.now();
     if (gate && !(await gate.check(image, timeMs)).detect) {
@@ -84,6 +85,7 @@ export class FrameProcessor {
     const continues = this.tracker.preview(detections);
     const plans = detections.map((d, i) => schedule.plan(continues[i] ?? null, d.box, sharpness[i]!, timeMs, this.stages.flip, colours[i]));
     const embeddings = await this.embed(
+      embedder,
       image,
       detections.map((d) => d.box),
       plans,
@@ -123,6 +125,7 @@ export class FrameProcessor {
 
   /** Embeds the planned boxes, one batch per flip setting; undefined where the plan skips. */
   private async embed(
+    embedder: Embedder,
     image: RgbImage,
     boxes: readonly [number, number, number, number][],
     plans: readonly { embed: boolean; flip: boolean }[],
@@ -131,7 +134,7 @@ export class FrameProcessor {
     for (const flip of [true, false]) {
       const idx = plans.flatMap((p, i) => (p.embed && p.flip === flip ? [i] : []));
       if (idx.length === 0) continue;
-      const embs = await this.models.embedder.embed(
+      const embs = await embedder.embed(
         image,
         idx.map((i) => boxes[i]!),
         { flip },

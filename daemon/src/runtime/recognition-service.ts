@@ -2,9 +2,15 @@
  * The recognition component of the daemon: built up front without I/O, its
  * models and gallery loaded in start(). The frame processor reads the parts
  * through the getters, which fail loudly if used before start().
+ *
+ * It is also the one holder of the active models for a hot swap: the model
+ * manager selects a bundle's models before start(), opens candidates beside
+ * the running ones (openCandidate) and swaps one in (swap). The frame
+ * processor reads the parts once per frame, so a swap lands between frames.
  */
 import type { GlovesConfig } from '../config/schema.js';
 import { GlovesError } from '../errors.js';
+import type { InferenceBackend } from '../inference/backend.js';
 import { createBackend } from '../inference/select.js';
 import type { Logger } from '../log/logger.js';
 import {
@@ -14,8 +20,15 @@ import {
   type GalleryMatcher,
   type PopulationStats,
   type RegionEmbedder,
+  type ModelFiles,
   type Recognizer,
 } from '../recognition/index.js';
+
+/** Which models to run: a bundle's files (either task may be missing: the configured one then) and statistics. */
+export interface ModelSource {
+  files: ModelFiles;
+  statsDir?: string;
+}
 import type { SystemdNotifier } from '../systemd/notify.js';
 
 export class RecognitionService {
@@ -23,6 +36,8 @@ export class RecognitionService {
   private readonly log: Logger;
   private readonly notifier: SystemdNotifier;
   private opened: Recognizer | null = null;
+  private backend: InferenceBackend | null = null;
+  private source: ModelSource = { files: {} };
   /** The inference backend's name once started (for metrics). */
   backendName: string | null = null;
 
@@ -35,8 +50,9 @@ export class RecognitionService {
   async start(): Promise<void> {
     // Engine builds before READY=1 take minutes on a Jetson: keep the start job alive.
     const backend = createBackend(this.config.inference, this.log, this.notifier.buildHeartbeat());
+    this.backend = backend;
     // An empty gallery is fine: pets can be enrolled while the daemon runs (CLI or HTTP API).
-    this.opened = await openRecognizer({ config: this.config, log: this.log, backend, gallery: { create: true } });
+    this.opened = await openRecognizer({ config: this.config, log: this.log, backend, gallery: { create: true }, ...this.source });
     this.backendName = backend.name;
     const pets = this.opened.gallery.pets();
     if (pets.length === 0) this.log.warn('the gallery has no pets: every animal will be unknown', { gallery: this.config.gallery.dir });
@@ -47,6 +63,34 @@ export class RecognitionService {
     const r = this.opened;
     this.opened = null;
     await r?.dispose();
+  }
+
+  /** Before start(): run these models instead of the configured ones. */
+  select(source: ModelSource): void {
+    this.source = source;
+  }
+
+  /**
+   * Loads `source`'s models beside the running ones, on the same backend, with its own view of the gallery
+   * (opened even when the gallery was embedded by another embedder: the caller re-embeds before it swaps).
+   */
+  async openCandidate(source: ModelSource): Promise<Recognizer> {
+    if (!this.backend || !this.opened) throw new GlovesError('INTERNAL', 'recognition used before it was started');
+    return openRecognizer({
+      config: this.config,
+      log: this.log,
+      backend: this.backend,
+      gallery: { create: true, allowModelMismatch: true },
+      ...source,
+    });
+  }
+
+  /** Makes `next` the active models at once and returns the previous ones (the caller disposes them after the frame in flight). */
+  swap(next: Recognizer, source: ModelSource): Recognizer {
+    const old = this.parts;
+    this.opened = next;
+    this.source = source;
+    return old;
   }
 
   /** Whether the models and gallery are loaded. */

@@ -24,11 +24,14 @@ import type { SystemdNotifier } from '../systemd/notify.js';
 import { packageRoot } from '../util/paths.js';
 import { prepareStateDir } from './state-dir.js';
 import { buildCameras, type CameraEvents, type Cameras } from './cameras.js';
+import { ModelStore } from '../models/store.js';
 import type { Component } from './components.js';
 import { GallerySync } from './gallery-sync.js';
 import { HttpGallery, HttpRecognition, HttpVisitors } from './http-gallery.js';
 import { DaemonHealth, DaemonMetrics } from './http-services.js';
 import { LiveFeed } from './live.js';
+import { ModelManager } from './model-manager.js';
+import { HttpModels, modelNotices } from './model-ports.js';
 import { RuntimeMetrics } from './metrics.js';
 import { Outputs } from './outputs.js';
 import { RecognitionService } from './recognition-service.js';
@@ -118,6 +121,23 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
     outbox: () => queue.pending,
     model: () => (recognition.started ? `${c.models.detector} + ${recognition.embedder.modelId}` : c.models.detector),
   });
+  const modelLog = log.child('models');
+  const models = new ModelManager(
+    {
+      recognition,
+      store: new ModelStore(join(stateDir, 'models')),
+      notices: modelNotices(conn, modelLog),
+      framesDone: () => Object.values(metrics.snapshot().frames).reduce((a, b) => a + b, 0),
+      cameraDelivering: () => !cameras.allDown(),
+      onEmbedderChanged: (modelId) => {
+        visitors.save();
+        visitors.start(modelId, (e) => applyTransform(e, recognition.stats));
+      },
+      minScore: c.detection.minScore,
+    },
+    c.models,
+    modelLog,
+  );
   const gallerySync = new GallerySync({ recognition, presence, bridge, outputs }, log.child('gallery'));
   const pets = new HttpGallery({ recognition, presence, sync: gallerySync, cropMargin: c.detection.cropMargin, log: log.child('gallery') });
   const http = new HttpServer(
@@ -131,12 +151,15 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
       live,
       version: version(),
       webRoot: join(packageRoot(), 'dist', 'web'),
+      models: new HttpModels(models),
     },
     log.child('http'),
   );
 
   const components: Component[] = [
     { name: 'camera', start: () => cameras.start(), stop: () => cameras.stop() },
+    // Before the models load: a crash during a version's probation rolls back here, then the active version is chosen.
+    { name: 'model-versions', start: async () => models.boot(), stop: async () => models.stop() },
     { name: 'recognition', start: () => recognition.start(), stop: () => recognition.stop() },
     { name: 'tracking', start: async () => {}, stop: async () => {} },
     {
@@ -172,6 +195,7 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
       stop: () => bridge.stop(),
       interrupt: () => bridge.interrupt(),
     },
+    { name: 'model-notices', start: async () => models.start(), stop: async () => {} },
     { name: 'gallery-sync', start: async () => gallerySync.start(), stop: async () => gallerySync.stop() },
     { name: 'http', start: () => http.start(), stop: () => http.stop() },
   ];

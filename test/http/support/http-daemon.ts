@@ -31,6 +31,8 @@ export interface HttpDaemonOptions {
   env?: NodeJS.ProcessEnv;
   gallery?: string;
   broker?: Broker;
+  /** State directory (default: a fresh one in the temp dir). */
+  stateDir?: string;
 }
 
 export async function startHttpDaemon(opts: HttpDaemonOptions = {}): Promise<HttpDaemon> {
@@ -55,7 +57,7 @@ export async function startHttpDaemon(opts: HttpDaemonOptions = {}): Promise<Htt
     ],
     {
       GLOVES_HTTP__TOKEN: TOKEN,
-      GLOVES_DEVICE__STATE_DIR: join(dir, 'state'),
+      GLOVES_DEVICE__STATE_DIR: opts.stateDir ?? join(dir, 'state'),
       GLOVES_CAMERA__LOOP: 'true',
       GLOVES_LOG__LEVEL: 'debug',
       ...opts.env,

@@ -12,6 +12,7 @@ import { createBackend } from '../../inference/select.js';
 import { verifyModelFile } from '../../models/install.js';
 import type { CommandContext } from '../command.js';
 import { verifyCommand } from './models-verify.js';
+import { changeVersion, listVersions, versionArg } from './models-versions.js';
 
 interface FixtureFile {
   path: string;
@@ -31,6 +32,13 @@ gloves models build-engines [--config FILE]
   runs on TensorRT here, with progress every 10 s; lists the models that run on onnxruntime and why.
   A build takes minutes on a Jetson Nano: run this once after install (provisioning does), so the
   first \`gloves run\` starts in seconds. Without TensorRT it builds nothing and exits 0.
+gloves models versions [--config FILE]
+  The model versions on this device (state directory): builtin and each installed bundle, which is active
+  (and on probation), which is the previous one.
+gloves models activate VERSION|builtin [--device URL] [--token T] [--config FILE]
+gloves models rollback [--device URL] [--token T] [--config FILE]
+  Ask the running daemon (its HTTP API, http.listen of the config) to swap to VERSION, or back to the previous
+  version. When no daemon runs, the choice is recorded and the next start uses it.
 gloves models verify DIR|TAR --trusted-key PUB [--trusted-key PUB...]
   Checks a model bundle as a device does: signed (bundle.sig) by one of the trusted ed25519 public keys,
   and every file bundle.json lists present with its sha256. Exit 0 when it verifies; exit 1 naming the
@@ -42,6 +50,8 @@ gloves models verify DIR|TAR --trusted-key PUB [--trusted-key PUB...]
       'no-fixtures': { type: 'boolean' },
       config: { type: 'string', short: 'c' },
       'trusted-key': { type: 'string', multiple: true },
+      device: { type: 'string' },
+      token: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help) {
@@ -57,8 +67,17 @@ gloves models verify DIR|TAR --trusted-key PUB [--trusted-key PUB...]
     }
     if (sub === 'build-engines') return buildEngines(ctx, values.config);
     if (sub === 'verify') return verifyCommand(ctx, positionals[1], values['trusted-key'] ?? []);
+    if (sub === 'versions' || sub === 'activate' || sub === 'rollback') {
+      const config = loadConfig({ file: values.config ?? ctx.env.GLOVES_CONFIG, env: ctx.env });
+      if (sub === 'versions') return listVersions(ctx, config);
+      const opts = { device: values.device, token: values.token ?? ctx.env.GLOVES_HTTP__TOKEN };
+      if (sub === 'activate') return changeVersion(ctx, config, { activate: versionArg(sub, positionals[1]) }, opts);
+      return changeVersion(ctx, config, { rollback: true }, opts);
+    }
     if (sub !== 'install')
-      throw new UsageError(`models: unknown subcommand ${JSON.stringify(sub ?? '')}; use install, list, build-engines or verify`);
+      throw new UsageError(
+        `models: unknown subcommand ${JSON.stringify(sub ?? '')}; use install, list, build-engines, verify, versions, activate or rollback`,
+      );
     const mirror = values.mirror ? resolve(values.mirror) : defaultMirror(ctx.env);
     const dest = resolve(values.dir ?? join(root, '.models'));
     ctx.log.info(`installing ${manifests.length} models into ${dest}`, { mirror: mirror ?? null });

@@ -6,6 +6,7 @@ import type { RouteGroup } from '../route.js';
 import { healthRoutes } from './health.js';
 import { liveRoutes } from './live.js';
 import { metricsRoutes } from './metrics.js';
+import { modelRoutes } from './models.js';
 import { petRoutes } from './pets.js';
 import { recognitionRoutes } from './recognition.js';
 import { visitorRoutes } from './visitors.js';
@@ -18,5 +19,6 @@ export const ROUTE_GROUPS: readonly RouteGroup[] = [
   petRoutes,
   visitorRoutes,
   liveRoutes,
+  modelRoutes,
   webRoutes,
 ];
