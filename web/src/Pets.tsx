@@ -2,26 +2,13 @@
 import { useState } from 'preact/hooks';
 import { del, describe, post } from './api.js';
 import { ApiImage } from './ApiImage.js';
-import type { Polled } from './hooks.js';
+import { useAction, type Polled } from './hooks.js';
 import type { EnrolResult, Pet } from './types.js';
 
 function PetCard(props: { pet: Pet; onChange(): void }) {
   const { pet } = props;
-  const [busy, setBusy] = useState(false);
   const [results, setResults] = useState<EnrolResult[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  const act = async (what: () => Promise<unknown>): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    try {
-      await what();
-      props.onChange();
-    } catch (e) {
-      setError(describe(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, run: act } = useAction(props.onChange);
   const upload = (files: FileList | null): void => {
     if (!files || files.length === 0) return;
     const form = new FormData();

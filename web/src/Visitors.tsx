@@ -1,24 +1,15 @@
 /** Visitors (unknown animals the device clustered), each with its crops, a "This is…" button to name it, and forget. */
 import { useState } from 'preact/hooks';
-import { del, describe, post } from './api.js';
+import { del, post } from './api.js';
 import { ApiImage } from './ApiImage.js';
-import { usePoll } from './hooks.js';
+import { useAction, usePoll } from './hooks.js';
 import type { Pet, Visitor } from './types.js';
 
 function VisitorCard(props: { v: Visitor; petNames: string[]; onChange(): void }) {
   const { v } = props;
   const [naming, setNaming] = useState(false);
   const [name, setName] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const act = async (what: () => Promise<unknown>): Promise<void> => {
-    setError(null);
-    try {
-      await what();
-      props.onChange();
-    } catch (e) {
-      setError(describe(e));
-    }
-  };
+  const { error, run: act } = useAction(props.onChange);
   return (
     <li class="visitor" data-visitor={v.id}>
       <header>

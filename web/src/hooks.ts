@@ -55,3 +55,32 @@ export function useImage(path: string | null, refresh = 0): string | null {
   }, [path, refresh]);
   return url;
 }
+
+export interface Action {
+  busy: boolean;
+  error: string | null;
+  /** Runs one change against the API: busy while it runs, its error kept for display, `onDone` after success. */
+  run(what: () => Promise<unknown>): Promise<void>;
+}
+
+/** One place for "call the API, show busy, show the error, refresh after": the pet and visitor cards share it. */
+export function useAction(onDone: () => void): Action {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  return {
+    busy,
+    error,
+    async run(what) {
+      setBusy(true);
+      setError(null);
+      try {
+        await what();
+        onDone();
+      } catch (e) {
+        setError(describe(e));
+      } finally {
+        setBusy(false);
+      }
+    },
+  };
+}
