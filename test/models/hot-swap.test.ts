@@ -4,7 +4,7 @@
  * A good bundle swaps in with frames still flowing (no gap over 1 s) and its version is announced, retained, on MQTT;
  * tampered, unsigned and untrusted bundles, and one that fails its smoke test, are refused with the running models
  * untouched; `gloves models versions|activate|rollback` work against the running daemon; a daemon killed during
- * probation rolls back by itself at its next start and says why; an embedder change re-embeds the gallery.
+ * probation rolls back by itself at its next start and says why; an embedder change re-embeds the gallery and the visitors.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -190,7 +190,7 @@ test('killed during probation: the next start rolls back by itself, and says why
   );
 });
 
-test('an embedder change re-embeds the gallery before the swap: the enrolled cat is still named', async () => {
+test('an embedder change re-embeds the gallery before the swap and the visitors after it: the enrolled cat is still named', async () => {
   const pet = await d.api('/v1/pets', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Leo' }) });
   assert.is(pet.status, 201, await pet.text());
   const form = new FormData();
@@ -202,9 +202,28 @@ test('an embedder change re-embeds the gallery before the swap: the enrolled cat
   writeFileSync(altManifest, JSON.stringify({ ...alt, name: 'mobilenetv2-letterbox', preprocess: { ...alt.preprocess, resize: 'letterbox' } }));
   const bundle = join(tmp, 'alt');
   await makeBundle(bundle, trusted, { models: [altManifest], name: 'letterbox' });
+  // The clip's cat, never enrolled, is a visitor with crops by now (or soon): it must survive the embedder change.
+  type Visitors = { visitors: { id: string; crops: unknown[] }[] };
+  let before: Visitors = { visitors: [] };
+  for (let i = 0; i < 100 && !before.visitors.some((v) => v.crops.length > 0); i++) {
+    await new Promise((res) => setTimeout(res, 300));
+    before = (await (await d.api('/v1/visitors')).json()) as Visitors;
+  }
+  assert.ok(before.visitors.some((v) => v.crops.length > 0), 'a visitor with crops before the swap');
   const r = await push(bundle);
   assert.is(r.code, 0, r.out);
   assert.match((await models()).embedder, /^mobilenetv2-letterbox@/);
+  const kept = JSON.parse(readFileSync(join(d.gallery, 'visitors', 'visitors.json'), 'utf8')) as {
+    embedderModelId: string;
+    visitors: { id: string }[];
+  };
+  assert.match(kept.embedderModelId, /^mobilenetv2-letterbox@/);
+  for (const v of before.visitors.filter((x) => x.crops.length > 0))
+    assert.ok(
+      kept.visitors.some((k) => k.id === v.id),
+      `${v.id} kept through the embedder change`,
+    );
+  assert.match(d.daemon.output(), /re-embedded \d+ visitor crop\(s\) with mobilenetv2-letterbox@/);
   const gallery = JSON.parse(readFileSync(join(d.gallery, 'gallery.json'), 'utf8')) as { embedderModelId: string };
   assert.match(gallery.embedderModelId, /^mobilenetv2-letterbox@/);
   assert.match(d.daemon.output(), /re-embedded 4 photo\(s\) with mobilenetv2-letterbox@/);

@@ -130,6 +130,12 @@ export class VisitorStore {
     this.lastMtimeMs = statSync(this.path).mtimeMs;
   }
 
+  /** After a re-embedding: `state`'s embeddings are `embedderModelId`'s from now on. */
+  saveAs(state: VisitorsState, embedderModelId: string): void {
+    this.embedderModelId = embedderModelId;
+    this.save(state);
+  }
+
   /** Writes a crop JPEG of `visitor`; returns its file name (for VisitorCrop.file). */
   writeCrop(visitor: string, jpeg: Uint8Array): string {
     const file = `${randomBytes(8).toString('hex')}.jpg`;

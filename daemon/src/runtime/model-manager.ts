@@ -18,7 +18,7 @@ import { unpackBundle } from '../models/bundle-archive.js';
 import { readPublicKey, type PublicKey } from '../models/bundle-sign.js';
 import type { ModelsConfig } from '../models/config.js';
 import { ModelStore, type ModelStoreState, type StoredVersion } from '../models/store.js';
-import { checkReference, computeReference, type Recognizer } from '../recognition/index.js';
+import { checkReference, computeReference, type Recognizer, type RegionEmbedder } from '../recognition/index.js';
 import { reembedGallery } from '../recognition/gallery/enroll.js';
 import { decodeImageFile } from '../vision/decode.js';
 import type { ModelSource, RecognitionService } from './recognition-service.js';
@@ -50,8 +50,8 @@ export interface ModelManagerParts {
   framesDone(): number;
   /** Whether the camera is delivering frames now (a stall only counts while it is). */
   cameraDelivering(): boolean;
-  /** The embedder changed: visitors restart under the new embedder. */
-  onEmbedderChanged(modelId: string): void;
+  /** The embedder changed (after the swap): the visitors' crops are embedded again. */
+  reembedVisitors(embedder: RegionEmbedder): Promise<number>;
   /** The device's detection threshold, to compare reference detections fairly. */
   minScore: number;
 }
@@ -169,7 +169,7 @@ export class ModelManager {
         () => void old.dispose().catch((e: unknown) => this.log.warn('disposing the old models failed', { error: e as Error })),
         DISPOSE_AFTER_MS,
       ).unref();
-      if (embedderChanged) this.p.onEmbedderChanged(candidate.embedder.modelId);
+      if (embedderChanged) await this.p.reembedVisitors(candidate.embedder);
       const state = this.p.store.read();
       if (state.active !== id) state.previous = state.active;
       state.active = id;

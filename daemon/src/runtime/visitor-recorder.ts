@@ -9,7 +9,10 @@
  * Storage errors are logged, never fatal: visitors are a convenience, the frame
  * loop and the events go on.
  */
+import { readFile } from 'node:fs/promises';
 import type { Logger } from '../log/logger.js';
+import type { RegionEmbedder } from '../recognition/index.js';
+import { decodeImage } from '../vision/decode.js';
 import { VisitorBook } from '../presence/visitors.js';
 import type { VisitorStore } from '../presence/visitor-store.js';
 import type { UnknownSighting } from '../presence/types.js';
@@ -118,6 +121,37 @@ export class VisitorRecorder {
     this.save();
     this.store.deleteVisitor(id);
     return true;
+  }
+
+  /**
+   * The embedder changed (a model swap): every kept crop is embedded again with `embedder`, so the visitors carry
+   * on in the new embedding space. A crop that cannot be read is dropped, and a visitor left without crops with it.
+   */
+  async reembed(embedder: RegionEmbedder, transform: (e: Float32Array) => Float32Array): Promise<number> {
+    const book = this.book;
+    if (!book) return 0;
+    const state = book.snapshot();
+    let n = 0;
+    for (const v of state.visitors) {
+      const kept = [];
+      for (const c of v.crops) {
+        try {
+          const img = await decodeImage(await readFile(this.store.cropPath(v.id, c.file)), c.file);
+          const [e] = await embedder.embedRegions(img, [{ x: 0, y: 0, width: img.width, height: img.height }]);
+          kept.push({ ...c, embedding: e! });
+          n++;
+        } catch (err) {
+          this.log.warn('a visitor crop could not be re-embedded; dropped', { visitor: v.id, crop: c.file, error: err as Error });
+        }
+      }
+      v.crops = kept;
+    }
+    state.visitors = state.visitors.filter((v) => v.crops.length > 0);
+    const { threshold, maxVisitors, maxCrops } = this.opts;
+    this.book = new VisitorBook({ threshold, maxVisitors, maxCrops, transform }, state);
+    this.tryRun('write the visitors file', () => this.store.saveAs(state, embedder.modelId));
+    this.log.info(`re-embedded ${n} visitor crop(s) with ${embedder.modelId}`, { visitors: state.visitors.length });
+    return n;
   }
 
   /** Absolute path of one of a visitor's crops. */

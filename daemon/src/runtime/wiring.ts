@@ -129,10 +129,7 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
       notices: modelNotices(conn, modelLog),
       framesDone: () => Object.values(metrics.snapshot().frames).reduce((a, b) => a + b, 0),
       cameraDelivering: () => !cameras.allDown(),
-      onEmbedderChanged: (modelId) => {
-        visitors.save();
-        visitors.start(modelId, (e) => applyTransform(e, recognition.stats));
-      },
+      reembedVisitors: (embedder) => visitors.reembed(embedder, (e) => applyTransform(e, recognition.stats)),
       minScore: c.detection.minScore,
     },
     c.models,
