@@ -44,7 +44,8 @@ test('build-engines: builds the TensorRT models with progress, lists the onnxrun
   assert.match(first.out.join('\n'), /embedder mobilenetv2-12-int8_pooled: onnxruntime \(QOperator int8 model/);
   assert.match(first.out.join('\n'), /yolox_nano_416_coco: TensorRT engine built in /);
   assert.match(first.err.join('\n'), /yolox_nano_416_coco: building 0:00/);
-  assert.match(first.err.join('\n'), /yolox_nano_416_coco: built in 0:00/);
+  // The mock's build is instant, but a loaded machine can take a second to get there.
+  assert.match(first.err.join('\n'), /yolox_nano_416_coco: built in 0:0\d/);
   assert.is(addon.builds.length, 1);
   assert.is(readdirSync(engines).filter((f) => f.endsWith('.engine')).length, 1);
   const again = ctx(['build-engines'], env);

@@ -133,10 +133,10 @@ test('stop during startup: the component being started finishes and is stopped, 
     await stopping;
     assert.ok(stopping, 'stop was requested');
     assert.is((await d.daemon.done).code, 0);
-    const started = d.lines.filter((l) => /INFO gloves: started /.test(l)).map((l) => /started (\w+)/.exec(l)![1]);
-    const stopped = d.lines.filter((l) => /DEBUG gloves: stopped /.test(l)).map((l) => /stopped (\w+)/.exec(l)![1]);
-    assert.equal(started, ['camera', 'recognition'], d.lines.join('\n'));
-    assert.equal(stopped, ['recognition', 'camera']);
+    const started = d.lines.filter((l) => /INFO gloves: started /.test(l)).map((l) => /started ([\w-]+)/.exec(l)![1]);
+    const stopped = d.lines.filter((l) => /DEBUG gloves: stopped /.test(l)).map((l) => /stopped ([\w-]+)/.exec(l)![1]);
+    assert.equal(started, ['model-versions', 'camera', 'recognition'], d.lines.join('\n'));
+    assert.equal(stopped, ['recognition', 'camera', 'model-versions']);
     assert.not.ok(d.lines.some((l) => /INFO gloves: ready/.test(l)));
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(sub.text('gloves/early/status'), [], 'mqtt never started');

@@ -154,9 +154,9 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
   );
 
   const components: Component[] = [
-    { name: 'camera', start: () => cameras.start(), stop: () => cameras.stop() },
-    // Before the models load: a crash during a version's probation rolls back here, then the active version is chosen.
+    // First, before any model loads: a crash during a version's probation rolls back here, then the active version is chosen.
     { name: 'model-versions', start: async () => models.boot(), stop: async () => models.stop() },
+    { name: 'camera', start: () => cameras.start(), stop: () => cameras.stop() },
     { name: 'recognition', start: () => recognition.start(), stop: () => recognition.stop() },
     { name: 'tracking', start: async () => {}, stop: async () => {} },
     {
