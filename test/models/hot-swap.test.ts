@@ -26,6 +26,8 @@ const stranger = makeKey(join(tmp, 'stranger'));
 const photo = (cat: string, n: string): string => join(catsDir, cat, `${n}.jpg`);
 
 let d: HttpDaemon;
+/** The daemon started again after the SIGKILL (it shares d's broker: stopping it leaves the broker to d). */
+let restarted: HttpDaemon | null = null;
 let mq: Recorder;
 const env = (): NodeJS.ProcessEnv => ({
   GLOVES_MODELS__TRUSTED_KEYS: JSON.stringify([trusted.publicPath]),
@@ -64,6 +66,7 @@ test.before(async () => {
 });
 test.after(async () => {
   await mq?.close();
+  await restarted?.stop();
   await d?.stop();
 });
 
@@ -176,6 +179,7 @@ test('killed during probation: the next start rolls back by itself, and says why
   await d.daemon.exited();
   const broker = d.broker;
   const again = await startHttpDaemon({ env: env(), broker, gallery: d.gallery, device: d.device, stateDir: join(d.dir, 'state') });
+  restarted = again;
   d.daemon = again.daemon;
   d.url = again.url;
   d.api = again.api;
