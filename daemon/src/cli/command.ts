@@ -18,5 +18,10 @@ export interface Command {
   name: string;
   summary: string;
   usage: string;
+  /**
+   * A long-running service: when whoever reads its output goes away (EPIPE), it keeps running and drops the output,
+   * rather than exiting as a one-shot command does (`gloves config show | head`).
+   */
+  service?: boolean;
   run(ctx: CommandContext): Promise<number>;
 }

@@ -67,10 +67,15 @@ export async function runProgram(p: Program, argv: string[], env: NodeJS.Process
 
 /** Run as the process entry point: sets the exit code, never calls process.exit. */
 export function runAsMain(p: Program): void {
-  // `gloves config show | head`: a reader that went away is not an error of ours.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  });
+  // `gloves config show | head`: a reader that went away is not an error of ours. The daemon keeps running without
+  // its log reader instead: exiting there, with camera pipelines live, hung in native teardown at full CPU and then
+  // ignored SIGTERM (seen when the process reading `gloves run` was killed).
+  const service = p.commands.find((c) => c.name === process.argv[2])?.service === true;
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (service) return;
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    });
   runProgram(p, process.argv.slice(2), process.env).then(
     (code) => {
       process.exitCode = code;

@@ -9,6 +9,7 @@ const STARTUP_STOP_MS = 1500;
 
 export const runCommand: Command = {
   name: 'run',
+  service: true,
   summary: 'run the daemon: camera -> recognition -> tracking -> presence -> MQTT',
   usage: `gloves run [--config FILE] [--camera URI] [--mqtt URL] [--gallery DIR] [--device-id ID] [--http HOST:PORT|off] [--exit-at-end]
   Runs until SIGTERM/SIGINT. Flags override the config file (default GLOVES_CONFIG), which
