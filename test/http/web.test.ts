@@ -109,8 +109,6 @@ test("name the clip's visitor from the page: it becomes a pet, on the page, in /
   await page.getByRole('region', { name: 'Sightings' }).locator('img.thumb').first().waitFor({ timeout: 30_000 });
   await page.getByRole('region', { name: 'Live' }).locator('img.frame').waitFor({ timeout: 30_000 });
   await page.screenshot({ path: join(artifacts, 'desktop.png'), fullPage: true });
-  // The README's picture of the page (docs/web-page.jpg) is this one, copied by hand.
-  await page.screenshot({ path: join(artifacts, 'desktop.jpg'), type: 'jpeg', quality: 60, fullPage: true });
 });
 
 test('on a phone: one column, nothing wider than the screen; screenshot', async () => {

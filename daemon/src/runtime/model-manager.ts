@@ -199,7 +199,8 @@ export class ModelManager {
     if (state.active === null && state.previous === null)
       throw new ModelError('MODEL_NO_PREVIOUS', 'the built-in models are active and there is no earlier version to roll back to');
     const target = state.previous;
-    this.log.error(`rolling back from ${state.active ?? 'built-in'} to ${target ?? 'built-in'}: ${why}`);
+    // An operator's rollback is routine; one the device decides on (stall, crash) is an error.
+    this.log[why === 'requested' ? 'warn' : 'error'](`rolling back from ${state.active ?? 'built-in'} to ${target ?? 'built-in'}: ${why}`);
     if (this.monitor) clearInterval(this.monitor);
     this.monitor = null;
     const from = state.active;
