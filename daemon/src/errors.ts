@@ -127,6 +127,7 @@ export const ERROR_CODES = {
     'HTTP_UNAVAILABLE',
     'ID_INVALID',
     'SIGHTING_NOT_FOUND',
+    'CAMERA_NOT_FOUND',
   ],
   ops: ['LOG_NOT_FOUND'],
   trainer: [

@@ -10,7 +10,8 @@ import { chooseFloatCount, searchMixedPrecision, type RangeCandidate } from '../
 import { relativeL2, yoloxScoreError } from '../../calibration/src/quantize/output-error.js';
 import { probeSamples } from '../../calibration/src/quantize/run.js';
 import { createSession, runFloat } from '../../calibration/src/ort.js';
-import { biasModel, outlierChannelModel, rng } from './synthetic.js';
+import { biasModel, outlierChannelModel } from './synthetic.js';
+import { rng } from '../helpers/rng.js';
 
 const table = (errors: Record<number, number>) => {
   const asked: number[] = [];

@@ -11,7 +11,8 @@ import { opCounts, tensorNames } from '../../calibration/src/onnx/graph.js';
 import { cacheAlgorithm, parseCalibrationCache, writeCalibrationCache } from '../../calibration/src/trt/cache.js';
 import { createSession, runFloat } from '../../calibration/src/ort.js';
 import { modelsDir, requireFixtures } from '../helpers/paths.js';
-import { rng, tinyConvModel } from './synthetic.js';
+import { tinyConvModel } from './synthetic.js';
+import { rng } from '../helpers/rng.js';
 
 requireFixtures();
 

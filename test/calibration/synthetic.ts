@@ -1,18 +1,7 @@
 /** Deterministic synthetic data and tiny ONNX models for the calibration tests. */
 import { onnx, DataType, type ModelProto, type NodeProto, type ValueInfoProto } from '../../calibration/src/onnx/proto.js';
 import { floatTensor } from '../../calibration/src/onnx/tensors.js';
-
-/** mulberry32: a small seeded PRNG, so every run sees the same numbers. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/rng.js';
 
 export function gaussian(n: number, seed: number, sigma = 1): Float32Array {
   const r = rng(seed);

@@ -154,4 +154,14 @@ test('describeConfig lists every key with default, env name and description', as
   for (const k of keys) assert.ok(k.description.length > 0, `${k.path} has no description`);
 });
 
+test('mqtt.homeAssistant.statsSeconds: 10 by default; below 1 s refused, naming the key', () => {
+  assert.is(loadConfig().mqtt.homeAssistant.statsSeconds, 10);
+  assert.is(loadConfig({ overrides: { mqtt: { homeAssistant: { statsSeconds: 30 } } } }).mqtt.homeAssistant.statsSeconds, 30);
+  const problems = problemsOf(() => loadConfig({ overrides: { mqtt: { homeAssistant: { statsSeconds: 0.2 } } } }));
+  assert.ok(
+    problems.some((p) => p.startsWith('mqtt.homeAssistant.statsSeconds:')),
+    problems.join('\n'),
+  );
+});
+
 test.run();

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { catClip, requireFixtures } from '../helpers/paths.js';
 import { startMosquitto, type Broker } from '../helpers/mosquitto.js';
-import { rng } from '../fuzz/mutator.js';
+import { rng } from '../helpers/rng.js';
 import { startDaemon } from './support/daemon.js';
 
 requireFixtures();

@@ -19,7 +19,7 @@ import { Outbox } from '../../daemon/src/events/outbox.js';
 import { silentLogger } from '../../daemon/src/log/logger.js';
 import { openGallery } from '../../daemon/src/recognition/gallery/gallery.js';
 import { catsDir, cliPath, modelsDir, repoRoot, requireFixtures } from '../helpers/paths.js';
-import { rng } from '../fuzz/mutator.js';
+import { rng } from '../helpers/rng.js';
 import { cli } from './support/daemon.js';
 
 requireFixtures();

@@ -7,18 +7,7 @@
  * mutations (JSON/YAML documents): a random node replaced by an interesting value, a key
  * deleted or added, an array emptied or repeated, deep nesting, long strings.
  */
-
-/** mulberry32: small, fast, good enough for fuzzing; never Math.random (not reproducible). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/rng.js';
 
 const INTERESTING_BYTES = [0x00, 0x01, 0x7f, 0x80, 0xff, 0xfe, 0x20, 0x0a, 0x22, 0x7b, 0x5b, 0x3a];
 

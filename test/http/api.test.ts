@@ -237,6 +237,8 @@ test('the clip: sightings with crops, the annotated frame, the event stream, a v
   assert.is(frame.status, 200);
   const fb = Buffer.from(await frame.arrayBuffer());
   assert.equal([fb[0], fb[1]], [0xff, 0xd8]);
+  assert.is((await d.api('/v1/frame.jpg?camera=camera')).status, 200, 'the camera by its id');
+  assert.is(await errorCode(await d.api('/v1/frame.jpg?camera=attic'), 404), 'CAMERA_NOT_FOUND');
   // Naming the visitor makes it a pet: enrolled from its crops, then named on the clip.
   const named = await d.api(`/v1/visitors/${v.id}/name`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'Chair cat' }) });
   const nb = (await named.json()) as { pet: { id: string } };

@@ -3,8 +3,10 @@
  * Listening beyond loopback without a token is a config error (and, for a token file that turns
  * out empty, a start error): the API then exposes the camera and the gallery to the network.
  */
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { GlovesError } from '../errors.js';
 
 export interface ListenAddress {
   host: string;
@@ -69,3 +71,24 @@ export const httpSection = z
   .prefault({});
 
 export type HttpConfig = z.output<typeof httpSection>;
+
+/**
+ * The bearer token: `http.token`, or the trimmed content of `http.tokenFile` (read at each call, so a
+ * rotated file is picked up by the next start). A file that cannot be read or holds fewer than 16
+ * characters is HTTP_NO_TOKEN naming the file, never echoing its content.
+ */
+export function readToken(config: Pick<HttpConfig, 'token' | 'tokenFile'>): string | undefined {
+  const { token, tokenFile } = config;
+  if (tokenFile === undefined) return token;
+  let text: string;
+  try {
+    text = readFileSync(tokenFile, 'utf8').trim();
+  } catch (err) {
+    throw new GlovesError('HTTP_NO_TOKEN', `cannot read http.tokenFile ${tokenFile}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, {
+      file: tokenFile,
+    });
+  }
+  if (text.length < 16)
+    throw new GlovesError('HTTP_NO_TOKEN', `http.tokenFile ${tokenFile} must hold a token of at least 16 characters`, { file: tokenFile });
+  return text;
+}

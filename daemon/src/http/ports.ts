@@ -151,8 +151,10 @@ export interface LivePort {
   /** Newest first. */
   sightings(limit: number): SightingView[];
   sightingJpeg(id: string): Buffer | undefined;
-  /** The latest frame with boxes and names drawn, or null before the first frame. */
-  frameJpeg(): Promise<Buffer | null>;
+  /** The configured camera ids, the default (first) camera first. */
+  cameras(): readonly string[];
+  /** The latest frame of `camera` (default: the first camera) with boxes and names drawn, or null before its first frame. */
+  frameJpeg(camera?: string): Promise<Buffer | null>;
   /** Every event as published on MQTT; returns the unsubscribe. */
   subscribe(listener: (e: PetEvent) => void): () => void;
 }

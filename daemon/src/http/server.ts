@@ -18,7 +18,7 @@ import swagger from '@fastify/swagger';
 import { GlovesError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { authorize, type Access } from './auth.js';
-import { isLoopback, parseListen, type HttpConfig, type ListenAddress } from './config.js';
+import { isLoopback, parseListen, readToken, type HttpConfig, type ListenAddress } from './config.js';
 import { sendError, toHttpError } from './errors.js';
 import type { HttpDeps } from './ports.js';
 import type { RouteContext } from './route.js';
@@ -65,7 +65,7 @@ export class HttpServer {
       this.log.info('http API off (http.listen: off)');
       return;
     }
-    const token = this.readToken();
+    const token = readToken(this.config);
     const loopback = isLoopback(addr.host);
     if (!loopback && token === undefined)
       throw new GlovesError('HTTP_NO_TOKEN', `http.listen ${this.config.listen} is beyond loopback and no token is set: refusing to start`);
@@ -90,21 +90,6 @@ export class HttpServer {
     this.app = null;
     this.bound = null;
     await app?.close();
-  }
-
-  private readToken(): string | undefined {
-    const { token, tokenFile } = this.config;
-    if (tokenFile === undefined) return token;
-    let text: string;
-    try {
-      text = readFileSync(tokenFile, 'utf8').trim();
-    } catch (err) {
-      throw new GlovesError('HTTP_NO_TOKEN', `cannot read http.tokenFile ${tokenFile}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, {
-        file: tokenFile,
-      });
-    }
-    if (text.length < 16) throw new GlovesError('HTTP_NO_TOKEN', `http.tokenFile ${tokenFile} must hold a token of at least 16 characters`);
-    return text;
   }
 
   private readTls(): { cert: Buffer; key: Buffer } | undefined {

@@ -50,6 +50,8 @@ const HISTORY = 20;
 
 export class ModelStore {
   readonly dir: string;
+  /** Parsed bundle.json per version id: a stored version never changes (add() renames it in whole), so it is read once. */
+  private readonly parsed = new Map<string, StoredVersion>();
 
   constructor(dir: string) {
     this.dir = dir;
@@ -109,11 +111,19 @@ export class ModelStore {
     if (!existsSync(root)) return [];
     const out: StoredVersion[] = [];
     for (const id of readdirSync(root).filter((f) => VERSION_RE.test(f))) {
+      const known = this.parsed.get(id);
+      if (known) {
+        out.push(known);
+        continue;
+      }
       try {
         const path = join(root, id, BUNDLE_FILE);
         const doc = parseBundleDoc(JSON.parse(readFileSync(path, 'utf8')), path);
         const tasks = doc.models.map((m) => m.task);
-        out.push({ id, name: doc.name, createdAt: doc.createdAt, embedderId: doc.embedderId, tasks, source: doc.source });
+        const { name, createdAt, embedderId, source } = doc;
+        const version: StoredVersion = { id, name, createdAt, embedderId, tasks, source };
+        this.parsed.set(id, version);
+        out.push(version);
       } catch {
         // Not a whole bundle (removed by hand?): not offered.
       }

@@ -66,6 +66,11 @@ export const mqttSection = z
             'An event delivered later than this after it happened (outbox replay after an outage) carries "replayed": true ' +
               'and does not fire the Home Assistant event entities and device triggers',
           ),
+        statsSeconds: z
+          .number()
+          .min(1)
+          .default(10)
+          .describe("How often the hub device's numbers (fps per camera, outbox depth, models) are published to <base>/stats"),
       })
       .prefault({}),
     keepaliveSeconds: z.number().int().min(0).max(65535).default(30).describe('MQTT keepalive'),

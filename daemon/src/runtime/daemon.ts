@@ -158,8 +158,7 @@ export class Daemon {
 
   /** What each camera's loop does with its frames: presence, outputs, visitors, the live feed. */
   private sink(): FrameSink {
-    const { presence, outputs, visitors, live, metrics, cameras } = this.parts;
-    const first = cameras.list[0];
+    const { presence, outputs, visitors, live, metrics } = this.parts;
     return {
       frame: (cam, frame, result, totalMs) => {
         this.counters.frames++;
@@ -168,8 +167,7 @@ export class Daemon {
         visitors.annotate(result.unknowns, result.unnamed, frame.timestampMs, ts);
         this.apply(presence.observe(frame.timestampMs, ts, result.sightings, result.unknowns, cam.id), frame.timestampMs, frame.image);
         outputs.snapshots(frame.image, result.sightings, frame.timestampMs);
-        // The HTTP API's latest frame shows the first camera.
-        if (cam === first) live.frame(frame.image, trackOverlays(result));
+        live.frame(cam.id, frame.image, trackOverlays(result));
         visitors.crops(frame.image, result.unknowns, frame.timestampMs);
         this.opts.onFrame?.(frame, result, totalMs, cam.id);
       },

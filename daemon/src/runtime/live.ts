@@ -40,6 +40,8 @@ export function overlaySvg(width: number, height: number, overlays: readonly Ove
 
 interface Sighting {
   view: SightingView;
+  /** The camera whose frame holds the box: the crop is cut from that camera's next frame. */
+  camera: string;
   box: Box;
   jpeg?: Buffer;
 }
@@ -49,10 +51,15 @@ export class LiveFeed implements LivePort {
   private readonly listeners = new Set<(e: PetEvent) => void>();
   private readonly recent: Sighting[] = [];
   private pending: Sighting[] = [];
-  private latest: { image: RgbImage; overlays: Overlay[] } | null = null;
+  /** The latest processed frame of each camera, by camera id. */
+  private readonly latest = new Map<string, { image: RgbImage; overlays: Overlay[] }>();
 
-  constructor(log: Logger) {
+  /** The configured camera ids, in order: the first one is /v1/frame.jpg's default. */
+  private readonly cameraIds: readonly string[];
+
+  constructor(log: Logger, cameraIds: readonly string[]) {
     this.log = log;
+    this.cameraIds = cameraIds;
   }
 
   /** An event as it goes to MQTT. */
@@ -66,6 +73,7 @@ export class LiveFeed implements LivePort {
     }
     if (!SIGHTING_TYPES.has(e.type)) return;
     const s: Sighting = {
+      camera: e.camera,
       box: e.box,
       view: {
         id: e.id,
@@ -83,11 +91,12 @@ export class LiveFeed implements LivePort {
     this.pending.push(s);
   }
 
-  /** The frame just processed: kept for /v1/frame.jpg, and cropped for this frame's sightings. */
-  frame(image: RgbImage, overlays: Overlay[]): void {
-    this.latest = { image, overlays };
-    const due = this.pending;
-    this.pending = [];
+  /** The frame camera `camera` just processed: kept for /v1/frame.jpg, and cropped for that camera's sightings. */
+  frame(camera: string, image: RgbImage, overlays: Overlay[]): void {
+    this.latest.set(camera, { image, overlays });
+    const due = this.pending.filter((s) => s.camera === camera);
+    if (due.length === 0) return;
+    this.pending = this.pending.filter((s) => s.camera !== camera);
     for (const s of due)
       cropJpeg(image, s.box)
         .then((jpeg) => {
@@ -105,8 +114,12 @@ export class LiveFeed implements LivePort {
     return this.recent.find((s) => s.view.id === id)?.jpeg;
   }
 
-  async frameJpeg(): Promise<Buffer | null> {
-    const f = this.latest;
+  cameras(): readonly string[] {
+    return this.cameraIds;
+  }
+
+  async frameJpeg(camera = this.cameraIds[0]): Promise<Buffer | null> {
+    const f = camera === undefined ? undefined : this.latest.get(camera);
     if (!f) return null;
     const { width, height, data } = f.image;
     return sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels: 3 } })

@@ -2,7 +2,7 @@
  * The box's own numbers for Home Assistant's hub device (retained
  * `<base>/stats`): frames per second since the last sample, in all and per
  * camera, outbox depth and the models in use. Sampled from the daemon's tick; the first sample has no
- * fps yet (null: HA shows "unknown"), later ones come every `everyMs`.
+ * fps yet (null: HA shows "unknown"), later ones come every `everyMs` (mqtt.homeAssistant.statsSeconds).
  */
 import type { HubStats } from '../mqtt/bridge.js';
 
@@ -18,7 +18,7 @@ export class StatsPublisher {
   private readonly everyMs: number;
   private last: { ms: number; frames: Readonly<Record<string, number>> } | null = null;
 
-  constructor(src: StatsSources, everyMs = 10_000) {
+  constructor(src: StatsSources, everyMs: number) {
     this.src = src;
     this.everyMs = everyMs;
   }

@@ -106,7 +106,10 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
     },
     log.child('mqtt'),
   );
-  const live = new LiveFeed(log.child('http'));
+  const live = new LiveFeed(
+    log.child('http'),
+    cameras.list.map((cam) => cam.id),
+  );
   const outputs = new Outputs(
     { presence, bridge, store, snapshots, leftovers, onEvent: (e) => live.publish(e) },
     {
@@ -116,11 +119,14 @@ export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): Daem
     log.child('presence'),
   );
   const metrics = new RuntimeMetrics();
-  const stats = new StatsPublisher({
-    publish: (s) => bridge.publishStats(s),
-    outbox: () => queue.pending,
-    model: () => (recognition.started ? `${c.models.detector} + ${recognition.embedder.modelId}` : c.models.detector),
-  });
+  const stats = new StatsPublisher(
+    {
+      publish: (s) => bridge.publishStats(s),
+      outbox: () => queue.pending,
+      model: () => (recognition.started ? `${c.models.detector} + ${recognition.embedder.modelId}` : c.models.detector),
+    },
+    c.mqtt.homeAssistant.statsSeconds * 1000,
+  );
   const modelLog = log.child('models');
   const models = new ModelManager(
     {

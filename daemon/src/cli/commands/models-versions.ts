@@ -3,11 +3,11 @@
  * directory (the daemon need not run). Activate and rollback ask the running daemon through its API, which swaps
  * between frames; when no daemon answers, they change the store so the next start runs the chosen version.
  */
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { GlovesConfig } from '../../config/schema.js';
 import { GlovesError, ModelError, UsageError, isErrorCode } from '../../errors.js';
 import { ModelStore } from '../../models/store.js';
+import { readToken } from '../../http/config.js';
 import type { CommandContext } from '../command.js';
 
 const storeOf = (config: GlovesConfig): ModelStore => new ModelStore(join(resolve(config.device.stateDir), 'models'));
@@ -34,15 +34,8 @@ interface ApiTarget {
 }
 
 function apiTarget(config: GlovesConfig, device: string | undefined, token: string | undefined): ApiTarget | null {
-  let fileToken: string | undefined;
-  if (config.http.tokenFile) {
-    try {
-      fileToken = readFileSync(config.http.tokenFile, 'utf8').trim();
-    } catch {
-      fileToken = undefined;
-    }
-  }
-  const t = token ?? config.http.token ?? fileToken;
+  // An explicit --token wins; otherwise the daemon's own (a bad token file is an error naming it).
+  const t = token ?? readToken(config.http);
   if (device) return { url: device.replace(/\/+$/, ''), token: t };
   if (config.http.listen === 'off') return null;
   const scheme = config.http.tls ? 'https' : 'http';

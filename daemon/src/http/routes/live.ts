@@ -52,11 +52,23 @@ export const liveRoutes: RouteGroup = (app, { deps }) => {
       return reply.type('image/jpeg').send(jpeg);
     },
   );
-  app.get('/v1/frame.jpg', { schema: { summary: 'The latest frame with boxes and names drawn (JPEG)' } }, async (_req, reply) => {
-    const jpeg = await live.frameJpeg();
-    if (!jpeg) throw new GlovesError('HTTP_UNAVAILABLE', 'no frame yet');
-    return reply.type('image/jpeg').header('cache-control', 'no-store').send(jpeg);
-  });
+  app.get<{ Querystring: { camera?: string } }>(
+    '/v1/frame.jpg',
+    {
+      schema: {
+        summary: "A camera's latest frame with boxes and names drawn (JPEG); ?camera=ID, default the first camera",
+        querystring: { type: 'object', properties: { camera: { type: 'string' } }, additionalProperties: false },
+      },
+    },
+    async (req, reply) => {
+      const camera = req.query.camera;
+      if (camera !== undefined && !live.cameras().includes(camera))
+        throw new GlovesError('CAMERA_NOT_FOUND', `no camera ${JSON.stringify(camera)}; cameras: ${live.cameras().join(', ')}`, { camera });
+      const jpeg = await live.frameJpeg(camera);
+      if (!jpeg) throw new GlovesError('HTTP_UNAVAILABLE', camera ? `no frame yet from camera ${camera}` : 'no frame yet');
+      return reply.type('image/jpeg').header('cache-control', 'no-store').send(jpeg);
+    },
+  );
   app.get(
     '/v1/events',
     { schema: { summary: 'Server-Sent Events: the events published on MQTT, as they happen (event: <type>, data: JSON)' } },
