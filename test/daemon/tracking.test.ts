@@ -226,4 +226,30 @@ test('appearance gate: a different-looking animal in the same spot starts a new 
   assert.is(u.update([{ ...obs(box, m(null, 0.9)), embedding: e2 }], 1)[0]!.id, uid);
 });
 
+test('blurred frames weigh less: relative to the sharpest crop of the track, none at or below blurLo', () => {
+  const e = new Evidence();
+  assert.is(e.add(ml(-0.5, -0.6), { embedding: view(0), timeMs: 0, sharpness: 10 }), 1);
+  assert.is(e.add(ml(-0.5, -0.6), { embedding: view(1), timeMs: 100, sharpness: 3 }), 0, '0.3 of the sharpest counts for nothing');
+  const half = e.add(ml(-0.5, -0.6), { embedding: view(2), timeMs: 200, sharpness: 5.25 });
+  assert.ok(Math.abs(half - 0.5) < 1e-9, `halfway between blurLo and blurHi weighs ${half}`);
+  assert.is(e.add(ml(-0.5, -0.6), { embedding: view(3), timeMs: 300, sharpness: 20 }), 1, 'a sharper crop counts fully and raises the bar');
+  const w5 = e.add(ml(-0.5, -0.6), { embedding: view(4), timeMs: 400, sharpness: 10 });
+  assert.ok(Math.abs(w5 - (0.5 - 0.35) / 0.35) < 1e-9, `half the new sharpest weighs ${w5}`);
+  // A stranger running past (blurred frames after one sharp look) is not declared unknown from blur alone.
+  const run = new Evidence();
+  run.add(ml(-0.9, -1), { embedding: view(0), timeMs: 0, sharpness: 12 });
+  for (let i = 1; i < 10; i++) run.add(ml(-0.9, -1), { embedding: view(i), timeMs: i * 100, sharpness: 3 });
+  assert.is(run.decide(opts).kind, 'pending');
+  // Through the tracker: an observation's sharpness reaches the evidence (the same frames, sharp, make an unknown).
+  const identityAfter = (blurred: number): string => {
+    const t = new Tracker(opts);
+    let last = t.update([{ ...obs([0, 0, 100, 100], ml(-0.9, -1)), embedding: view(0), sharpness: 12 }], 0);
+    for (let i = 1; i < 10; i++)
+      last = t.update([{ ...obs([0, 0, 100, 100], ml(-0.9, -1)), embedding: view(i), sharpness: blurred }], i * 100);
+    return last[0]!.identity.kind;
+  };
+  assert.is(identityAfter(2), 'pending');
+  assert.is(identityAfter(12), 'unknown');
+});
+
 test.run();

@@ -36,6 +36,8 @@ export interface Observation {
   match?: MatchResult;
   /** L2-normalised appearance embedding, for the appearance gate. */
   embedding?: Float32Array;
+  /** The crop's sharpness (kernels/sharpness.ts): blurred frames weigh less as evidence (voting.ts). */
+  sharpness?: number;
 }
 
 export interface TrackView {
@@ -99,7 +101,15 @@ export class Tracker {
       t.hits++;
       t.missed = 0;
       t.lastSeenMs = timeMs;
-      if (o.match) t.evidence.add(o.match, { ...(o.embedding ? { embedding: o.embedding } : {}), box: o.box, timeMs });
+      if (o.match) {
+        const info = {
+          box: o.box,
+          timeMs,
+          ...(o.embedding ? { embedding: o.embedding } : {}),
+          ...(o.sharpness !== undefined ? { sharpness: o.sharpness } : {}),
+        };
+        t.evidence.add(o.match, info);
+      }
       if (o.embedding) t.embedding = o.embedding;
       if (o.match && t.evidence.turned(this.opts)) {
         // Split: the old track ends here; a new id continues from the recent frames only.

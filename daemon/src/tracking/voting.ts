@@ -6,8 +6,9 @@
  * pet) / P(score | another cat) (fitted out of sample with the population statistics,
  * see evaluation/calibrate.ts fitLlr). A frame adds w * clip(llr) to every pet's
  * sum, w in [0,1] being how INFORMATIVE the frame is: a box too small to judge adds
- * nothing, and a view almost identical to one already counted in the last
- * `viewTtlMs` adds (close to) nothing, so 30 identical frames of a sleeping cat count
+ * nothing, a crop much blurrier than the track's sharpest so far adds little or
+ * nothing (a running cat's motion blur), and a view almost identical to one
+ * already counted in the last `viewTtlMs` adds (close to) nothing, so 30 identical frames of a sleeping cat count
  * about once per `viewTtlMs`, not thirty times. So ten marginal rejections (llr -0.5
  * each, from ten different views) make a confident unknown, and ten marginal
  * accepts a confident name.
@@ -45,6 +46,12 @@ export interface EvidenceOptions {
   viewTtlMs: number;
   /** Boxes with a side below this many pixels are not informative. */
   minBoxSide: number;
+  /**
+   * Crop sharpness relative to the sharpest crop of the track so far: at or above blurHi a frame
+   * counts fully, at or below blurLo not at all (motion blur, defocus: a worse look at the same cat).
+   */
+  blurLo: number;
+  blurHi: number;
   /** Informative frames in the recent window used to detect a turned track. */
   window: number;
 }
@@ -58,6 +65,8 @@ export const EVIDENCE_DEFAULTS: EvidenceOptions = {
   novelHi: 0.99,
   viewTtlMs: 1000,
   minBoxSide: 24,
+  blurLo: 0.35,
+  blurHi: 0.7,
   window: 3,
 };
 
@@ -69,6 +78,8 @@ export interface FrameInfo {
   embedding?: Float32Array;
   box?: Box;
   timeMs?: number;
+  /** Crop sharpness (kernels/sharpness.ts; any scale, compared only within the track); absent = sharp. */
+  sharpness?: number;
 }
 
 /** One frame's contribution: `base` to every pet, plus `delta` for the listed pets. */
@@ -108,6 +119,8 @@ export class Evidence {
   private readonly delta = new Map<string, number>();
   readonly names = new Map<string, Identity>();
   private views: { e: Float32Array; t: number }[] = [];
+  /** The sharpest crop seen on this track (the reference for blurLo/blurHi). */
+  private sharpest = 0;
   private recent: Contribution[] = [];
   private readonly o: EvidenceOptions;
 
@@ -119,8 +132,10 @@ export class Evidence {
   informative(info: FrameInfo): number {
     const b = info.box;
     if (b && Math.min(b[2] - b[0], b[3] - b[1]) < this.o.minBoxSide) return 0;
+    const sharp = this.sharpWeight(info.sharpness);
+    if (sharp <= 0) return 0;
     const e = info.embedding;
-    if (!e) return 1;
+    if (!e) return sharp;
     const t = info.timeMs ?? 0;
     this.views = this.views.filter((v) => t - v.t < this.o.viewTtlMs && t >= v.t);
     let maxCos = -1;
@@ -131,7 +146,16 @@ export class Evidence {
       this.views.push({ e, t });
       if (this.views.length > 16) this.views.shift();
     }
-    return w;
+    return w * sharp;
+  }
+
+  /** Weight in [0,1] of a crop this sharp, against the track's sharpest so far (which it may raise). */
+  private sharpWeight(sharpness: number | undefined): number {
+    if (sharpness === undefined || !Number.isFinite(sharpness)) return 1;
+    this.sharpest = Math.max(this.sharpest, sharpness);
+    if (this.sharpest <= 0) return 1;
+    const r = sharpness / this.sharpest;
+    return Math.max(0, Math.min(1, (r - this.o.blurLo) / (this.o.blurHi - this.o.blurLo)));
   }
 
   /** Add one frame; returns its informative weight. */
@@ -189,6 +213,7 @@ export class Evidence {
       e.recent.push(c);
       if (c.match.pet) e.names.set(c.match.pet.petId, c.match.pet);
       if (c.info.embedding) e.views.push({ e: c.info.embedding, t: c.info.timeMs ?? 0 });
+      if (c.info.sharpness !== undefined) e.sharpest = Math.max(e.sharpest, c.info.sharpness);
     }
     return e;
   }
