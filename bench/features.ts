@@ -5,14 +5,15 @@
  * usage: node --import tsx bench/features.ts CACHE.json [--folds 3] [--sequences 5] [--fuse SPEC]...
  *   SPEC: variants joined by '+' ('base' = CACHE itself, NAME = CACHE's OUT.NAME.json), their unit
  *   embeddings averaged (multi-crop, test-time augmentation); 'base|face:W' concatenates the base
- *   with W x the face embedding (photos without a face: the base alone, see fuseFace).
+ *   with W x the face embedding (a missing face is zero, see fuseFace); 'base|face:W:mean' fills a
+ *   missing face with the mean face of each fold's training cats instead (fitMissingMean).
  */
 import { readFileSync } from 'node:fs';
 import { loadEmbeddedCache } from '../daemon/src/evaluation/embedded-cache.js';
 import { crossValidate, DEFAULT_RECIPE } from '../daemon/src/evaluation/crossval.js';
 import { evaluateSequences } from '../daemon/src/evaluation/sequences.js';
 import type { EmbeddedPhoto } from '../daemon/src/evaluation/dataset.js';
-import { averageEmbeddings, fuseFace } from '../daemon/src/evaluation/features.js';
+import { averageEmbeddings, fitMissingMean, fuseFace } from '../daemon/src/evaluation/features.js';
 
 const args = process.argv.slice(2);
 const file = args[0]!;
@@ -32,12 +33,13 @@ const variant = (name: string): EmbeddedPhoto[] => {
 for (const spec of specs.length ? specs : ['base']) {
   const [avg, face] = spec.split('|');
   let items = averageEmbeddings(avg!.split('+').map(variant));
-  if (face) {
-    const [name, w] = face.split(':');
-    items = fuseFace(items, variant(name!), Number(w ?? 1));
-  }
+  const [name, w, fill] = face ? face.split(':') : [];
+  if (name) items = fuseFace(items, variant(name), Number(w ?? 1), fill === 'mean' ? 'nan' : 'zero');
   const t0 = performance.now();
-  const cv = crossValidate(items, base.embedderModelId, folds, { ...DEFAULT_RECIPE });
+  const cv = crossValidate(items, base.embedderModelId, folds, {
+    ...DEFAULT_RECIPE,
+    ...(fill === 'mean' ? { fitFeatures: fitMissingMean } : {}),
+  });
   const seq = evaluateSequences(cv, seqL);
   const r3 = (x: number): number => Math.round(x * 1000) / 1000;
   console.log(

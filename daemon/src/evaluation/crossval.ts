@@ -46,9 +46,15 @@ export interface RecipeOptions {
   backgroundWeight: number;
   /** Called with the cats of every photo set any statistic is fitted on (tests use it). */
   onFit?: (pets: readonly string[]) => void;
+  /**
+   * A feature step fitted per outer fold on its training photos, then applied to every photo
+   * before the recipe is fitted and the fold scored (e.g. filling a missing face with the
+   * training cats' mean face, evaluation/features.ts). None: the embeddings as they are.
+   */
+  fitFeatures?: (train: readonly EmbeddedPhoto[]) => (items: readonly EmbeddedPhoto[]) => EmbeddedPhoto[];
 }
 
-export const DEFAULT_RECIPE: Omit<RecipeOptions, 'onFit'> = {
+export const DEFAULT_RECIPE: Omit<RecipeOptions, 'onFit' | 'fitFeatures'> = {
   shots: 3,
   target: 0.03,
   enrolled: REFERENCE_ENROLLED,
@@ -295,10 +301,17 @@ export function crossValidate(items: readonly EmbeddedPhoto[], modelId: string, 
   }
   const results: FoldResult[] = outer.map((scoredPets) => {
     const scored = new Set(scoredPets);
-    const train = items.filter((i) => !scored.has(i.pet));
+    let train = items.filter((i) => !scored.has(i.pet));
+    let all = items;
+    if (opts.fitFeatures) {
+      opts.onFit?.(petsOf(train));
+      const step = opts.fitFeatures(train);
+      train = step(train);
+      all = step(items);
+    }
     const fitted = fitRecipe(train, modelId, opts);
     const rule = ruleOf(fitted.stats, opts);
-    const queries = scoreFold(items, scored, opts.shots, rule, fitted.stats);
+    const queries = scoreFold(all, scored, opts.shots, rule, fitted.stats);
     return { fitted: fitted.fittedOn, scored: scoredPets, stats: fitted.stats, rule, queries, outcomes: outcomesOf(queries, rule) };
   });
   const all = results.flatMap((r) => r.outcomes);
