@@ -198,7 +198,7 @@ test('recorder: a corrupt file never stops the frame loop; sightings are annotat
   writeFileSync(join(dir, 'visitors', 'visitors.json'), 'not json');
   const rec = new VisitorRecorder(
     store,
-    { enabled: true, threshold: 0.4, maxVisitors: 10, maxCrops: 3 },
+    { enabled: true, threshold: 0.4, maxVisitors: 10, maxCrops: 3, backgroundAfter: 2 },
     createLogger('t', { sink: (l) => lines.push(l) }),
   );
   rec.start('emb@1', (e) => e);

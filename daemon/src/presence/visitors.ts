@@ -106,6 +106,8 @@ export class VisitorBook {
   private state: VisitorsState;
   private readonly protos = new Map<string, Float32Array>();
   private readonly tracks = new Map<number, { embeddings: Float32Array[]; visitor: string | null; lastMs: number }>();
+  /** Moves on every change of a visitor's sightings or crops, or of the set of visitors. */
+  private rev = 0;
 
   constructor(opts: Partial<VisitorOptions> = {}, state: VisitorsState = { next: 1, visitors: [] }) {
     this.opts = { ...VISITOR_DEFAULTS, ...opts };
@@ -118,6 +120,19 @@ export class VisitorBook {
 
   list(): readonly Visitor[] {
     return this.state.visitors;
+  }
+
+  get revision(): number {
+    return this.rev;
+  }
+
+  /**
+   * The kept (raw) embeddings of each visitor seen on at least `minSightings` tracks: the local
+   * background of the matcher (recognition/matching/local-background.ts). Visitors without a crop yet
+   * are left out.
+   */
+  backgroundGroups(minSightings: number): Float32Array[][] {
+    return this.state.visitors.filter((v) => v.sightings >= minSightings && v.crops.length > 0).map((v) => v.crops.map((c) => c.embedding));
   }
 
   get(id: string): Visitor | undefined {
@@ -153,6 +168,7 @@ export class VisitorBook {
 
   /** Nearest visitor above the threshold, or a new one (evicting the least recently seen when full). */
   assign(embeddings: readonly Float32Array[], ts: string): Identification {
+    this.rev++;
     if (embeddings.length > 0) {
       const q = meanUnit(embeddings.map((e) => this.tx(e)));
       let best: { v: Visitor; s: number } | undefined;
@@ -205,6 +221,7 @@ export class VisitorBook {
       v.crops = v.crops.filter((c) => c !== worst);
     }
     this.protos.delete(id);
+    this.rev++;
     return dropped;
   }
 
@@ -214,6 +231,7 @@ export class VisitorBook {
     if (!v) return undefined;
     this.state.visitors = this.state.visitors.filter((x) => x !== v);
     this.protos.delete(id);
+    this.rev++;
     for (const t of this.tracks.values()) if (t.visitor === id) t.visitor = null;
     return v;
   }

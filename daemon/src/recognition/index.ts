@@ -15,6 +15,7 @@ import { loadModels, packagePath, type ModelFiles } from './load.js';
 import { openGallery, type Gallery, type OpenGalleryOptions } from './gallery/gallery.js';
 import { createMatcher, type GalleryMatcher } from './matching/matcher.js';
 import { loadStats, type PopulationStats } from './matching/stats.js';
+import type { LocalBackgroundOptions } from './matching/local-background.js';
 import type { Detector } from './types.js';
 
 export type * from './types.js';
@@ -33,6 +34,7 @@ export {
   type NewPhoto,
 } from './gallery/gallery.js';
 export { createMatcher, decisionRule, type GalleryMatcher, type MatchingConfig, type DecisionRule } from './matching/matcher.js';
+export type { LocalBackgroundOptions, LocalBackgroundSource } from './matching/local-background.js';
 export { loadStats, applyTransform, serializeStats, statsFileName, type PopulationStats } from './matching/stats.js';
 export { slugifyPetName, PET_ID_RE } from './gallery/pet-id.js';
 export { identifyAnimals, type IdentifiedAnimal } from './identify.js';
@@ -63,6 +65,8 @@ export interface OpenRecognizerOptions {
   files?: ModelFiles;
   /** Where the population statistics are (a bundle's); default config.matching.statsDir. */
   statsDir?: string;
+  /** Cats known not to be pets on this device (the daemon's frequent visitors), for the matcher. */
+  background?: LocalBackgroundOptions;
 }
 
 export async function openRecognizer(opts: OpenRecognizerOptions): Promise<Recognizer> {
@@ -74,7 +78,7 @@ export async function openRecognizer(opts: OpenRecognizerOptions): Promise<Recog
     if (config.matching.population && !stats)
       log.warn('no population statistics for this embedder: matching uses raw cosine', { embedder: modelId });
     const gallery = openGallery(opts.galleryDir ?? config.gallery.dir, modelId, log.child('gallery'), opts.gallery);
-    const matcher = createMatcher(gallery, config.matching, stats);
+    const matcher = createMatcher(gallery, config.matching, stats, opts.background);
     return {
       ...models,
       gallery,

@@ -18,6 +18,7 @@ import {
   type Detector,
   type Gallery,
   type GalleryMatcher,
+  type LocalBackgroundOptions,
   type PopulationStats,
   type RegionEmbedder,
   type ModelFiles,
@@ -35,16 +36,19 @@ export class RecognitionService {
   private readonly config: GlovesConfig;
   private readonly log: Logger;
   private readonly notifier: SystemdNotifier;
+  private readonly background: LocalBackgroundOptions | undefined;
   private opened: Recognizer | null = null;
   private backend: InferenceBackend | null = null;
   private source: ModelSource = { files: {} };
   /** The inference backend's name once started (for metrics). */
   backendName: string | null = null;
 
-  constructor(config: GlovesConfig, log: Logger, notifier: SystemdNotifier) {
+  /** `background`: the matcher's local background (frequent visitors), for every recognizer opened. */
+  constructor(config: GlovesConfig, log: Logger, notifier: SystemdNotifier, background?: LocalBackgroundOptions) {
     this.config = config;
     this.log = log;
     this.notifier = notifier;
+    this.background = background;
   }
 
   async start(): Promise<void> {
@@ -52,7 +56,14 @@ export class RecognitionService {
     const backend = createBackend(this.config.inference, this.log, this.notifier.buildHeartbeat());
     this.backend = backend;
     // An empty gallery is fine: pets can be enrolled while the daemon runs (CLI or HTTP API).
-    this.opened = await openRecognizer({ config: this.config, log: this.log, backend, gallery: { create: true }, ...this.source });
+    this.opened = await openRecognizer({
+      config: this.config,
+      log: this.log,
+      backend,
+      gallery: { create: true },
+      ...this.source,
+      ...this.bg(),
+    });
     this.backendName = backend.name;
     const pets = this.opened.gallery.pets();
     if (pets.length === 0) this.log.warn('the gallery has no pets: every animal will be unknown', { gallery: this.config.gallery.dir });
@@ -82,7 +93,12 @@ export class RecognitionService {
       backend: this.backend,
       gallery: { create: true, allowModelMismatch: true },
       ...source,
+      ...this.bg(),
     });
+  }
+
+  private bg(): { background?: LocalBackgroundOptions } {
+    return this.background ? { background: this.background } : {};
   }
 
   /** Makes `next` the active models at once and returns the previous ones (the caller disposes them after the frame in flight). */

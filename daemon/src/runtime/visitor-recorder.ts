@@ -6,12 +6,15 @@
  * next to the gallery (presence/visitor-store.ts). A visitor forgotten or named
  * by the CLI while the daemon runs is dropped here at the next write.
  *
+ * It is also the matcher's local background (LocalBackgroundSource): the kept embeddings
+ * of every visitor seen on at least `backgroundAfter` tracks, in its embedder's space.
+ *
  * Storage errors are logged, never fatal: visitors are a convenience, the frame
  * loop and the events go on.
  */
 import { readFile } from 'node:fs/promises';
 import type { Logger } from '../log/logger.js';
-import type { RegionEmbedder } from '../recognition/index.js';
+import type { LocalBackgroundSource, RegionEmbedder } from '../recognition/index.js';
 import { decodeImage } from '../vision/decode.js';
 import { VisitorBook } from '../presence/visitors.js';
 import type { VisitorStore } from '../presence/visitor-store.js';
@@ -24,13 +27,17 @@ export interface VisitorRecorderOptions {
   threshold: number;
   maxVisitors: number;
   maxCrops: number;
+  /** A visitor seen on at least this many tracks is local background for the matcher. */
+  backgroundAfter: number;
   /** lastSeen changes alone are written at most this often. */
   saveEveryMs?: number;
   /** A visitor gets at most one crop candidate per this many ms. */
   cropEveryMs?: number;
 }
 
-export class VisitorRecorder {
+const NO_GROUPS: readonly (readonly Float32Array[])[] = [];
+
+export class VisitorRecorder implements LocalBackgroundSource {
   private readonly store: VisitorStore;
   private readonly opts: VisitorRecorderOptions;
   private readonly log: Logger;
@@ -39,6 +46,10 @@ export class VisitorRecorder {
   private lastSaveMs = Number.NEGATIVE_INFINITY;
   private readonly lastCropMs = new Map<string, number>();
   private readonly busy = new Set<string>();
+  /** The embedder the book's embeddings belong to. */
+  private modelId = '';
+  /** The background groups handed out last, and what they were built from (the same array while unchanged). */
+  private background: { book: VisitorBook | null; revision: number; groups: Float32Array[][] } = { book: null, revision: -1, groups: [] };
 
   constructor(store: VisitorStore, opts: VisitorRecorderOptions, log: Logger) {
     this.store = store;
@@ -58,11 +69,22 @@ export class VisitorRecorder {
     }
     const { threshold, maxVisitors, maxCrops } = this.opts;
     this.book = new VisitorBook({ threshold, maxVisitors, maxCrops, transform }, state);
+    this.modelId = embedderModelId;
     this.log.info('visitors loaded', { visitors: this.book.list().length, file: this.store.path });
   }
 
   get visitors(): VisitorBook | null {
     return this.book;
+  }
+
+  /** The matcher's local background: frequent visitors' embeddings (none for another embedder's matcher). */
+  groups(embedderModelId: string): readonly (readonly Float32Array[])[] {
+    const book = this.book;
+    if (!book || embedderModelId !== this.modelId) return NO_GROUPS;
+    const b = this.background;
+    if (b.book !== book || b.revision !== book.revision)
+      this.background = { book, revision: book.revision, groups: book.backgroundGroups(this.opts.backgroundAfter) };
+    return this.background.groups;
   }
 
   /** Before presence: records unnamed tracks and sets `visitor`/`newVisitor` on each unknown sighting. */
@@ -149,6 +171,7 @@ export class VisitorRecorder {
     state.visitors = state.visitors.filter((v) => v.crops.length > 0);
     const { threshold, maxVisitors, maxCrops } = this.opts;
     this.book = new VisitorBook({ threshold, maxVisitors, maxCrops, transform }, state);
+    this.modelId = embedder.modelId;
     this.tryRun('write the visitors file', () => this.store.saveAs(state, embedder.modelId));
     this.log.info(`re-embedded ${n} visitor crop(s) with ${embedder.modelId}`, { visitors: state.visitors.length });
     return n;

@@ -70,12 +70,16 @@ export interface DaemonParts {
 export function wireDaemon(c: GlovesConfig, log: Logger, o: WiringOptions): DaemonParts {
   const stateDir = resolvePath(c.device.stateDir);
   const snapshotsDir = join(stateDir, 'snapshots');
-  const recognition = new RecognitionService(c, log.child('recognition'), o.notifier);
   const { visitors: visitorsConfig } = c.tracking;
+  const visitors = new VisitorRecorder(new VisitorStore(c.gallery.dir, log.child('visitors')), visitorsConfig, log.child('visitors'));
+  // Frequent visitors are background for the matcher (presence -> recognition through recognition's port).
+  const background = visitorsConfig.enabled
+    ? { source: visitors, weight: visitorsConfig.backgroundWeight, guard: visitorsConfig.backgroundGuard }
+    : undefined;
+  const recognition = new RecognitionService(c, log.child('recognition'), o.notifier, background);
   const cameras = buildCameras(c, recognition, log, o.cameraEvents, o.cameraOverrides);
   const store = new PetStateStore(stateDir, log.child('state'));
   const outbox = new Outbox(stateDir, log.child('outbox'));
-  const visitors = new VisitorRecorder(new VisitorStore(c.gallery.dir, log.child('visitors')), visitorsConfig, log.child('visitors'));
   const presence = new Presence({
     awayAfterMs: c.tracking.awayAfterSeconds * 1000,
     unknownCooldownMs: c.tracking.unknownCooldownSeconds * 1000,

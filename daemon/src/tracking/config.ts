@@ -42,6 +42,28 @@ export const trackingSection = z
           .describe('Whitened cosine for an unknown track to join a visitor (presence/visitors.ts VISITOR_THRESHOLD: how it was chosen)'),
         maxVisitors: z.number().int().min(1).default(50).describe('Visitors kept; the least recently seen is forgotten first'),
         maxCrops: z.number().int().min(1).default(5).describe('Crops (JPEG + embedding) kept per visitor'),
+        backgroundAfter: z
+          .number()
+          .int()
+          .min(1)
+          .default(2)
+          .describe('A visitor seen on at least this many tracks becomes background for the matcher (a cat known not to be a pet)'),
+        backgroundWeight: z
+          .number()
+          .min(0)
+          .max(10)
+          .default(1)
+          .describe(
+            "A pet's score loses this times by how much the animal is closer to a background visitor than to the pet (0: visitors are not background)",
+          ),
+        backgroundGuard: z
+          .number()
+          .min(0)
+          .max(2)
+          .default(0.2)
+          .describe(
+            'A visitor whose score against a pet reaches the naming threshold minus this may be that pet: it is not background against it',
+          ),
       })
       .prefault({}),
     embedding: z

@@ -15,11 +15,16 @@
  * 4. confidence = logistic(slope * (score - threshold) + offset), fitted on
  *    cross-validated outcomes; for unknown it is 1 minus that.
  *
- * The matcher follows the gallery: prototypes are rebuilt when its revision moves.
+ * 5. Local background (./local-background.ts): a pet also loses weight x by how much the
+ *    query is closer to a frequent visitor (a cat known not to be this pet) than to the pet.
+ *
+ * The matcher follows the gallery (prototypes are rebuilt when its revision moves) and the
+ * local background's source (rows rebuilt when it hands out a new array).
  */
 import type { MatchingSectionConfig } from './config.js';
 import type { GalleryView } from '../gallery/gallery.js';
 import { applyTransform, type PopulationStats } from './stats.js';
+import { localExcess, localRows, type LocalBackgroundOptions, type LocalRows } from './local-background.js';
 import type { Matcher, MatchResult } from '../types.js';
 
 export type MatchingConfig = MatchingSectionConfig;
@@ -159,7 +164,13 @@ export function buildPrototypes(
  * query's cosine to the pet and b to its nearest background cat: a query that looks more
  * like a cat known NOT to be a pet than like the pet is pushed towards unknown.
  */
-export function scorePets(q: Float32Array, protos: readonly PetPrototypes[], rule: DecisionRule, stats?: PopulationStats): PetScore[] {
+export function scorePets(
+  q: Float32Array,
+  protos: readonly PetPrototypes[],
+  rule: DecisionRule,
+  stats?: PopulationStats,
+  local?: { weight: number; rows: LocalRows },
+): PetScore[] {
   const qc = rule.cohortTopN && stats?.cohort ? cohortMoments(q, stats.cohort, rule.cohortTopN) : undefined;
   const bg = rule.backgroundWeight && stats?.cohort ? nearestBackground(q, stats.cohort) : undefined;
   const out = protos.map((p): PetScore => {
@@ -169,6 +180,7 @@ export function scorePets(q: Float32Array, protos: readonly PetPrototypes[], rul
     for (let i = 0; i < k; i++) s += sims[i]!;
     let score = s / k - rule.spreadWeight * p.spread;
     if (bg !== undefined) score -= rule.backgroundWeight! * Math.max(0, bg - s / k);
+    if (local && local.weight > 0) score -= local.weight * localExcess(q, local.rows.get(p.petId), s / k);
     if (qc && p.cohort) score = 0.5 * ((score - qc.mu) / qc.sd + (score - p.cohort.mu) / p.cohort.sd);
     return rule.llr ? { petId: p.petId, score, llr: rule.llr.slope * score + rule.llr.offset } : { petId: p.petId, score };
   });
@@ -192,14 +204,20 @@ export interface GalleryMatcher extends Matcher {
   readonly rule: DecisionRule;
 }
 
-export function createMatcher(gallery: GalleryView, cfg: MatchingConfig, stats?: PopulationStats): GalleryMatcher {
+export function createMatcher(
+  gallery: GalleryView,
+  cfg: MatchingConfig,
+  stats?: PopulationStats,
+  background?: LocalBackgroundOptions,
+): GalleryMatcher {
   const st = cfg.population ? stats : undefined;
   const rule = decisionRule(cfg, st);
   let revision = -1;
   let protos: PetPrototypes[] = [];
   let names = new Map<string, string>();
-  const refresh = (): void => {
-    if (revision === gallery.revision) return;
+  let groups: readonly (readonly Float32Array[])[] | undefined;
+  let local: { weight: number; rows: LocalRows } | undefined;
+  const refreshPets = (): void => {
     const pets = gallery.pets();
     protos = buildPrototypes(
       pets.map((p) => ({ id: p.id, name: p.name, embeddings: p.photos.map((ph) => ph.embedding) })),
@@ -209,11 +227,18 @@ export function createMatcher(gallery: GalleryView, cfg: MatchingConfig, stats?:
     names = new Map(pets.map((p) => [p.id, p.name]));
     revision = gallery.revision;
   };
+  const refresh = (): void => {
+    const g = background && background.weight > 0 ? background.source.groups(gallery.embedderModelId) : undefined;
+    if (revision === gallery.revision && g === groups) return;
+    groups = g;
+    if (revision !== gallery.revision) refreshPets();
+    local = g && background ? { weight: background.weight, rows: localRows(g, protos, st, rule, background.guard) } : undefined;
+  };
   return {
     rule,
     match(embedding) {
       refresh();
-      return decide(scorePets(applyTransform(embedding, st), protos, rule, st), names, rule);
+      return decide(scorePets(applyTransform(embedding, st), protos, rule, st, local), names, rule);
     },
   };
 }

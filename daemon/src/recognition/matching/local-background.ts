@@ -1,0 +1,107 @@
+/**
+ * Local background: cats this device has seen often that are NOT pets (frequent
+ * visitors, presence/visitors.ts). A query closer to such a cat than to a pet loses
+ * score against that pet (matcher.ts scorePets), so the cats that really come to
+ * this door stop being confused with the pets they resemble.
+ *
+ * The rows come through a port (LocalBackgroundSource): recognition does not know
+ * visitors; the runtime wires the visitor recorder in. Each background cat is one
+ * row: the mean of its kept embeddings after the population transform (the same
+ * prototype the visitor book clusters with).
+ *
+ * Guard: a visitor may BE a pet (seen before it was enrolled, or while its track
+ * stayed unknown). A row the matcher would (nearly) name as a pet is not used against
+ * that pet: its score against the pet (cosine to the pet's mean minus the rule's spread
+ * term, as for a query) >= threshold - `guard`. Relative to the pet's own bar, not a fixed
+ * cosine: a pet whose photos vary (small spread) has low cosines even to its own mean, so
+ * a fixed cosine let such a pet's visitor poison it (bench/visitors.ts: a whitened cosine
+ * of 0.45 protected too few). Out of fold on the shared cats, a visitor made of 3 photos
+ * of the pet scores >= threshold - 0.1 for 95-99% of same-cat pairs, another cat for
+ * 1-5%; the default guard, 0.2, is the smallest that lost no pet's track in that bench
+ * (0.1 lost 2 of 140 at folds 3; 0 lost 2 of 38 when the pets had been visitors before
+ * their enrolment). It also shields a look-alike stranger that scores just below a pet's
+ * threshold: the price of never poisoning a pet.
+ */
+import { applyTransform, type PopulationStats } from './stats.js';
+
+/** Where the background cats come from (the daemon: the visitor recorder). */
+export interface LocalBackgroundSource {
+  /**
+   * Raw (untransformed) L2-normalised embeddings of each background cat, one group per cat, in
+   * `embedderModelId`'s space (none when the source's embeddings are of another embedder). The SAME
+   * array is returned while nothing changed: the matcher rebuilds its rows only when it differs.
+   */
+  groups(embedderModelId: string): readonly (readonly Float32Array[])[];
+}
+
+export interface LocalBackgroundOptions {
+  source: LocalBackgroundSource;
+  /** A pet's score loses weight x (nearest background cosine - cosine to the pet), when positive. 0 = off. */
+  weight: number;
+  /** A background row scoring >= the rule's threshold - guard against a pet is not used against that pet. */
+  guard: number;
+}
+
+/** What the guard needs of the decision rule (matcher.ts DecisionRule). */
+export interface GuardRule {
+  threshold: number;
+  spreadWeight: number;
+}
+
+/** Per pet: the background rows usable against it. */
+export type LocalRows = ReadonlyMap<string, readonly Float32Array[]>;
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+/** L2-normalised mean of `vs` (all of one length, at least one). */
+export function unitMean(vs: readonly Float32Array[]): Float32Array {
+  const m = new Float32Array(vs[0]!.length);
+  for (const v of vs) for (let i = 0; i < m.length; i++) m[i] = m[i]! + v[i]!;
+  let n = 0;
+  for (const x of m) n += x * x;
+  n = Math.sqrt(n) || 1;
+  for (let i = 0; i < m.length; i++) m[i] = m[i]! / n;
+  return m;
+}
+
+/**
+ * The rows usable against each pet (pure): each group becomes the unit mean of its transformed
+ * embeddings; groups of another dimension than `stats` expects (a model swap not yet re-embedded)
+ * are skipped; a row whose score against a pet (cosine to the unit mean of its vectors minus
+ * spreadWeight x its spread) is >= threshold - guard is left out for that pet.
+ */
+export function localRows(
+  groups: readonly (readonly Float32Array[])[],
+  pets: readonly { petId: string; vectors: readonly Float32Array[]; spread: number }[],
+  stats: PopulationStats | undefined,
+  rule: GuardRule,
+  guard: number,
+): LocalRows {
+  const dim = pets[0]?.vectors[0]?.length;
+  const rows = groups
+    .filter((g) => g.length > 0 && g.every((e) => e.length === (stats?.dim ?? e.length)))
+    .map((g) => unitMean(g.map((e) => applyTransform(e, stats))))
+    .filter((r) => dim === undefined || r.length === dim);
+  const out = new Map<string, Float32Array[]>();
+  for (const p of pets) {
+    const proto = unitMean(p.vectors);
+    const bar = rule.threshold - guard + rule.spreadWeight * p.spread;
+    out.set(
+      p.petId,
+      rows.filter((r) => dot(r, proto) < bar),
+    );
+  }
+  return out;
+}
+
+/** How much closer `q` is to its nearest row than to the pet (`petCosine`); 0 when it is not closer. */
+export function localExcess(q: Float32Array, rows: readonly Float32Array[] | undefined, petCosine: number): number {
+  if (!rows || rows.length === 0) return 0;
+  let best = -Infinity;
+  for (const r of rows) best = Math.max(best, dot(q, r));
+  return Math.max(0, best - petCosine);
+}
