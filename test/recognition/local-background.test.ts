@@ -12,7 +12,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { l2normalize } from '../../daemon/src/recognition/embedding/embedder.js';
 import type { GalleryPet, GalleryView } from '../../daemon/src/recognition/gallery/gallery.js';
-import { localExcess, localRows, type LocalBackgroundSource } from '../../daemon/src/recognition/matching/local-background.js';
+import {
+  cachedTransform,
+  localExcess,
+  localRows,
+  type LocalBackgroundSource,
+} from '../../daemon/src/recognition/matching/local-background.js';
 import { createMatcher } from '../../daemon/src/recognition/matching/matcher.js';
 import { VisitorStore } from '../../daemon/src/presence/visitor-store.js';
 import { VisitorRecorder } from '../../daemon/src/runtime/visitor-recorder.js';
@@ -170,7 +175,7 @@ test("another embedder's visitors, or rows of another dimension, are never backg
   const rows = localRows(
     [[v(1, 0, 0, 0)]],
     [{ petId: 'mittens', vectors: [MITTENS], spread: 0 }],
-    undefined,
+    cachedTransform(undefined),
     { threshold: 0.5, spreadWeight: 0 },
     0,
   );
@@ -189,7 +194,7 @@ test('localRows: a group is its unit mean; the guard compares its score against 
   const pets = [{ petId: 'a', vectors: [v(1, 0, 0)], spread: 0.4 }];
   // The row: unit mean of the two, cosine 0.949 to a. Score = 0.949 - 0.5 x 0.4 = 0.749.
   const at = (threshold: number, guard: number): number =>
-    localRows(groups, pets, undefined, { threshold, spreadWeight: 0.5 }, guard).get('a')!.length;
+    localRows(groups, pets, cachedTransform(undefined), { threshold, spreadWeight: 0.5 }, guard).get('a')!.length;
   assert.is(at(0.8, 0), 1, 'score 0.749 < 0.8: background');
   assert.is(at(0.8, 0.1), 0, 'score 0.749 >= 0.8 - 0.1: guarded');
   assert.is(at(0.7, 0), 0, 'score 0.749 >= 0.7: guarded');

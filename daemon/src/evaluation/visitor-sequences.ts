@@ -23,7 +23,7 @@
 import { Evidence, type VoteOptions } from '../tracking/voting.js';
 import { VisitorBook, VISITOR_DEFAULTS } from '../presence/visitors.js';
 import { buildPrototypes, decide, scorePets, type DecisionRule } from '../recognition/matching/matcher.js';
-import { localRows } from '../recognition/matching/local-background.js';
+import { cachedTransform, localRows } from '../recognition/matching/local-background.js';
 import { applyTransform, type PopulationStats } from '../recognition/matching/stats.js';
 import type { EmbeddedPhoto } from './dataset.js';
 import { splitShots } from './evaluate.js';
@@ -107,6 +107,7 @@ class Household {
   private protos: ReturnType<typeof buildPrototypes> = [];
   readonly book: VisitorBook;
   private nextTrack = 1;
+  private readonly tx: ReturnType<typeof cachedTransform>;
 
   constructor(
     private readonly rule: DecisionRule,
@@ -114,6 +115,7 @@ class Household {
     private readonly o: VisitorScenarioOptions,
   ) {
     this.book = new VisitorBook({ threshold: o.visitorThreshold, transform: (e) => applyTransform(e, stats) });
+    this.tx = cachedTransform(stats);
   }
 
   enrol(pets: ReadonlyMap<string, Float32Array[]>): void {
@@ -128,7 +130,7 @@ class Household {
   track(photos: readonly EmbeddedPhoto[], nowMs: number): { outcome: Outcome; named?: string; visitor?: string } {
     const { o, stats, rule, book } = this;
     const local =
-      o.weight > 0 ? { weight: o.weight, rows: localRows(book.backgroundGroups(o.after), this.protos, stats, rule, o.guard) } : undefined;
+      o.weight > 0 ? { weight: o.weight, rows: localRows(book.backgroundGroups(o.after), this.protos, this.tx, rule, o.guard) } : undefined;
     const id = this.nextTrack++;
     const e = new Evidence();
     const frames = photos.filter((p) => p.embedding);

@@ -24,7 +24,7 @@
 import type { MatchingSectionConfig } from './config.js';
 import type { GalleryView } from '../gallery/gallery.js';
 import { applyTransform, type PopulationStats } from './stats.js';
-import { localExcess, localRows, type LocalBackgroundOptions, type LocalRows } from './local-background.js';
+import { cachedTransform, localExcess, localRows, type LocalBackgroundOptions, type LocalRows } from './local-background.js';
 import type { Matcher, MatchResult } from '../types.js';
 
 export type MatchingConfig = MatchingSectionConfig;
@@ -217,6 +217,7 @@ export function createMatcher(
   let names = new Map<string, string>();
   let groups: readonly (readonly Float32Array[])[] | undefined;
   let local: { weight: number; rows: LocalRows } | undefined;
+  const tx = cachedTransform(st);
   const refreshPets = (): void => {
     const pets = gallery.pets();
     protos = buildPrototypes(
@@ -232,7 +233,7 @@ export function createMatcher(
     if (revision === gallery.revision && g === groups) return;
     groups = g;
     if (revision !== gallery.revision) refreshPets();
-    local = g && background ? { weight: background.weight, rows: localRows(g, protos, st, rule, background.guard) } : undefined;
+    local = g && background ? { weight: background.weight, rows: localRows(g, protos, tx, rule, background.guard) } : undefined;
   };
   return {
     rule,
