@@ -22,6 +22,7 @@ import { enrolClipCat } from '../test/daemon/support/clip-gallery.js';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
 import { catClip } from '../test/helpers/paths.js';
 import { startDaemonChild } from './support/daemon-child.js';
+import { threadCpuDelta, threadSnapshot } from './support/thread-cpu.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number): number => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : dflt);
@@ -94,9 +95,11 @@ try {
   await new Promise((r) => setTimeout(r, 8000));
   const base = daemon.summaries().at(-1) ?? {};
   const cpu0 = daemon.cpuSeconds();
+  const threads0 = threadSnapshot(daemon.child.pid!);
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const cpu = daemon.cpuSeconds() - cpu0;
+  const cpuByThread = threadCpuDelta(threads0, threadSnapshot(daemon.child.pid!), daemon.child.pid!);
   const wall = (performance.now() - t0) / 1000;
   const end = daemon.summaries().at(-1) ?? {};
   // Summary counters are cumulative: frames through the loop, frames the gate skipped.
@@ -111,6 +114,7 @@ try {
       seconds: Math.round(wall),
       idle_cpu_percent: Math.round((cpu / wall) * 1000) / 10,
       fps: Math.round((frames / wall) * 10) / 10,
+      cpu_s_by_thread: cpuByThread,
       gated_fraction: frames > 0 ? Math.round((gated / frames) * 1000) / 1000 : null,
       away_after_s: awayAfterSeconds,
       pet_present_at_end: states.at(-1) === 'present',

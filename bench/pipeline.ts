@@ -33,6 +33,7 @@ import { Daemon } from '../daemon/src/runtime/daemon.js';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
 import { catClip } from '../test/helpers/paths.js';
 import { enrolClipCat } from '../test/daemon/support/clip-gallery.js';
+import { threadCpuDelta, threadSnapshot } from './support/thread-cpu.js';
 
 process.env.UV_THREADPOOL_SIZE ??= '16';
 const args = process.argv.slice(2);
@@ -109,9 +110,13 @@ await new Promise((r) => setTimeout(r, 3000));
 latencies.length = 0;
 measuring = true;
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
+const threads0 = threadSnapshot();
 await new Promise((r) => setTimeout(r, seconds * 1000));
 measuring = false;
 const elapsed = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+const cpuByThread = threadCpuDelta(threads0, threadSnapshot(), process.pid);
 await daemon.stop();
 drainCameraPipelines();
 await sub.endAsync(true);
@@ -130,6 +135,9 @@ console.log(
       pipeline_fps: Math.round((processed / elapsed) * 100) / 100,
       first_frame_ms: firstFrameMs === null ? null : Math.round(firstFrameMs),
       peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+      cpu_percent: Math.round(((cpu.user + cpu.system) / 1e4 / elapsed) * 10) / 10,
+      cpu_ms_per_frame: processed > 0 ? Math.round((cpu.user + cpu.system) / 1e3 / processed) : null,
+      cpu_s_by_thread: cpuByThread,
       stage_ms: Object.fromEntries(Object.entries(stage).map(([k, v]) => [k, { p50: q(v, 0.5), p99: q(v, 0.99) }])),
       camera_to_mqtt_ms: {
         samples: latencies.length,
