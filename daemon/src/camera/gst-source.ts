@@ -39,6 +39,13 @@ export interface GstSourceConfig {
   reconnect: { initialMs: number; maxMs: number };
   startTimeoutMs: number;
   stallTimeoutMs: number;
+  /**
+   * Pull a frame only once the previous one was taken (a file decoded as fast as it is
+   * consumed, realtime off): the decoder then decodes what the consumer takes and no more.
+   * Otherwise frames are pulled as they come and the newest wins (a camera, or a file played
+   * at its own rate).
+   */
+  pullOnDemand?: boolean;
   /** How long a null pull waits for a late bus EOS/error before calling it a failure. */
   endGraceMs?: number;
 }
@@ -67,6 +74,8 @@ export class GstFrameSource {
   private retryTimer: NodeJS.Timeout | null = null;
   private stallTimer: NodeJS.Timeout | null = null;
   private lastFrameAt = 0;
+  /** pullOnDemand: the run whose next pull waits for the pending frame to be taken. */
+  private idleRun: Run | null = null;
 
   constructor(
     private readonly cfg: GstSourceConfig,
@@ -105,7 +114,11 @@ export class GstFrameSource {
   }
 
   next(): Promise<Frame | null> {
-    return this.slot.take();
+    const frame = this.slot.take();
+    const run = this.idleRun;
+    this.idleRun = null;
+    if (run && run.gen === this.gen) this.pull(run);
+    return frame;
   }
 
   stats(): FrameSourceStats {
@@ -158,7 +171,10 @@ export class GstFrameSource {
     if (run.gen !== this.gen) return;
     if (buf) {
       this.onFrame(buf);
-      if (run.gen === this.gen) this.pull(run);
+      if (run.gen !== this.gen) return;
+      // Unpaced, a decoder pulled flat out spent a core on frames the newest-wins slot then dropped.
+      if (this.cfg.pullOnDemand && this.slot.hasPending) this.idleRun = run;
+      else this.pull(run);
       return;
     }
     void this.onNull(run);
@@ -322,6 +338,7 @@ export class GstFrameSource {
     const run = this.run;
     this.run = null;
     this.gen++;
+    this.idleRun = null;
     if (this.stallTimer) clearInterval(this.stallTimer);
     this.stallTimer = null;
     if (!run) return;

@@ -180,6 +180,7 @@ class CameraSource implements FrameSource {
         height: o.height,
         loop: o.loop,
         live: isLive(spec),
+        pullOnDemand: spec.kind === 'file' && !realtime,
         reconnect: o.reconnect,
         startTimeoutMs,
         stallTimeoutMs,

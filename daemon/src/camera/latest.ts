@@ -63,6 +63,11 @@ export class LatestSlot<T> {
     this.closed = false;
   }
 
+  /** An item waits to be taken. */
+  get hasPending(): boolean {
+    return this.pending !== null;
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }
