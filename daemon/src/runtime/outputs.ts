@@ -25,6 +25,9 @@ export interface OutputsOptions {
   snapshotIntervalMs: number;
 }
 
+/** At most this often a state refresh without a flip rewrites the state file (flips are written at once). */
+export const PERSIST_REFRESH_MS = 5_000;
+
 export class Outputs {
   private readonly opts: OutputsOptions;
   private readonly presence: Presence;
@@ -36,6 +39,7 @@ export class Outputs {
   private readonly leftovers: StoredPets;
   private readonly onEvent: ((e: PetEvent) => void) | undefined;
   private readonly lastStateMs = new Map<string, number>();
+  private lastPersistMs = Number.NEGATIVE_INFINITY;
   private readonly snap = new Map<string, { best: number; lastMs: number; busy: boolean }>();
 
   constructor(
@@ -70,6 +74,7 @@ export class Outputs {
     }
     const flips = new Set(up.transitions);
     let published = false;
+    let flipped = false;
     for (const id of new Set(up.updated)) {
       const due = flips.has(id) || nowMs - (this.lastStateMs.get(id) ?? Number.NEGATIVE_INFINITY) >= this.opts.stateRefreshMs;
       if (!due) continue;
@@ -77,9 +82,14 @@ export class Outputs {
       if (s) this.bridge.publishState(id, s);
       this.lastStateMs.set(id, nowMs);
       published = true;
+      flipped ||= flips.has(id);
     }
-    // The file follows what the broker was told, so a restart restores the same states.
-    if (published) this.persist();
+    // The file follows what the broker was told, so a restart restores the same states. A
+    // present/away flip is written at once; a refresh (a newer last_seen only) at most every
+    // PERSIST_REFRESH_MS: the write is synchronous with two fsyncs (~10-20 ms on this machine's
+    // disk), which at a short state refresh cost the frame loop a third of its frames, for a
+    // last_seen that a crash would leave at most that much older.
+    if (published && (flipped || nowMs - this.lastPersistMs >= PERSIST_REFRESH_MS)) this.persist(nowMs);
     for (const e of up.events) if (e.type === 'left' && e.pet) this.snap.delete(e.pet.petId);
   }
 
@@ -133,7 +143,8 @@ export class Outputs {
     this.persist();
   }
 
-  persist(): void {
+  persist(nowMs = performance.now()): void {
+    this.lastPersistMs = nowMs;
     const pets: StoredPets = { ...this.leftovers };
     for (const p of this.presence.pets()) pets[p.petId] = { name: p.name, state: this.presence.state(p.petId)! };
     try {
