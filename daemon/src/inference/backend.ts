@@ -24,6 +24,10 @@ export type BackendName = 'onnxruntime' | 'tensorrt' | 'mock' | 'auto';
 export interface SessionOptions {
   /** CPU threads (onnxruntime intra-op). */
   threads?: number;
+  /** onnxruntime: idle intra-op threads spin-wait for work (default false). */
+  spinning?: boolean;
+  /** onnxruntime: the session computes in a worker thread instead of the calling one (./ort-worker-session.ts). */
+  worker?: boolean;
   /** TensorRT precision; ignored by onnxruntime. */
   precision?: 'fp32' | 'fp16' | 'int8';
 }

@@ -4,34 +4,18 @@
  */
 import { existsSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { GlovesError } from '../errors.js';
 import type { ModelManifest } from '../models/manifest.js';
 import type { InferenceBackend, InferenceSession, SessionOptions, Tensor } from './backend.js';
+import { InferenceError, ortSessionOptions, toFeeds } from './ort-common.js';
+import { OrtWorkerSession } from './ort-worker-session.js';
+
+export { InferenceError } from './ort-common.js';
 
 // onnxruntime >= 1.2x starts a telemetry system when its environment is created (at the first
 // session, after this module is loaded) and, for a user whose home it cannot write (a service
 // user, `nobody`), prints an ANSI-coloured "Failed to persist telemetry device ID" warning on
 // every command. A device daemon sends nothing home: off unless the operator set the variable.
 process.env.ORT_DISABLE_TELEMETRY ??= '1';
-
-export class InferenceError extends GlovesError {}
-
-/** Check a tensor against a manifest shape: numbers must match, string dims are free. */
-function checkShape(name: string, dims: readonly number[], shape: readonly (number | string)[], data: Float32Array): void {
-  const ok = dims.length === shape.length && shape.every((d, i) => typeof d === 'string' || d === dims[i]);
-  const count = dims.reduce((a, b) => a * b, 1);
-  if (!ok || count !== data.length || dims.some((d) => !Number.isInteger(d) || d <= 0)) {
-    throw new InferenceError(
-      'INFERENCE_FAILED',
-      `input ${name} has dims [${dims.join(',')}] (${data.length} values), model expects [${shape.join(',')}]`,
-      {
-        input: name,
-        dims: [...dims],
-        shape: [...shape],
-      },
-    );
-  }
-}
 
 class OrtSession implements InferenceSession {
   readonly backend = 'onnxruntime' as const;
@@ -48,12 +32,7 @@ class OrtSession implements InferenceSession {
     const s = this.session;
     if (!s) throw new InferenceError('SESSION_DISPOSED', `session for ${this.manifest.name} was disposed`, { model: this.manifest.name });
     const feeds: Record<string, ort.Tensor> = {};
-    for (const spec of this.manifest.inputs) {
-      const t = inputs[spec.name];
-      if (!t) throw new InferenceError('INFERENCE_FAILED', `missing input ${spec.name} for ${this.manifest.name}`, { input: spec.name });
-      checkShape(spec.name, t.dims, spec.shape, t.data);
-      feeds[spec.name] = new ort.Tensor('float32', t.data, t.dims);
-    }
+    for (const [name, t] of Object.entries(toFeeds(this.manifest, inputs))) feeds[name] = new ort.Tensor('float32', t.data, t.dims);
     let out: ort.InferenceSession.OnnxValueMapType;
     try {
       out = await s.run(
@@ -96,13 +75,10 @@ export function createOnnxRuntimeBackend(defaults: SessionOptions = {}): Inferen
         throw new InferenceError('MODEL_LOAD_FAILED', `model file ${modelPath} does not exist`, { file: modelPath, model: manifest.name });
       }
       const threads = opts.threads ?? defaults.threads ?? 2;
+      const spinning = opts.spinning ?? defaults.spinning ?? false;
+      if (opts.worker ?? defaults.worker) return OrtWorkerSession.load(manifest, modelPath, threads, spinning);
       try {
-        const session = await ort.InferenceSession.create(modelPath, {
-          executionProviders: ['cpu'],
-          intraOpNumThreads: threads,
-          interOpNumThreads: 1,
-          graphOptimizationLevel: 'all',
-        });
+        const session = await ort.InferenceSession.create(modelPath, ortSessionOptions(threads, spinning));
         return new OrtSession(manifest, session);
       } catch (err) {
         throw new InferenceError(
