@@ -4,6 +4,9 @@
  * -> tracking/voting -> presence -> MQTT on a private Mosquitto.
  *
  * usage: node --import tsx bench/pipeline.ts [--seconds S=30] [--threads T=2] [--unpaced] [--motion on|off]
+ *   [--detector-worker on|off]
+ * --detector-worker: inference.detectorWorker (the detector in a worker thread and one frame
+ * of lookahead; default as configured by default).
  * --unpaced: the clip is decoded as fast as the pipeline takes frames (camera realtime
  * off): pipeline_fps is then the pipeline's full speed. --motion off disables motion
  * gating (default on, as configured by default).
@@ -45,6 +48,7 @@ const seconds = opt('seconds', 30);
 const threads = opt('threads', 2);
 const unpaced = args.includes('--unpaced');
 const motion = args.includes('--motion') ? args[args.indexOf('--motion') + 1] !== 'off' : true;
+const detectorWorker = args.includes('--detector-worker') ? args[args.indexOf('--detector-worker') + 1] !== 'off' : undefined;
 const W = 640;
 const H = 338;
 
@@ -68,7 +72,7 @@ const config = loadConfig({
     camera: { uri: `file://${catClip}`, width: W, height: H, loop: true, name: 'bench' },
     gallery: { dir: gallery },
     mqtt: { url: broker.url },
-    inference: { threads },
+    inference: { threads, ...(detectorWorker === undefined ? {} : { detectorWorker }) },
     tracking: { stateRefreshSeconds: 0.001, awayAfterSeconds: 5 },
     motion: { enabled: motion, recheckSeconds: 2 },
     log: { level: 'warn' },
@@ -127,6 +131,7 @@ console.log(
     {
       clip: `cat_chair_640x338.mp4 (looping, ${unpaced ? 'unpaced' : 'real-time'})`,
       motion_gating: motion,
+      detector_worker: config.inference.detectorWorker,
       frame: `${W}x${H}`,
       threads,
       seconds: Math.round(elapsed * 10) / 10,

@@ -67,11 +67,13 @@ export interface OpenRecognizerOptions {
   statsDir?: string;
   /** Cats known not to be pets on this device (the daemon's frequent visitors), for the matcher. */
   background?: LocalBackgroundOptions;
+  /** The detector's session computes in a worker thread (the daemon: inference.detectorWorker). */
+  detectorWorker?: boolean;
 }
 
 export async function openRecognizer(opts: OpenRecognizerOptions): Promise<Recognizer> {
   const { config, log, backend } = opts;
-  const models = await loadModels(config, backend, log, opts.files);
+  const models = await loadModels(config, backend, log, opts.files, { detectorWorker: opts.detectorWorker ?? false });
   try {
     const modelId = embedderModelId(models.embedderManifest);
     const stats = config.matching.population ? loadStats(opts.statsDir ?? packagePath(config.matching.statsDir), modelId) : undefined;

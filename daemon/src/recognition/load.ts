@@ -31,8 +31,18 @@ export interface ModelFile {
 }
 export type ModelFiles = Partial<Record<'detector' | 'embedder', ModelFile>>;
 
-/** Load and verify both models for the configured backend; `files` replaces the configured detector or embedder. */
-export async function loadModels(config: RecognitionConfig, backend: InferenceBackend, log: Logger, files: ModelFiles = {}) {
+/**
+ * Load and verify both models for the configured backend; `files` replaces the configured detector or embedder.
+ * `detectorWorker`: the detector's session computes in a worker thread (the daemon's frame loop overlaps it
+ * with the embedder; see inference/ort-worker-session.ts). One-shot commands keep it on their thread.
+ */
+export async function loadModels(
+  config: RecognitionConfig,
+  backend: InferenceBackend,
+  log: Logger,
+  files: ModelFiles = {},
+  { detectorWorker = false }: { detectorWorker?: boolean } = {},
+) {
   const manifestDir = packagePath(config.models.manifestDir);
   const modelsDir = packagePath(config.models.dir);
   const dm = files.detector?.manifest ?? findManifest(manifestDir, config.models.detector);
@@ -40,7 +50,7 @@ export async function loadModels(config: RecognitionConfig, backend: InferenceBa
   const dFile = files.detector ? checkedFile(files.detector) : verifyModelFile(dm, modelsDir);
   const eFile = files.embedder ? checkedFile(files.embedder) : verifyModelFile(em, modelsDir);
   const opts = { threads: config.inference.threads };
-  const dSession = await backend.load(dm, dFile, opts);
+  const dSession = await backend.load(dm, dFile, { ...opts, worker: detectorWorker });
   let eSession;
   try {
     eSession = await backend.load(em, eFile, opts);

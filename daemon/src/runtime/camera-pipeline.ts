@@ -13,7 +13,7 @@ import { GlovesError } from '../errors.js';
 import type { MotionGate } from '../motion/gate.js';
 import type { Tracker } from '../tracking/tracker.js';
 import type { CameraHealth } from './camera-health.js';
-import type { FrameProcessor, FrameResult } from './frame-processor.js';
+import type { Detected, FrameProcessor, FrameResult } from './frame-processor.js';
 import { tickMayPingWatchdog, type LoopPhase } from './watchdog.js';
 
 /** Consecutive failed frames after which the camera's processing counts as broken. */
@@ -37,7 +37,21 @@ export interface CameraPipelineParts {
   gate: MotionGate;
   tracker: Tracker;
   processor: FrameProcessor;
+  /**
+   * Take and detect the next frame while this one is embedded, matched and tracked (one frame
+   * ahead). Only worth it when the detector computes off this thread (inference.detectorWorker).
+   */
+  lookahead?: boolean;
 }
+
+/** A frame whose stage one (gate + detection) has started. */
+interface Started {
+  frame: Frame;
+  t0: number;
+  detected: Promise<Detected>;
+}
+
+const noop = (): void => undefined;
 
 export class CameraPipeline {
   readonly id: string;
@@ -48,6 +62,7 @@ export class CameraPipeline {
   readonly gate: MotionGate;
   readonly tracker: Tracker;
   readonly processor: FrameProcessor;
+  private readonly lookahead: boolean;
   readonly counters = { frames: 0, failedFrames: 0 };
   private phase: LoopPhase = 'starting';
   private stopRequested = false;
@@ -62,6 +77,7 @@ export class CameraPipeline {
     this.gate = p.gate;
     this.tracker = p.tracker;
     this.processor = p.processor;
+    this.lookahead = p.lookahead ?? false;
   }
 
   /** Whether the daemon's tick may ping the systemd watchdog on this camera's behalf (./watchdog.ts). */
@@ -81,29 +97,34 @@ export class CameraPipeline {
     this.wake?.();
   }
 
+  /**
+   * Frames are finished (stage two, the sink) strictly in the order they were
+   * taken; with lookahead, frame N+1 is taken and its detection started as
+   * soon as frame N's detection is done, while N's stage two runs. Tracker
+   * updates stay sequential: only stage one overlaps.
+   */
   async run(sink: FrameSink): Promise<PipelineEnd> {
     let failures = 0;
+    let ahead: Promise<Started | null> | null = null;
     while (!this.stopRequested) {
       this.phase = 'waiting';
-      // A fresh stop promise per wait: racing every frame against one long-lived
-      // promise attaches a reaction to it per frame, and each reaction keeps its
-      // settled race result (the whole frame) alive until stop: ~0.7 MB a frame.
-      const stopSignal = new Promise<null>((resolve) => (this.wake = () => resolve(null)));
-      const frame = await Promise.race([this.source.next(), stopSignal]);
-      this.wake = null;
-      if (!frame) break;
+      const cur: Started | null = await (ahead ?? this.takeAndStart());
+      ahead = null;
+      if (!cur) break;
       this.phase = 'processing';
-      const t0 = performance.now();
+      if (this.lookahead) ahead = cur.detected.then(noop, noop).then(() => this.takeAndStart());
       try {
-        const result = await this.processor.process(frame.image, frame.timestampMs);
+        const result = await this.processor.finish(cur.frame.image, cur.frame.timestampMs, await cur.detected);
         failures = 0;
         this.counters.frames++;
-        sink.frame(this, frame, result, performance.now() - t0);
+        sink.frame(this, cur.frame, result, performance.now() - cur.t0);
       } catch (err) {
         failures++;
         this.counters.failedFrames++;
-        sink.failed(this, frame, err as Error, failures);
+        sink.failed(this, cur.frame, err as Error, failures);
         if (failures >= MAX_FRAME_FAILURES) {
+          // A frame taken ahead is dropped; a take still waiting ends now.
+          this.wake?.();
           this.idle();
           const error = new GlovesError(
             'PIPELINE_FAILED',
@@ -120,5 +141,21 @@ export class CameraPipeline {
     this.idle();
     const err = this.source.lastError;
     return err ? { kind: 'failed', error: GlovesError.from(err) } : { kind: 'ended' };
+  }
+
+  /** The next frame with its stage one started; null once the source ended or stop() was called. */
+  private async takeAndStart(): Promise<Started | null> {
+    // A fresh stop promise per wait: racing every frame against one long-lived
+    // promise attaches a reaction to it per frame, and each reaction keeps its
+    // settled race result (the whole frame) alive until stop: ~0.7 MB a frame.
+    const stopSignal = new Promise<null>((resolve) => (this.wake = () => resolve(null)));
+    const frame = await Promise.race([this.source.next(), stopSignal]);
+    this.wake = null;
+    if (!frame || this.stopRequested) return null;
+    const t0 = performance.now();
+    const detected = this.processor.detect(frame.image, frame.timestampMs);
+    // Its error is the frame's, reported when its turn comes (run): not an unhandled rejection meanwhile.
+    detected.catch(noop);
+    return { frame, t0, detected };
   }
 }

@@ -39,7 +39,9 @@ export function buildCameras(
   const list = cameraList(c.camera, c.cameras);
   const single = list.length === 1;
   // Several cameras take turns on the models (./serial-models.ts); one camera's loop is sequential anyway.
-  const shared = single ? models : new SerialModels(models, () => models.backendName === 'onnxruntime');
+  // The detector in a worker computes beside the embedder: then each model has its own queue.
+  const overlap = c.inference.detectorWorker;
+  const shared = single ? models : new SerialModels(models, () => models.backendName === 'onnxruntime' && !overlap);
   return new Cameras(
     list.map((cam) => {
       const camLog = log.child(single ? 'camera' : `camera ${cam.id}`);
@@ -55,7 +57,8 @@ export function buildCameras(
         schedule: new EmbedSchedule(c.tracking.embedding),
         flip: c.matching.flipTta,
       });
-      const p = new CameraPipeline({ config: cam, source, health: new CameraHealth(new Date().toISOString()), gate, tracker, processor });
+      const health = new CameraHealth(new Date().toISOString());
+      const p = new CameraPipeline({ config: cam, source, health, gate, tracker, processor, lookahead: overlap });
       // Non-fatal errors are reported through 'reconnecting': once when the camera is lost, then in the summary.
       source.on('error', ({ error, fatal }) =>
         log[fatal ? 'error' : 'debug'](`camera: ${error.message}`, { camera: cam.id, code: error.code, fatal }),

@@ -10,7 +10,7 @@
  * batches (with and without the mirrored crop); the others move their track on
  * by box overlap and add no evidence.
  */
-import type { Detector, Embedder, Matcher } from '../recognition/types.js';
+import type { Detection, Detector, Embedder, Matcher } from '../recognition/types.js';
 import type { Sighting, UnknownSighting } from '../presence/types.js';
 import type { Tracker, TrackView } from '../tracking/tracker.js';
 import type { EmbedSchedule } from '../tracking/embed-schedule.js';
@@ -48,6 +48,10 @@ export interface FrameStages {
   flip: boolean;
 }
 
+/** A frame after stage one (FrameProcessor.detect): skipped by the gate, or detected with these models. */
+export type Detected =
+  { gated: true; gateMs: number } | { gated: false; gateMs: number; detectMs: number; detections: Detection[]; models: FrameModels };
+
 export class FrameProcessor {
   private readonly models: FrameModels;
   private readonly tracker: Tracker;
@@ -59,13 +63,31 @@ export class FrameProcessor {
     this.stages = stages;
   }
 
+  /** Both stages of one frame, one after the other. */
   async process(image: RgbImage, timeMs: number): Promise<FrameResult> {
+    return this.finish(image, timeMs, await this.detect(image, timeMs));
+  }
+
+  /**
+   * Stage one: the motion gate and the detector. Frames go through it in order
+   * (the gate compares each with the last detected one); the camera loop may
+   * start the next frame's stage one before this frame's stage two
+   * (./camera-pipeline.ts: lookahead), which is all that overlaps.
+   */
+  async detect(image: RgbImage, timeMs: number): Promise<Detected> {
     // Read the models once: a hot swap (runtime/model-manager.ts) then lands between frames, never inside one.
-    const { detector, embedder, matcher } = this.models;
-    const { gate, schedule } = this.stages;
+    const models = { detector: this.models.detector, embedder: this.models.embedder, matcher: this.models.matcher };
+    const gate = this.stages.gate;
     const t0 = performance.now();
-    if (gate && !(await gate.check(image, timeMs)).detect) {
-      const gateMs = performance.now() - t0;
+    if (gate && !(await gate.check(image, timeMs)).detect) return { gated: true, gateMs: performance.now() - t0 };
+    const tg = performance.now();
+    const detections = await models.detector.detect(image);
+    return { gated: false, gateMs: tg - t0, detectMs: performance.now() - tg, detections, models };
+  }
+
+  /** Stage two: embedding, matching, tracking and voting, strictly in frame order. */
+  async finish(image: RgbImage, timeMs: number, stage1: Detected): Promise<FrameResult> {
+    if (stage1.gated) {
       return {
         gated: true,
         detections: 0,
@@ -74,11 +96,12 @@ export class FrameProcessor {
         sightings: [],
         unknowns: [],
         unnamed: new Map(),
-        timing: stageMs(gateMs),
+        timing: stageMs(stage1.gateMs),
       };
     }
-    const tg = performance.now();
-    const detections = await detector.detect(image);
+    const { detections, models } = stage1;
+    const { embedder, matcher } = models;
+    const { schedule } = this.stages;
     const t1 = performance.now();
     const sharpness = detections.map((d) => cropSharpness(image, d.box));
     const colours = detections.map((d) => cropMean(image, d.box));
@@ -119,7 +142,7 @@ export class FrameProcessor {
       sightings,
       unknowns,
       unnamed,
-      timing: { gate: tg - t0, detect: t1 - tg, embed: t2 - t1, match: t2b - t2, track: t3 - t2b },
+      timing: { gate: stage1.gateMs, detect: stage1.detectMs, embed: t2 - t1, match: t2b - t2, track: t3 - t2b },
     };
   }
 

@@ -61,6 +61,7 @@ export class RecognitionService {
       log: this.log,
       backend,
       gallery: { create: true },
+      detectorWorker: this.config.inference.detectorWorker,
       ...this.source,
       ...this.bg(),
     });
@@ -92,6 +93,7 @@ export class RecognitionService {
       log: this.log,
       backend: this.backend,
       gallery: { create: true, allowModelMismatch: true },
+      detectorWorker: this.config.inference.detectorWorker,
       ...source,
       ...this.bg(),
     });
