@@ -83,15 +83,16 @@ test('the cat clip delivers every frame at the configured size, then ends', asyn
   assert.ok(diff > 1000, `first and last frame differ (${diff})`);
 });
 
-test('a slow consumer gets the newest frame and drops are counted', async () => {
-  const src = createFrameSource(opts(`file://${catClip}`, { width: 160, height: 90 }), { log });
+test('a slow consumer of a file played at its own rate gets the newest frame and drops are counted', async () => {
+  const src = createFrameSource(opts(`file://${catClip}`, { width: 160, height: 90, realtime: true }), { log });
   await src.start();
   const got: Frame[] = [];
   for (;;) {
     const f = await src.next();
     if (!f) break;
     got.push(f);
-    await new Promise((r) => setTimeout(r, 25));
+    // Slower than the clip's 25 frames/s.
+    await new Promise((r) => setTimeout(r, 60));
   }
   const st = src.stats();
   await src.stop();
@@ -99,6 +100,22 @@ test('a slow consumer gets the newest frame and drops are counted', async () => 
   assert.is(got.length + st.dropped, CLIP_FRAMES, 'every frame is delivered or counted as dropped');
   assert.is(got[got.length - 1]!.index, CLIP_FRAMES - 1, 'the last frame wins');
   for (let i = 1; i < got.length; i++) assert.ok(got[i]!.index > got[i - 1]!.index);
+});
+
+test('unpaced, a file is decoded as fast as it is consumed: a slow consumer gets every frame, none dropped', async () => {
+  const src = createFrameSource(opts(`file://${catClip}`, { width: 160, height: 90 }), { log });
+  await src.start();
+  const got: number[] = [];
+  for (;;) {
+    const f = await src.next();
+    if (!f) break;
+    got.push(f.index);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const st = src.stats();
+  await src.stop();
+  assert.is(st.dropped, 0);
+  assert.equal(got, [...Array(CLIP_FRAMES).keys()], 'every frame, in order');
 });
 
 test('loop restarts a file from the beginning', async () => {
