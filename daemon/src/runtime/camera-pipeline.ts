@@ -67,6 +67,8 @@ export class CameraPipeline {
   private phase: LoopPhase = 'starting';
   private stopRequested = false;
   private wake: (() => void) | null = null;
+  /** run() returned: a take started ahead of it must not take or detect another frame. */
+  private loopDone = false;
 
   constructor(p: CameraPipelineParts) {
     this.id = p.config.id;
@@ -104,6 +106,17 @@ export class CameraPipeline {
    * updates stay sequential: only stage one overlaps.
    */
   async run(sink: FrameSink): Promise<PipelineEnd> {
+    this.loopDone = false;
+    try {
+      return await this.loop(sink);
+    } finally {
+      this.loopDone = true;
+      // A take still waiting (lookahead) ends now.
+      this.wake?.();
+    }
+  }
+
+  private async loop(sink: FrameSink): Promise<PipelineEnd> {
     let failures = 0;
     let ahead: Promise<Started | null> | null = null;
     while (!this.stopRequested) {
@@ -123,8 +136,6 @@ export class CameraPipeline {
         this.counters.failedFrames++;
         sink.failed(this, cur.frame, err as Error, failures);
         if (failures >= MAX_FRAME_FAILURES) {
-          // A frame taken ahead is dropped; a take still waiting ends now.
-          this.wake?.();
           this.idle();
           const error = new GlovesError(
             'PIPELINE_FAILED',
@@ -145,13 +156,14 @@ export class CameraPipeline {
 
   /** The next frame with its stage one started; null once the source ended or stop() was called. */
   private async takeAndStart(): Promise<Started | null> {
+    if (this.stopRequested || this.loopDone) return null;
     // A fresh stop promise per wait: racing every frame against one long-lived
     // promise attaches a reaction to it per frame, and each reaction keeps its
     // settled race result (the whole frame) alive until stop: ~0.7 MB a frame.
     const stopSignal = new Promise<null>((resolve) => (this.wake = () => resolve(null)));
     const frame = await Promise.race([this.source.next(), stopSignal]);
     this.wake = null;
-    if (!frame || this.stopRequested) return null;
+    if (!frame || this.stopRequested || this.loopDone) return null;
     const t0 = performance.now();
     const detected = this.processor.detect(frame.image, frame.timestampMs);
     // Its error is the frame's, reported when its turn comes (run): not an unhandled rejection meanwhile.
