@@ -33,7 +33,13 @@ ready.then(
   () => parentPort.postMessage({ type: 'ready' }),
   (err) => parentPort.postMessage({ type: 'load-error', message: message(err) }),
 );
-parentPort.on('message', async (m) => {
+// One message at a time: a close must not release the session under a run still in progress
+// (that aborted the process: a Napi::Error thrown in onnxruntime's teardown).
+let queue = Promise.resolve();
+parentPort.on('message', (m) => {
+  queue = queue.then(() => handle(m));
+});
+async function handle(m) {
   const session = await ready.catch(() => null);
   if (m.type === 'close') {
     if (session) await session.release().catch(() => undefined);
@@ -57,7 +63,7 @@ parentPort.on('message', async (m) => {
   } catch (err) {
     parentPort.postMessage({ type: 'error', id: m.id, message: message(err) });
   }
-});
+}
 `;
 
 type FromWorker =
