@@ -101,6 +101,14 @@ const result = {
   outbox_max: Math.max(0, ...samples.map((s) => s.outbox ?? 0)),
   pass: rssGrowth <= 5 && last.fds - warm.fds <= 4,
   exit_code: exitCode,
+  // The daemon's own complaints over the run: a clean soak has none.
+  log_errors: daemon.log().match(/^(?:\S+ )?ERROR /gm)?.length ?? 0,
+  log_warnings: daemon.log().match(/^(?:\S+ )?WARN /gm)?.length ?? 0,
+  log_problems: daemon
+    .log()
+    .split('\n')
+    .filter((l) => /^(?:\S+ )?(ERROR|WARN) /.test(l))
+    .slice(0, 10),
   machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg_1m: Math.round(loadavg()[0]! * 100) / 100 },
 };
 const text = JSON.stringify(result, null, 1);
