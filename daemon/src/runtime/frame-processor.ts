@@ -116,7 +116,8 @@ export class FrameProcessor {
     const t2 = performance.now();
     const observations = detections.map((d, i) => {
       const embedding = embeddings[i];
-      return { label: d.label, score: d.score, box: d.box, ...(embedding ? { match: matcher.match(embedding), embedding } : {}) };
+      const seen = { label: d.label, score: d.score, box: d.box, sharpness: sharpness[i]! };
+      return embedding ? { ...seen, match: matcher.match(embedding), embedding } : seen;
     });
     const t2b = performance.now();
     const tracks = this.tracker.update(observations, timeMs);
