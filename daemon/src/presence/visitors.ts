@@ -16,6 +16,7 @@
  *   is offered only when its view is new (cosine to every kept crop < `novelCosine`)
  *   or better (a bigger box) than the worst kept one.
  */
+import { dot, unitMean } from '../recognition/matching/linalg.js';
 
 /**
  * Default cosine (whitened) for a track to join a visitor, chosen on the 15 shared cats
@@ -83,22 +84,6 @@ export interface Identification {
   similarity: number;
   /** A visitor evicted to make room, whose crops can be deleted. */
   evicted?: Visitor;
-}
-
-export function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-}
-
-export function meanUnit(vs: readonly Float32Array[]): Float32Array {
-  const m = new Float32Array(vs[0]!.length);
-  for (const v of vs) for (let i = 0; i < m.length; i++) m[i] = m[i]! + v[i]!;
-  let n = 0;
-  for (const x of m) n += x * x;
-  n = Math.sqrt(n) || 1;
-  for (let i = 0; i < m.length; i++) m[i] = m[i]! / n;
-  return m;
 }
 
 export class VisitorBook {
@@ -170,7 +155,7 @@ export class VisitorBook {
   assign(embeddings: readonly Float32Array[], ts: string): Identification {
     this.rev++;
     if (embeddings.length > 0) {
-      const q = meanUnit(embeddings.map((e) => this.tx(e)));
+      const q = unitMean(embeddings.map((e) => this.tx(e)));
       let best: { v: Visitor; s: number } | undefined;
       for (const v of this.state.visitors) {
         const p = this.prototype(v);
@@ -192,7 +177,7 @@ export class VisitorBook {
     const v: Visitor = { id: `visitor-${this.state.next++}`, firstSeen: ts, lastSeen: ts, sightings: 1, crops: [] };
     this.state.visitors.push(v);
     // Until a crop is kept, the track's own embeddings stand for the new visitor.
-    if (embeddings.length > 0) this.protos.set(v.id, meanUnit(embeddings.map((e) => this.tx(e))));
+    if (embeddings.length > 0) this.protos.set(v.id, unitMean(embeddings.map((e) => this.tx(e))));
     return { visitor: v.id, isNew: true, assigned: true, similarity: 1, ...(evicted ? { evicted } : {}) };
   }
 
@@ -252,7 +237,7 @@ export class VisitorBook {
     const cached = this.protos.get(v.id);
     if (cached) return cached;
     if (v.crops.length === 0) return undefined;
-    const p = meanUnit(v.crops.map((c) => this.tx(c.embedding)));
+    const p = unitMean(v.crops.map((c) => this.tx(c.embedding)));
     this.protos.set(v.id, p);
     return p;
   }

@@ -25,6 +25,7 @@
 import type { Identity, MatchResult } from '../recognition/types.js';
 import type { Box } from '../recognition/types.js';
 import { assignMax } from './assignment.js';
+import { dot } from '../recognition/matching/linalg.js';
 
 export interface VoteOptions {
   /** Frames seen before a track may be named (or declared unknown). */
@@ -264,11 +265,4 @@ export function resolveIdentities(evidence: readonly Evidence[], opts: VoteOptio
   for (const i of rows) out[i] = { kind: 'pending' };
   for (const { row, col, score } of pairs) out[rows[row]!] = { kind: 'pet', pet: pets[col]!, confidence: round3(logistic(score)) };
   return out;
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) return 0;
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
 }

@@ -74,3 +74,22 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
 }
+
+/** Dot product of unit vectors = their cosine; 0 for vectors of different length (embeddings of two models). */
+export function dot(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return 0;
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+/** L2-normalised mean of `vs` (all of one length, at least one); a zero mean stays zero. */
+export function unitMean(vs: readonly Float32Array[]): Float32Array {
+  const m = new Float32Array(vs[0]!.length);
+  for (const v of vs) for (let i = 0; i < m.length; i++) m[i] = m[i]! + v[i]!;
+  let n = 0;
+  for (const x of m) n += x * x;
+  n = Math.sqrt(n) || 1;
+  for (let i = 0; i < m.length; i++) m[i] = m[i]! / n;
+  return m;
+}

@@ -23,6 +23,7 @@
  * threshold: the price of never poisoning a pet.
  */
 import { applyTransform, type PopulationStats } from './stats.js';
+import { dot, unitMean } from './linalg.js';
 
 /** Where the background cats come from (the daemon: the visitor recorder). */
 export interface LocalBackgroundSource {
@@ -70,23 +71,6 @@ export function cachedTransform(stats: PopulationStats | undefined): (e: Float32
 
 /** Per pet: the background rows usable against it. */
 export type LocalRows = ReadonlyMap<string, readonly Float32Array[]>;
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-}
-
-/** L2-normalised mean of `vs` (all of one length, at least one). */
-export function unitMean(vs: readonly Float32Array[]): Float32Array {
-  const m = new Float32Array(vs[0]!.length);
-  for (const v of vs) for (let i = 0; i < m.length; i++) m[i] = m[i]! + v[i]!;
-  let n = 0;
-  for (const x of m) n += x * x;
-  n = Math.sqrt(n) || 1;
-  for (let i = 0; i < m.length; i++) m[i] = m[i]! / n;
-  return m;
-}
 
 /**
  * The rows usable against each pet (pure): each group becomes the unit mean of its transformed

@@ -26,6 +26,7 @@ import type { GalleryView } from '../gallery/gallery.js';
 import { applyTransform, type PopulationStats } from './stats.js';
 import { cachedTransform, localExcess, localRows, type LocalBackgroundOptions, type LocalRows } from './local-background.js';
 import type { Matcher, MatchResult } from '../types.js';
+import { dot } from './linalg.js';
 
 export type MatchingConfig = MatchingSectionConfig;
 
@@ -76,12 +77,6 @@ export function decisionRule(cfg: MatchingConfig, stats: PopulationStats | undef
     ...(cal?.backgroundWeight ? { backgroundWeight: cal.backgroundWeight } : {}),
     ...(cal?.llr && cfg.threshold === undefined && cfg.spreadWeight === undefined ? { llr: cal.llr } : {}),
   };
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
 }
 
 export interface PetPrototypes {
