@@ -123,6 +123,61 @@ test('several cameras: one visit per pet, present while any camera sees it, last
   );
 });
 
+test('a pet whose track broke is not away while its new track collects votes (times of a failing e2e run)', () => {
+  // The e2e slideshow: Roxy's photo changes, her box moves, the tracker starts a new (pending) track; the
+  // motion gate detects the still slide again only at its recheck (awayAfter / 2); meanwhile the 500 ms timer ticks.
+  const p = new Presence({ awayAfterMs: 2000, unknownCooldownMs: 60_000 });
+  p.restore([A, B], {}, 0);
+  const named = (t: number, track: number) => p.observe(t, `t${t}`, [{ pet: A, confidence: 1, box, track }], [], 'hallway');
+  assert.equal(
+    named(12_580, 2).events.map((e) => e.type),
+    ['seen'],
+  );
+  assert.equal(named(13_604, 2).events, []);
+  const pending = p.observe(14_650, 'p', [], [], 'hallway', [{ track: 3, firstSeenMs: 14_650 }]);
+  assert.equal([pending.events, pending.updated], [[], []], 'the hold changes no state');
+  assert.is(p.state('a')!.last_seen, 't13604', 'last_seen stays the last real sighting');
+  assert.equal(p.observe(15_163, 'gated', [], [], 'hallway').events, []);
+  assert.equal(p.tick(15_736, 'timer').events, [], 'not away 2.1 s after the old track, 1.1 s after the new one appeared');
+  assert.equal(named(15_674, 3).events, [], 'the same visit: no second seen');
+  assert.equal(p.tick(17_673, 'x').events, []);
+  assert.equal(
+    p.tick(17_674, 'y').events.map((e) => [e.type, e.pet?.petId, e.track]),
+    [['left', 'a', 3]],
+  );
+  assert.is(p.state('b')!.state, 'away', 'the hold never makes a pet present');
+});
+
+test('an animal that stays undecided holds a present pet of its camera only while younger than awayAfter', () => {
+  const p = new Presence({ awayAfterMs: 2000, unknownCooldownMs: 60_000 });
+  p.restore([A, B], {}, 0);
+  assert.equal(
+    p.observe(0, 't0', [{ pet: A, confidence: 0.9, box, track: 1 }], [], 'porch').events.map((e) => e.type),
+    ['seen'],
+  );
+  assert.equal(
+    p.observe(0, 't0', [{ pet: B, confidence: 0.9, box, track: 9 }], [], 'kitchen').events.map((e) => e.type),
+    ['seen'],
+  );
+  const undecided = (t: number) => p.observe(t, `t${t}`, [], [], 'porch', [{ track: 2, firstSeenMs: 1000 }]);
+  assert.equal(undecided(1000).events, []);
+  // The kitchen's pet is not held by an animal on the porch: it goes away on time.
+  assert.equal(
+    undecided(2000).events.map((e) => [e.type, e.pet?.petId, e.camera]),
+    [['left', 'b', 'kitchen']],
+  );
+  assert.equal(undecided(2999).events, []);
+  // From 3000 on the animal is 2 s old: it no longer holds anyone, the last hold (2999) runs out at 4999.
+  assert.equal(undecided(3500).events, []);
+  assert.equal(undecided(4998).events, []);
+  assert.equal(
+    undecided(4999).events.map((e) => [e.type, e.pet?.petId, e.camera]),
+    [['left', 'a', 'porch']],
+  );
+  assert.equal(undecided(5000).events, [], 'left fires once; an away pet is not held present');
+  assert.is(p.state('a')!.state, 'away');
+});
+
 test('a state file from before last_camera restores it from camera', async () => {
   const { storedStates } = await import('../../daemon/src/presence/store.js');
   const old = { a: { name: 'Appy', state: { state: 'present' as const, last_seen: 't', camera: 'porch', confidence: 0.9 } } };

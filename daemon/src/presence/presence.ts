@@ -21,9 +21,19 @@
  * - While the daemon is blind (`blind()` until `sighted()`: every camera is
  *   down), nobody goes away, and the blind time does not count towards the
  *   away timeout: away means "not seen while we could see".
+ * - An undecided animal (a pending track) that appeared less than `awayAfterMs`
+ *   ago holds the away timer of every present pet last seen by the same camera:
+ *   it may be one of them. A pet that jumps or is briefly hidden gets a
+ *   new track that needs several detections to be named, and with the motion
+ *   gate a still scene is detected only every recheck (up to half of
+ *   awayAfter): without the hold the pet went away and was seen again while it
+ *   sat in view. The hold never makes a pet present and changes no state; it
+ *   holds only while the animal is younger than `awayAfterMs`, so an animal
+ *   that stays undecided keeps nobody present past 2 x `awayAfterMs` after it
+ *   appeared.
  */
 import type { Box, Identity } from '../recognition/types.js';
-import { awayState, type PetState, type PresenceEvent, type Sighting, type UnknownSighting } from './types.js';
+import { awayState, type PetState, type PresenceEvent, type Sighting, type UndecidedSighting, type UnknownSighting } from './types.js';
 
 export interface PresenceOptions {
   awayAfterMs: number;
@@ -94,9 +104,17 @@ export class Presence {
     return out;
   }
 
-  /** One frame of `camera`: its named and unknown sightings. */
-  observe(nowMs: number, ts: string, sightings: readonly Sighting[], unknowns: readonly UnknownSighting[], camera: string): PresenceUpdate {
+  /** One frame of `camera`: its named, unknown and undecided sightings. */
+  observe(
+    nowMs: number,
+    ts: string,
+    sightings: readonly Sighting[],
+    unknowns: readonly UnknownSighting[],
+    camera: string,
+    undecided: readonly UndecidedSighting[] = [],
+  ): PresenceUpdate {
     const up: PresenceUpdate = { events: [], transitions: [], updated: [], states: {} };
+    if (undecided.some((u) => nowMs - u.firstSeenMs < this.opts.awayAfterMs)) this.hold(nowMs, camera);
     const best = new Map<string, Sighting>();
     for (const s of sightings) {
       const cur = best.get(s.pet.petId);
@@ -153,6 +171,17 @@ export class Presence {
     up.updated.push(...later.updated);
     Object.assign(up.states, later.states);
     return up;
+  }
+
+  /**
+   * The present pets last seen by `camera` count as possibly seen at `nowMs` (an undecided animal in its view): their
+   * away timers restart, nothing else changes. Another camera's pets are not held: a pet walking from one camera to
+   * another was really unseen in between, and each camera's own breaks are what the gate slows down.
+   */
+  private hold(nowMs: number, camera: string): void {
+    for (const slot of this.slots.values())
+      if (slot.state.state === 'present' && slot.state.last_camera === camera && slot.lastSeenMs !== null)
+        slot.lastSeenMs = Math.max(slot.lastSeenMs, nowMs);
   }
 
   /**

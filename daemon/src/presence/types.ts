@@ -31,6 +31,16 @@ export interface UnknownSighting {
   newVisitor?: boolean;
 }
 
+/**
+ * An animal in view whose identity is still being decided (a pending track, ../tracking/voting.ts): it may
+ * be one of the present pets, e.g. a pet whose track broke when it jumped and which is collecting votes again.
+ */
+export interface UndecidedSighting {
+  track: number;
+  /** When the track first appeared (the same monotonic clock as observe's nowMs). */
+  firstSeenMs: number;
+}
+
 export type PresenceEventType = 'seen' | 'left' | 'unknown_seen' | 'new_visitor';
 
 /** A presence change, before it gets an id and is written to the outbox. */
