@@ -235,6 +235,17 @@ test('blurred frames weigh less: relative to the sharpest crop of the track, non
   assert.is(e.add(ml(-0.5, -0.6), { embedding: view(3), timeMs: 300, sharpness: 20 }), 1, 'a sharper crop counts fully and raises the bar');
   const w5 = e.add(ml(-0.5, -0.6), { embedding: view(4), timeMs: 400, sharpness: 10 });
   assert.ok(Math.abs(w5 - (0.5 - 0.35) / 0.35) < 1e-9, `half the new sharpest weighs ${w5}`);
+  // Only recent crops at about the same scale compare: a cat walking closer (box x4, lower 1-px gradient) counts fully,
+  // and one outlier look is forgotten after blurMemoryMs.
+  const walk = new Evidence();
+  walk.add(ml(-0.5, -0.6), { embedding: view(0), timeMs: 0, box: [0, 0, 50, 50], sharpness: 10 });
+  assert.is(walk.add(ml(-0.5, -0.6), { embedding: view(1), timeMs: 100, box: [0, 0, 100, 100], sharpness: 3 }), 1);
+  assert.is(walk.add(ml(-0.5, -0.6), { embedding: view(2), timeMs: 200, box: [0, 0, 110, 100], sharpness: 1 }), 0, 'same scale, blurred');
+  assert.is(
+    walk.add(ml(-0.5, -0.6), { embedding: view(3), timeMs: 2300, box: [0, 0, 110, 100], sharpness: 1 }),
+    1,
+    'the sharper looks are over 2 s old',
+  );
   // A stranger running past (blurred frames after one sharp look) is not declared unknown from blur alone.
   const run = new Evidence();
   run.add(ml(-0.9, -1), { embedding: view(0), timeMs: 0, sharpness: 12 });

@@ -6,8 +6,8 @@
  * pet) / P(score | another cat) (fitted out of sample with the population statistics,
  * see evaluation/calibrate.ts fitLlr). A frame adds w * clip(llr) to every pet's
  * sum, w in [0,1] being how INFORMATIVE the frame is: a box too small to judge adds
- * nothing, a crop much blurrier than the track's sharpest so far adds little or
- * nothing (a running cat's motion blur), and a view almost identical to one
+ * nothing, a crop much blurrier than the track's recent crops at the same scale adds
+ * little or nothing (a running cat's motion blur), and a view almost identical to one
  * already counted in the last `viewTtlMs` adds (close to) nothing, so 30 identical frames of a sleeping cat count
  * about once per `viewTtlMs`, not thirty times. So ten marginal rejections (llr -0.5
  * each, from ten different views) make a confident unknown, and ten marginal
@@ -48,11 +48,16 @@ export interface EvidenceOptions {
   /** Boxes with a side below this many pixels are not informative. */
   minBoxSide: number;
   /**
-   * Crop sharpness relative to the sharpest crop of the track so far: at or above blurHi a frame
-   * counts fully, at or below blurLo not at all (motion blur, defocus: a worse look at the same cat).
+   * Crop sharpness relative to the sharpest of the track's crops in the last blurMemoryMs whose box
+   * area is within a factor blurScale of this one: at or above blurHi a frame counts fully, at or
+   * below blurLo not at all (motion blur, defocus: a worse look at the same cat). Only recent crops
+   * at about the same scale compare: the measure is a 1-pixel gradient, which falls as a box grows
+   * (a cat walking closer), and one outlier (a crop catching a door edge) must not mute the track.
    */
   blurLo: number;
   blurHi: number;
+  blurMemoryMs: number;
+  blurScale: number;
   /** Informative frames in the recent window used to detect a turned track. */
   window: number;
 }
@@ -68,6 +73,8 @@ export const EVIDENCE_DEFAULTS: EvidenceOptions = {
   minBoxSide: 24,
   blurLo: 0.35,
   blurHi: 0.7,
+  blurMemoryMs: 2000,
+  blurScale: 1.5,
   window: 3,
 };
 
@@ -90,6 +97,21 @@ interface Contribution {
   weight: number;
   base: number;
   delta: Map<string, number>;
+}
+
+interface Look {
+  t: number;
+  /** Box area in pixels; undefined when the frame had no box (compares with every crop). */
+  area: number | undefined;
+  sharpness: number;
+}
+
+const boxArea = (b: Box): number => Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]);
+
+/** Two crops are at about the same scale when their areas differ by at most a factor `k` (unknown areas always are). */
+function sameScale(a: number | undefined, b: number | undefined, k: number): boolean {
+  if (a === undefined || b === undefined || a <= 0 || b <= 0) return true;
+  return Math.max(a, b) <= k * Math.min(a, b);
 }
 
 const logit = (p: number): number => Math.log(p / (1 - p));
@@ -120,8 +142,8 @@ export class Evidence {
   private readonly delta = new Map<string, number>();
   readonly names = new Map<string, Identity>();
   private views: { e: Float32Array; t: number }[] = [];
-  /** The sharpest crop seen on this track (the reference for blurLo/blurHi). */
-  private sharpest = 0;
+  /** Recent crops' sharpness (the references for blurLo/blurHi), newest last. */
+  private looks: Look[] = [];
   private recent: Contribution[] = [];
   private readonly o: EvidenceOptions;
 
@@ -133,7 +155,7 @@ export class Evidence {
   informative(info: FrameInfo): number {
     const b = info.box;
     if (b && Math.min(b[2] - b[0], b[3] - b[1]) < this.o.minBoxSide) return 0;
-    const sharp = this.sharpWeight(info.sharpness);
+    const sharp = this.sharpWeight(info);
     if (sharp <= 0) return 0;
     const e = info.embedding;
     if (!e) return sharp;
@@ -150,13 +172,19 @@ export class Evidence {
     return w * sharp;
   }
 
-  /** Weight in [0,1] of a crop this sharp, against the track's sharpest so far (which it may raise). */
-  private sharpWeight(sharpness: number | undefined): number {
-    if (sharpness === undefined || !Number.isFinite(sharpness)) return 1;
-    this.sharpest = Math.max(this.sharpest, sharpness);
-    if (this.sharpest <= 0) return 1;
-    const r = sharpness / this.sharpest;
-    return Math.max(0, Math.min(1, (r - this.o.blurLo) / (this.o.blurHi - this.o.blurLo)));
+  /** Weight in [0,1] of this crop's sharpness against the recent crops at about its scale (and remembers it). */
+  private sharpWeight(info: FrameInfo): number {
+    const s = info.sharpness;
+    if (s === undefined || !Number.isFinite(s)) return 1;
+    const t = info.timeMs ?? 0;
+    const area = info.box ? boxArea(info.box) : undefined;
+    this.looks = this.looks.filter((l) => t - l.t < this.o.blurMemoryMs && t >= l.t);
+    let ref = s;
+    for (const l of this.looks) if (sameScale(l.area, area, this.o.blurScale)) ref = Math.max(ref, l.sharpness);
+    this.looks.push({ t, area, sharpness: s });
+    if (this.looks.length > 16) this.looks.shift();
+    if (ref <= 0) return 1;
+    return Math.max(0, Math.min(1, (s / ref - this.o.blurLo) / (this.o.blurHi - this.o.blurLo)));
   }
 
   /** Add one frame; returns its informative weight. */
@@ -214,7 +242,10 @@ export class Evidence {
       e.recent.push(c);
       if (c.match.pet) e.names.set(c.match.pet.petId, c.match.pet);
       if (c.info.embedding) e.views.push({ e: c.info.embedding, t: c.info.timeMs ?? 0 });
-      if (c.info.sharpness !== undefined) e.sharpest = Math.max(e.sharpest, c.info.sharpness);
+      if (c.info.sharpness !== undefined) {
+        const area = c.info.box ? boxArea(c.info.box) : undefined;
+        e.looks.push({ t: c.info.timeMs ?? 0, area, sharpness: c.info.sharpness });
+      }
     }
     return e;
   }
