@@ -31,15 +31,28 @@ export function listVersions(ctx: CommandContext, config: GlovesConfig): number 
 interface ApiTarget {
   url: string;
   token: string | undefined;
+  /** Why the configured token could not be read: reported only if the daemon then refuses (401). */
+  tokenProblem?: GlovesError;
 }
 
 function apiTarget(config: GlovesConfig, device: string | undefined, token: string | undefined): ApiTarget | null {
-  // An explicit --token wins; otherwise the daemon's own (a bad token file is an error naming it).
-  const t = token ?? readToken(config.http);
-  if (device) return { url: device.replace(/\/+$/, ''), token: t };
+  // An explicit --token wins; otherwise the daemon's own. A bad token file must not block the
+  // offline path (no daemon running: the choice is recorded), so its error waits for a refusal.
+  let t = token;
+  let tokenProblem: GlovesError | undefined;
+  if (t === undefined) {
+    try {
+      t = readToken(config.http);
+    } catch (err) {
+      if (!(err instanceof GlovesError) || err.code !== 'HTTP_NO_TOKEN') throw err;
+      tokenProblem = err;
+    }
+  }
+  const withToken = { token: t, ...(tokenProblem ? { tokenProblem } : {}) };
+  if (device) return { url: device.replace(/\/+$/, ''), ...withToken };
   if (config.http.listen === 'off') return null;
   const scheme = config.http.tls ? 'https' : 'http';
-  return { url: `${scheme}://${config.http.listen.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}`, token: t };
+  return { url: `${scheme}://${config.http.listen.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}`, ...withToken };
 }
 
 /** POST to the daemon; null when nothing listens there (the daemon is not running). */
@@ -61,6 +74,7 @@ async function callDaemon(
     previous?: string | null;
   };
   if (!res.ok) {
+    if (res.status === 401 && target.tokenProblem) throw target.tokenProblem;
     const code = body.error?.code;
     // The daemon's own code, kept: the caller (and a script) sees MODEL_VERSION_NOT_FOUND, HTTP_UNAUTHORIZED, ...
     throw new GlovesError(
