@@ -85,17 +85,18 @@ test('the schedule names the same cat, as soon, with a fraction of the embedding
   assert.ok(sched.s.counters.flipped < embB, 'settled re-embeddings go without flip');
 });
 
-test('a still scene: gated between rechecks, the track lives on and each recheck names the cat again', async () => {
+test('a still scene: gated between rechecks (sooner while undecided), the track lives on and each recheck names the cat again', async () => {
   const { p } = processor(config.tracking.embedding, new MotionGate({ ...config.motion, recheckSeconds: 1 }, defaultKernels()));
   const still = frames[60]!.image;
   const rs: FrameResult[] = [];
   // 6 s at 15 fps of one frame.
   for (let i = 0; i < 90; i++) rs.push(await p.process(still, 10_000 + (i * 1000) / 15));
   const detected = rs.flatMap((r, i) => (r.gated ? [] : [i]));
-  assert.equal(detected, [0, 15, 30, 45, 60, 75], 'the first frame and one per second');
+  // While the new track is undecided (3 detections to name it) every 0.5 s (motion.undecidedRecheckSeconds), then every 1 s.
+  assert.equal(detected, [0, 8, 16, 31, 46, 61, 76], 'the first frame, 2 per second until named, then one per second');
   const idsAt = (r: FrameResult): string => JSON.stringify(r.tracks.map((t) => t.id).sort());
   for (const i of detected) assert.is(idsAt(rs[i]!), idsAt(rs[0]!), `frame ${i}: the same tracks, none new`);
-  const last = rs[75]!;
+  const last = rs[76]!;
   assert.ok(last.tracks.every((t) => t.missed === 0));
   assert.ok(
     last.sightings.some((s) => s.pet.petId === 'chair_cat'),

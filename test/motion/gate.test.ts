@@ -59,6 +59,27 @@ test('a still scene at 15 fps: the first frame and one frame per recheck period 
   }
 });
 
+test('while a track is undecided a still scene is re-detected every undecidedRecheckSeconds (0.5 s), else every recheck', async () => {
+  for (const [name, k] of kernelSets) {
+    const gate = new MotionGate(defaults, k);
+    const reasons: string[] = [];
+    // Undecided for the first 2 s (a new cat sat down), then decided.
+    for (let i = 0; i < 8 * FPS; i++) {
+      const d = await gate.check(clip[0]!, at(i), i < 2 * FPS);
+      if (d.detect) reasons.push(`${i}:${d.reason}`);
+    }
+    const half = Math.ceil(0.5 * FPS);
+    assert.equal(
+      reasons,
+      ['0:first', `${half}:undecided`, `${2 * half}:undecided`, `${3 * half}:undecided`, `${3 * half + 75}:recheck`],
+      name,
+    );
+  }
+  assert.equal(decide(0, 600, 5000, 500), { detect: true, reason: 'undecided', movingCells: 0 });
+  assert.equal(decide(0, 400, 5000, 500), { detect: false, reason: 'still', movingCells: 0 });
+  assert.equal(decide(0, 5000, 5000, 500).reason, 'recheck');
+});
+
 test('the clip (a walking cat) is motion on every frame', async () => {
   for (const [name, k] of kernelSets) {
     const gate = new MotionGate(defaults, k);

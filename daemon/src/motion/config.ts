@@ -33,6 +33,14 @@ export const motionSection = z
       .describe(
         'Detection runs at least this often even without motion, so a still (sleeping) pet keeps being seen (at most half of tracking.awayAfterSeconds is used)',
       ),
+    undecidedRecheckSeconds: z
+      .number()
+      .positive()
+      .default(0.5)
+      .describe(
+        'While some track is still undecided (not yet named or unknown), detection runs at least this often even without motion: ' +
+          'a new animal that keeps still is decided in seconds (each decision needs tracking.minVotes detections)',
+      ),
   })
   .prefault({});
 

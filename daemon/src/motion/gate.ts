@@ -24,7 +24,7 @@ import type { GreyImage } from '../kernels/motion.js';
 import type { RgbImage } from '../vision/image.js';
 import type { MotionConfig } from './config.js';
 
-export type GateReason = 'disabled' | 'first' | 'motion' | 'recheck' | 'still';
+export type GateReason = 'disabled' | 'first' | 'motion' | 'recheck' | 'undecided' | 'still';
 
 export interface GateDecision {
   detect: boolean;
@@ -58,10 +58,14 @@ export function movingCells(counts: ArrayLike<number>, sizes: ArrayLike<number>,
   return n;
 }
 
-/** The decision, given the moving cells and the time since the last detected frame. */
-export function decide(moving: number, sinceDetectMs: number, recheckMs: number): GateDecision {
+/**
+ * The decision, given the moving cells and the time since the last detected frame. `undecidedMs`:
+ * the shorter recheck while some track is still undecided (Infinity when none is).
+ */
+export function decide(moving: number, sinceDetectMs: number, recheckMs: number, undecidedMs = Infinity): GateDecision {
   if (moving > 0) return { detect: true, reason: 'motion', movingCells: moving };
   if (sinceDetectMs >= recheckMs) return { detect: true, reason: 'recheck', movingCells: 0 };
+  if (sinceDetectMs >= undecidedMs) return { detect: true, reason: 'undecided', movingCells: 0 };
   return { detect: false, reason: 'still', movingCells: 0 };
 }
 
@@ -80,8 +84,13 @@ export class MotionGate {
     this.kernels = kernels;
   }
 
-  /** Whether to run the detector on this frame. `nowMs` is the frame's monotonic time. */
-  async check(img: RgbImage, nowMs: number): Promise<GateDecision> {
+  /**
+   * Whether to run the detector on this frame. `nowMs` is the frame's monotonic time. `undecided`:
+   * some track is not named or declared unknown yet; it is then re-detected every
+   * `undecidedRecheckSeconds` even when still, so a new animal that sits down is decided in a few
+   * seconds instead of a few `recheckSeconds` (each decision needs minVotes detections).
+   */
+  async check(img: RgbImage, nowMs: number, undecided = false): Promise<GateDecision> {
     this.counters.frames++;
     const c = this.config;
     if (!c.enabled) return { detect: true, reason: 'disabled', movingCells: 0 };
@@ -96,7 +105,8 @@ export class MotionGate {
       const cx = Math.min(c.cellsX, grey.width);
       const cy = Math.min(c.cellsY, grey.height);
       const counts = this.kernels.motionCells(ref, grey, c.pixelThreshold, cx, cy);
-      d = decide(movingCells(counts, this.sizes!, c.cellFraction), nowMs - this.lastDetectMs, c.recheckSeconds * 1000);
+      const undecidedMs = undecided ? c.undecidedRecheckSeconds * 1000 : Infinity;
+      d = decide(movingCells(counts, this.sizes!, c.cellFraction), nowMs - this.lastDetectMs, c.recheckSeconds * 1000, undecidedMs);
     }
     if (d.detect) {
       this.spare = ref && fits ? ref.data : null;

@@ -79,7 +79,9 @@ export class FrameProcessor {
     const models = { detector: this.models.detector, embedder: this.models.embedder, matcher: this.models.matcher };
     const gate = this.stages.gate;
     const t0 = performance.now();
-    if (gate && !(await gate.check(image, timeMs)).detect) return { gated: true, gateMs: performance.now() - t0 };
+    // An undecided track is re-detected sooner (../motion/gate.ts); with lookahead this reads the tracker one frame behind.
+    const undecided = gate !== null && this.tracker.all().some((t) => t.identity.kind === 'pending');
+    if (gate && !(await gate.check(image, timeMs, undecided)).detect) return { gated: true, gateMs: performance.now() - t0 };
     const tg = performance.now();
     const detections = await models.detector.detect(image);
     return { gated: false, gateMs: tg - t0, detectMs: performance.now() - tg, detections, models };
