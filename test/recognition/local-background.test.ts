@@ -64,7 +64,7 @@ const matchingCfg = {
   margin: 0,
 } as const;
 
-function setup(opts: { backgroundAfter?: number; weight?: number; guard?: number } = {}) {
+function setup(opts: { backgroundAfter?: number; weight?: number; guard?: number; prototypes?: 'mean' | 'each' } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'gloves-localbg-'));
   const rec = new VisitorRecorder(
     new VisitorStore(dir, silentLogger()),
@@ -73,7 +73,8 @@ function setup(opts: { backgroundAfter?: number; weight?: number; guard?: number
   );
   rec.start(MODEL, (e) => l2normalize(Float32Array.from(e)));
   const gallery = new FakeGallery();
-  const matcher = createMatcher(gallery, matchingCfg, undefined, { source: rec, weight: opts.weight ?? 1, guard: opts.guard ?? 0.2 });
+  const cfg = { ...matchingCfg, prototypes: opts.prototypes ?? matchingCfg.prototypes };
+  const matcher = createMatcher(gallery, cfg, undefined, { source: rec, weight: opts.weight ?? 1, guard: opts.guard ?? 0.2 });
   return { rec, gallery, matcher };
 }
 
@@ -186,6 +187,15 @@ test('weight 0: visitors change nothing', () => {
   const { rec, matcher } = setup({ backgroundAfter: 1, weight: 0 });
   sighting(rec, v(1, 0, 0.1), 1000);
   assert.is(matcher.match(STRANGER).pet?.petId, 'mittens');
+});
+
+test('per-photo prototypes (scores on another scale than the guard): visitors are not background', () => {
+  const { rec, matcher } = setup({ backgroundAfter: 1, prototypes: 'each' });
+  sighting(rec, v(1, 0, 0.1), 1000);
+  assert.is(matcher.match(STRANGER).pet?.petId, 'mittens');
+  const on = setup({ backgroundAfter: 1 });
+  sighting(on.rec, v(1, 0, 0.1), 1000);
+  assert.is(on.matcher.match(STRANGER).pet, null, 'the same visitor with the shipped rule is background');
 });
 
 test('localRows: a group is its unit mean; the guard compares its score against the pet with threshold - guard', () => {

@@ -54,7 +54,8 @@ export const trackingSection = z
           .max(10)
           .default(1)
           .describe(
-            "A pet's score loses this times by how much the animal is closer to a background visitor than to the pet (0: visitors are not background)",
+            "A pet's score loses this times by how much the animal is closer to a background visitor than to the pet " +
+              '(0: visitors are not background; also off with matching.prototypes each or cohort score normalisation)',
           ),
         backgroundGuard: z
           .number()

@@ -224,7 +224,10 @@ export function createMatcher(
     revision = gallery.revision;
   };
   const refresh = (): void => {
-    const g = background && background.weight > 0 ? background.source.groups(gallery.embedderModelId) : undefined;
+    // The guard scores a visitor like the shipped rule scores a query (cosine to the pet's mean); with per-photo
+    // prototypes or cohort-normalised scores the threshold is on another scale, so visitors are not used there.
+    const comparable = rule.prototypes === 'mean' && !rule.cohortTopN;
+    const g = background && background.weight > 0 && comparable ? background.source.groups(gallery.embedderModelId) : undefined;
     if (revision === gallery.revision && g === groups) return;
     groups = g;
     if (revision !== gallery.revision) refreshPets();
