@@ -30,11 +30,15 @@ const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 export function startDaemonChild(dir: string, config: Record<string, unknown>): DaemonChild {
   const file = join(dir, 'config.json');
   writeFileSync(file, JSON.stringify(config));
-  const child = spawn(process.execPath, [...(process.env.BENCH_DAEMON_NODE_ARGS?.split(' ') ?? []), cliPath, 'run', '--config', file], {
-    cwd: repoRoot,
-    env: { ...process.env, UV_THREADPOOL_SIZE: '16' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(/\s+/).filter(Boolean), cliPath, 'run', '--config', file],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, UV_THREADPOOL_SIZE: '16' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
