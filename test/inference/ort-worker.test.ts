@@ -13,7 +13,7 @@ import { loadConfig } from '../../daemon/src/config/load.js';
 import type { GlovesError } from '../../daemon/src/errors.js';
 import { createOnnxRuntimeBackend } from '../../daemon/src/inference/onnxruntime.js';
 import { createBackend } from '../../daemon/src/inference/select.js';
-import { silentLogger } from '../../daemon/src/log/logger.js';
+import { createLogger, silentLogger } from '../../daemon/src/log/logger.js';
 import { readManifest } from '../../daemon/src/models/manifest.js';
 import { loadModels } from '../../daemon/src/recognition/index.js';
 import { clipFrames } from '../native/frames.js';
@@ -91,10 +91,35 @@ test('dispose ends the worker and its threads; a run pending at dispose is SESSI
       (e: GlovesError) => e.code,
     );
     await s.dispose();
-    assert.ok(['done', 'SESSION_DISPOSED'].includes(await pending));
+    // dispose() rejects every pending run at once, whether or not the worker is still computing it.
+    assert.is(await pending, 'SESSION_DISPOSED');
     await settle();
     assert.is(threadCount(), before, `threads after dispose ${i + 1}`);
   }
+});
+
+test('dispose waits for a run in flight instead of terminating the worker under it', async () => {
+  const m = det();
+  const lines: string[] = [];
+  const log = createLogger('t', { level: 'warn', sink: (l) => lines.push(l) });
+  // closeMs 1: an idle close would be cut short at once, so only the in-flight wait (runMs) lets these runs finish.
+  const backend = createOnnxRuntimeBackend({ threads: 1, worker: true }, { closeMs: 1, log });
+  const input = { images: { dims: [1, 3, 416, 416], data: new Float32Array(3 * 416 * 416) } };
+  const before = threadCount();
+  for (let i = 0; i < 3; i++) {
+    const s = await backend.load(m, join(modelsDir, m.file));
+    const pending = [s.run(input), s.run(input)].map((p) =>
+      p.then(
+        () => 'done',
+        (e: GlovesError) => e.code,
+      ),
+    );
+    await s.dispose();
+    assert.equal(await Promise.all(pending), ['SESSION_DISPOSED', 'SESSION_DISPOSED']);
+  }
+  assert.equal(lines, [], 'no worker was terminated');
+  await settle();
+  assert.ok(threadCount() <= before, 'no thread left behind');
 });
 
 test.run();

@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-node';
 import type { ModelManifest } from '../models/manifest.js';
 import type { InferenceBackend, InferenceSession, SessionOptions, Tensor } from './backend.js';
 import { InferenceError, ortSessionOptions, toFeeds } from './ort-common.js';
-import { OrtWorkerSession } from './ort-worker-session.js';
+import { OrtWorkerSession, type WorkerCloseOptions } from './ort-worker-session.js';
 
 export { InferenceError } from './ort-common.js';
 
@@ -67,7 +67,7 @@ class OrtSession implements InferenceSession {
   }
 }
 
-export function createOnnxRuntimeBackend(defaults: SessionOptions = {}): InferenceBackend {
+export function createOnnxRuntimeBackend(defaults: SessionOptions = {}, workerClose: WorkerCloseOptions = {}): InferenceBackend {
   return {
     name: 'onnxruntime',
     async load(manifest, modelPath, opts = {}) {
@@ -76,7 +76,7 @@ export function createOnnxRuntimeBackend(defaults: SessionOptions = {}): Inferen
       }
       const threads = opts.threads ?? defaults.threads ?? 2;
       const spinning = opts.spinning ?? defaults.spinning ?? false;
-      if (opts.worker ?? defaults.worker) return OrtWorkerSession.load(manifest, modelPath, threads, spinning);
+      if (opts.worker ?? defaults.worker) return OrtWorkerSession.load(manifest, modelPath, threads, spinning, workerClose);
       try {
         const session = await ort.InferenceSession.create(modelPath, ortSessionOptions(threads, spinning));
         return new OrtSession(manifest, session);

@@ -19,6 +19,7 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import type { Logger } from '../log/logger.js';
 import type { ModelManifest } from '../models/manifest.js';
 import type { InferenceSession, Tensor } from './backend.js';
 import { InferenceError, ortSessionOptions, toFeeds } from './ort-common.js';
@@ -78,8 +79,19 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
-/** How long dispose() waits for the worker to release its session before it terminates it. */
+/**
+ * How long dispose() waits for the worker to release its session before it terminates it: closeMs
+ * when no run is in flight, runMs when one is (the worker closes only after it; terminating it while
+ * onnxruntime is inside run() aborts the process, as releasing the session under a run did).
+ */
+export interface WorkerCloseOptions {
+  closeMs?: number;
+  runMs?: number;
+  /** Warned when dispose() falls back to terminate(). */
+  log?: Logger;
+}
 const CLOSE_TIMEOUT_MS = 2_000;
+const RUN_CLOSE_TIMEOUT_MS = 60_000;
 
 export class OrtWorkerSession implements InferenceSession {
   readonly backend = 'onnxruntime' as const;
@@ -89,16 +101,25 @@ export class OrtWorkerSession implements InferenceSession {
   /** Why the worker can no longer run anything (it died, or was disposed). */
   private dead: InferenceError | null = null;
   private closed: (() => void) | null = null;
+  /** Runs posted to the worker that it has not answered yet (still tracked after dispose() rejected them). */
+  private readonly inFlight = new Set<number>();
 
   private constructor(
     readonly manifest: ModelManifest,
     worker: Worker,
+    private readonly close: WorkerCloseOptions,
   ) {
     this.worker = worker;
   }
 
   /** Starts the worker and loads the model in it; rejects with MODEL_LOAD_FAILED as the in-thread load does. */
-  static async load(manifest: ModelManifest, modelPath: string, threads: number, spinning: boolean): Promise<OrtWorkerSession> {
+  static async load(
+    manifest: ModelManifest,
+    modelPath: string,
+    threads: number,
+    spinning: boolean,
+    close: WorkerCloseOptions = {},
+  ): Promise<OrtWorkerSession> {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
@@ -127,7 +148,7 @@ export class OrtWorkerSession implements InferenceSession {
       // Only these: Worker keeps listeners of its own (its port's ref counting hangs on them).
       worker.off('message', listeners.message!).off('error', listeners.error!).off('exit', listeners.exit!);
     }
-    const s = new OrtWorkerSession(manifest, worker);
+    const s = new OrtWorkerSession(manifest, worker, close);
     worker.on('message', (m: FromWorker) => s.onMessage(m));
     worker.on('error', (err) => s.onDeath(`the inference worker failed: ${err.message}`));
     worker.on('exit', (code) => s.onDeath(`the inference worker exited (${code})`));
@@ -150,6 +171,7 @@ export class OrtWorkerSession implements InferenceSession {
     if (this.pending.size === 0) worker.ref();
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
+      this.inFlight.add(id);
       worker.postMessage({
         type: 'run',
         id,
@@ -166,11 +188,20 @@ export class OrtWorkerSession implements InferenceSession {
     this.failAll(new InferenceError('SESSION_DISPOSED', `session for ${this.manifest.name} was disposed`, { model: this.manifest.name }));
     if (!this.dead) {
       worker.ref();
-      const closed = new Promise<void>((resolve) => (this.closed = resolve));
+      let isClosed = false;
+      const closed = new Promise<void>((resolve) => (this.closed = resolve)).then(() => (isClosed = true));
       worker.postMessage({ type: 'close' });
+      const running = this.inFlight.size;
+      const timeoutMs = running > 0 ? (this.close.runMs ?? RUN_CLOSE_TIMEOUT_MS) : (this.close.closeMs ?? CLOSE_TIMEOUT_MS);
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, CLOSE_TIMEOUT_MS)))]);
+      await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
       clearTimeout(timer);
+      if (!isClosed) {
+        this.close.log?.warn(`the ${this.manifest.name} inference worker did not close within ${timeoutMs} ms: terminating it`, {
+          model: this.manifest.name,
+          runsInFlight: running,
+        });
+      }
     }
     this.dead ??= new InferenceError('SESSION_DISPOSED', `session for ${this.manifest.name} was disposed`, { model: this.manifest.name });
     await worker.terminate();
@@ -179,6 +210,7 @@ export class OrtWorkerSession implements InferenceSession {
   private onMessage(m: FromWorker): void {
     if (m.type === 'closed') return this.closed?.();
     if (m.type !== 'result' && m.type !== 'error') return;
+    this.inFlight.delete(m.id);
     const p = this.pending.get(m.id);
     if (!p) return;
     this.settled(m.id);

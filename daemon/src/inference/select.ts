@@ -29,7 +29,7 @@ export function modelBackend(config: InferenceConfig, addon: NativeAddon | null,
 }
 
 export function createBackend(config: InferenceConfig, log: Logger, hooks: BuildHooks = {}): InferenceBackend {
-  const ort = createOnnxRuntimeBackend({ threads: config.threads, spinning: config.spinning });
+  const ort = createOnnxRuntimeBackend({ threads: config.threads, spinning: config.spinning }, { log: log.child('onnxruntime') });
   const choice = chooseBackend(config.backend, config.backend === 'onnxruntime' ? null : loadNativeAddon());
   if (choice.name === 'onnxruntime') {
     log.debug(`inference backend: onnxruntime (${choice.reason})`, { threads: config.threads });
