@@ -56,9 +56,6 @@ export interface ModelManagerParts {
   minScore: number;
 }
 
-/** A swap waits this long before it disposes the old models: the frame in flight still holds them. */
-const DISPOSE_AFTER_MS = 2_000;
-
 export class ModelManager {
   private readonly p: ModelManagerParts;
   private readonly config: ModelsConfig;
@@ -164,11 +161,8 @@ export class ModelManager {
         throw err;
       }
       const embedderChanged = candidate.embedder.modelId !== this.p.recognition.embedder.modelId;
-      const old = this.p.recognition.swap(candidate, source);
-      setTimeout(
-        () => void old.dispose().catch((e: unknown) => this.log.warn('disposing the old models failed', { error: e as Error })),
-        DISPOSE_AFTER_MS,
-      ).unref();
+      // The old models are disposed by the recognition service, after the frame in flight or at its stop.
+      this.p.recognition.swap(candidate, source);
       if (embedderChanged) await this.p.reembedVisitors(candidate.embedder);
       const state = this.p.store.read();
       if (state.active !== id) state.previous = state.active;

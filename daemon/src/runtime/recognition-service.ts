@@ -32,6 +32,9 @@ export interface ModelSource {
 }
 import type { SystemdNotifier } from '../systemd/notify.js';
 
+/** A swap disposes the old models this long after: the frame in flight still holds them. */
+export const DISPOSE_AFTER_MS = 2_000;
+
 export class RecognitionService {
   private readonly config: GlovesConfig;
   private readonly log: Logger;
@@ -40,6 +43,11 @@ export class RecognitionService {
   private opened: Recognizer | null = null;
   private backend: InferenceBackend | null = null;
   private source: ModelSource = { files: {} };
+  /**
+   * Models swapped out and not disposed yet, with their dispose timers: stop() disposes them at once (with
+   * inference.detectorWorker each holds a worker thread, which a stop inside the delay would otherwise leave).
+   */
+  private readonly retired = new Map<Recognizer, NodeJS.Timeout>();
   /** The inference backend's name once started (for metrics). */
   backendName: string | null = null;
 
@@ -72,9 +80,13 @@ export class RecognitionService {
   }
 
   async stop(): Promise<void> {
-    const r = this.opened;
+    const all = [...this.retired.keys()];
+    for (const t of this.retired.values()) clearTimeout(t);
+    this.retired.clear();
+    if (this.opened) all.push(this.opened);
     this.opened = null;
-    await r?.dispose();
+    const results = await Promise.allSettled(all.map((r) => r.dispose()));
+    for (const res of results) if (res.status === 'rejected') this.log.warn('disposing models failed', { error: res.reason as Error });
   }
 
   /** Before start(): run these models instead of the configured ones. */
@@ -103,12 +115,17 @@ export class RecognitionService {
     return this.background ? { background: this.background } : {};
   }
 
-  /** Makes `next` the active models at once and returns the previous ones (the caller disposes them after the frame in flight). */
-  swap(next: Recognizer, source: ModelSource): Recognizer {
+  /** Makes `next` the active models at once; the previous ones are disposed DISPOSE_AFTER_MS later, or at stop(). */
+  swap(next: Recognizer, source: ModelSource): void {
     const old = this.parts;
     this.opened = next;
     this.source = source;
-    return old;
+    const timer = setTimeout(() => {
+      this.retired.delete(old);
+      old.dispose().catch((e: unknown) => this.log.warn('disposing the old models failed', { error: e as Error }));
+    }, DISPOSE_AFTER_MS);
+    timer.unref();
+    this.retired.set(old, timer);
   }
 
   /** Whether the models and gallery are loaded. */
