@@ -76,7 +76,11 @@ export class RecognitionService {
     this.backendName = backend.name;
     const pets = this.opened.gallery.pets();
     if (pets.length === 0) this.log.warn('the gallery has no pets: every animal will be unknown', { gallery: this.config.gallery.dir });
-    this.log.info('models and gallery loaded', { backend: backend.name, pets: pets.map((p) => p.name) });
+    this.log.info('models and gallery loaded', {
+      backend: backend.name,
+      detectorWorker: this.config.inference.detectorWorker,
+      pets: pets.map((p) => p.name),
+    });
   }
 
   async stop(): Promise<void> {
