@@ -118,7 +118,8 @@ try {
       gated_fraction: frames > 0 ? Math.round((gated / frames) * 1000) / 1000 : null,
       away_after_s: awayAfterSeconds,
       pet_present_at_end: states.at(-1) === 'present',
-      left_events: states.filter((s) => s === 'away').length,
+      // Present -> away flips only: the first retained state is the pet's 'away' from before the cat was seen.
+      left_events: states.filter((s, i) => s === 'away' && states[i - 1] === 'present').length,
       exit_code: code,
     }),
   );
