@@ -22,12 +22,12 @@ import { findFace, groupBoxes } from '../../daemon/src/recognition/face/find-fac
 import { decodeImageFile } from '../../daemon/src/vision/decode.js';
 import { GlovesError } from '../../daemon/src/errors.js';
 import type { Box } from '../../daemon/src/recognition/types.js';
-import { catsDir, repoRoot, requireFixtures } from '../helpers/paths.js';
+import { catsDir, fixtures, requireFixtures } from '../helpers/paths.js';
 
 requireFixtures();
-// OpenCV's cat-face cascades are third-party data, not committed: read from the data mirror
-// (scripts/setup.sh: GLOVES_DATA_MIRROR, else ../shared beside the checkout).
-const haarDir = join(process.env.GLOVES_DATA_MIRROR ?? join(repoRoot, '..', 'shared'), 'models', 'haar');
+// OpenCV's cat-face cascades are third-party data, not committed: fixtures (models/fixtures.json) that
+// setup installs into .fixtures/haar from the data mirror or their public URL, verified by sha256.
+const haarDir = join(fixtures, 'haar');
 
 /** One stage, one stump: left half brighter than the whole by 1 contrast unit passes. */
 const EDGE: Cascade = {

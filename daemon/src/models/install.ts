@@ -20,6 +20,8 @@ export interface InstallItem {
   sha256: string;
   /** Public URL, or null where the file only exists in mirrors (derived files). */
   url: string | null;
+  /** Path relative to the mirror when the mirror keeps it elsewhere than `path`. */
+  mirrorPath?: string;
 }
 
 export type InstallOutcome = 'present' | 'copied' | 'downloaded';
@@ -39,7 +41,7 @@ export async function installItem(item: InstallItem, dest: string, mirror: strin
   const target = join(dest, item.path);
   let data: Buffer | undefined;
   let outcome: InstallOutcome = 'copied';
-  const mirrored = mirror ? join(mirror, item.path) : undefined;
+  const mirrored = mirror ? join(mirror, item.mirrorPath ?? item.path) : undefined;
   if (mirrored && existsSync(mirrored)) {
     data = readFileSync(mirrored);
   } else if (item.url) {

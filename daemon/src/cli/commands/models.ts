@@ -17,6 +17,10 @@ import { changeVersion, listVersions, versionArg } from './models-versions.js';
 interface FixtureFile {
   path: string;
   sha256: string;
+  /** Public URL of these exact bytes (most fixtures are downscaled derivatives: only a mirror has them). */
+  download?: string;
+  /** Where the mirror keeps it, relative to the mirror's root (default fixtures/<path>). */
+  mirrorPath?: string;
 }
 
 export const modelsCommand: Command = {
@@ -89,9 +93,13 @@ gloves models verify DIR|TAR --trusted-key PUB [--trusted-key PUB...]
       const fx = JSON.parse(readFileSync(join(root, 'models', 'fixtures.json'), 'utf8')) as { files: FixtureFile[] };
       const counts: Record<string, number> = {};
       for (const f of fx.files) {
-        // Fixtures are downscaled derivatives: only a mirror has the exact bytes.
-        const item: InstallItem = { path: f.path, sha256: f.sha256, url: null };
-        const out = await installItem(item, fixturesDir(), mirror ? join(mirror, 'fixtures') : undefined, ctx.log);
+        const item: InstallItem = {
+          path: f.path,
+          sha256: f.sha256,
+          url: f.download ?? null,
+          mirrorPath: f.mirrorPath ?? join('fixtures', f.path),
+        };
+        const out = await installItem(item, fixturesDir(), mirror, ctx.log);
         counts[out] = (counts[out] ?? 0) + 1;
       }
       ctx.stdout(
