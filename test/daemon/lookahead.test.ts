@@ -50,7 +50,17 @@ function processor(log: string[], failAt = -1): FrameProcessor {
       await sleep(10);
       log.push(`finished ${i}`);
       finishing--;
-      return { gated: false, detections: 0, embedded: 0, tracks: [], sightings: [], unknowns: [], unnamed: new Map(), timing: {} as never };
+      return {
+        gated: false,
+        detections: 0,
+        embedded: 0,
+        tracks: [],
+        sightings: [],
+        unknowns: [],
+        unnamed: new Map(),
+        undecided: [],
+        timing: {} as never,
+      };
     },
   };
   return p as unknown as FrameProcessor;

@@ -166,10 +166,7 @@ export class Daemon {
         const ts = wallTime(frame.timestampMs);
         visitors.annotate(result.unknowns, result.unnamed, frame.timestampMs, ts);
         // Animals still being identified hold the away timers of the pets this camera saw last (presence.ts says why).
-        const undecided = result.tracks
-          .filter((t) => t.identity.kind === 'pending')
-          .map((t) => ({ track: t.id, firstSeenMs: t.firstSeenMs }));
-        const up = presence.observe(frame.timestampMs, ts, result.sightings, result.unknowns, cam.id, undecided);
+        const up = presence.observe(frame.timestampMs, ts, result.sightings, result.unknowns, cam.id, result.undecided);
         this.apply(up, frame.timestampMs, frame.image);
         outputs.snapshots(frame.image, result.sightings, frame.timestampMs);
         live.frame(cam.id, frame.image, trackOverlays(result));

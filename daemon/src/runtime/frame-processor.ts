@@ -11,7 +11,7 @@
  * by box overlap and add no evidence.
  */
 import type { Detection, Detector, Embedder, Matcher } from '../recognition/types.js';
-import type { Sighting, UnknownSighting } from '../presence/types.js';
+import type { Sighting, UndecidedSighting, UnknownSighting } from '../presence/types.js';
 import type { Tracker, TrackView } from '../tracking/tracker.js';
 import type { EmbedSchedule } from '../tracking/embed-schedule.js';
 import type { MotionGate } from '../motion/gate.js';
@@ -29,6 +29,8 @@ export interface FrameResult {
   unknowns: UnknownSighting[];
   /** This frame's embedding of each visible track not named a pet (pending or unknown): visitors' evidence. */
   unnamed: Map<number, Float32Array>;
+  /** Visible tracks not decided yet (pending): presence holds the away timers of this camera's pets for them. */
+  undecided: UndecidedSighting[];
   /** Milliseconds per stage. */
   timing: { gate: number; detect: number; embed: number; match: number; track: number };
 }
@@ -56,6 +58,8 @@ export class FrameProcessor {
   private readonly models: FrameModels;
   private readonly tracker: Tracker;
   private readonly stages: FrameStages;
+  /** Some track was undecided after the last finished frame: the gate re-detects sooner (../motion/gate.ts). */
+  private undecided = false;
 
   constructor(models: FrameModels, tracker: Tracker, stages: FrameStages) {
     this.models = models;
@@ -79,9 +83,8 @@ export class FrameProcessor {
     const models = { detector: this.models.detector, embedder: this.models.embedder, matcher: this.models.matcher };
     const gate = this.stages.gate;
     const t0 = performance.now();
-    // An undecided track is re-detected sooner (../motion/gate.ts); with lookahead this reads the tracker one frame behind.
-    const undecided = gate !== null && this.tracker.all().some((t) => t.identity.kind === 'pending');
-    if (gate && !(await gate.check(image, timeMs, undecided)).detect) return { gated: true, gateMs: performance.now() - t0 };
+    // With lookahead this is the state after the frame before the previous one: one frame behind.
+    if (gate && !(await gate.check(image, timeMs, this.undecided)).detect) return { gated: true, gateMs: performance.now() - t0 };
     const tg = performance.now();
     const detections = await models.detector.detect(image);
     return { gated: false, gateMs: tg - t0, detectMs: performance.now() - tg, detections, models };
@@ -98,6 +101,7 @@ export class FrameProcessor {
         sightings: [],
         unknowns: [],
         unnamed: new Map(),
+        undecided: [],
         timing: stageMs(stage1.gateMs),
       };
     }
@@ -126,6 +130,7 @@ export class FrameProcessor {
     const sightings: Sighting[] = [];
     const unknowns: UnknownSighting[] = [];
     const unnamed = new Map<number, Float32Array>();
+    const undecided: UndecidedSighting[] = [];
     for (const t of tracks) {
       const box = roundBox(t.box);
       const embedding = t.observation >= 0 ? embeddings[t.observation] : undefined;
@@ -134,8 +139,11 @@ export class FrameProcessor {
       if (t.identity.kind === 'pet') sightings.push({ pet: t.identity.pet, confidence: t.identity.confidence, box, track: t.id });
       else if (t.identity.kind === 'unknown')
         unknowns.push({ confidence: t.identity.confidence, box, track: t.id, ...(embedding ? { embedding } : {}) });
+      else undecided.push({ track: t.id, firstSeenMs: t.firstSeenMs });
     }
-    schedule.retain(this.tracker.all().map((t) => t.id));
+    const all = this.tracker.all();
+    schedule.retain(all.map((t) => t.id));
+    this.undecided = all.some((t) => t.identity.kind === 'pending');
     const t3 = performance.now();
     return {
       gated: false,
@@ -145,6 +153,7 @@ export class FrameProcessor {
       sightings,
       unknowns,
       unnamed,
+      undecided,
       timing: { gate: stage1.gateMs, detect: stage1.detectMs, embed: t2 - t1, match: t2b - t2, track: t3 - t2b },
     };
   }
