@@ -28,6 +28,7 @@ import { decodeImageFile } from '../daemon/src/vision/decode.js';
 import type { PixelImage } from '../daemon/src/vision/image.js';
 import { preprocessInto, type Region } from '../daemon/src/vision/preprocess.js';
 import { packageRoot } from '../daemon/src/util/paths.js';
+import { median } from './support/stats.js';
 
 const seconds = Number(process.argv[2] ?? 1);
 const rounds = Number(process.argv[3] ?? 5);
@@ -59,10 +60,6 @@ async function slice(fn: () => unknown, perCall: number): Promise<Sample> {
   return { perS: (n * perCall) / wall, cpuUs: (cpu.user + cpu.system) / (n * perCall) };
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const r1 = (x: number): number => Math.round(x * 10) / 10;
 
 /** Native and TypeScript variants of one workload, measured in alternating slices. */

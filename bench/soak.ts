@@ -19,6 +19,7 @@ import { enrolClipCat } from '../test/daemon/support/clip-gallery.js';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
 import { catClip } from '../test/helpers/paths.js';
 import { startDaemonChild } from './support/daemon-child.js';
+import { median } from './support/stats.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1]! : dflt);
@@ -91,10 +92,6 @@ const warm = samples.find((s) => s.t_s >= warmup) ?? samples[0]!;
 const last = samples.at(-1)!;
 const growth = (a: number | null, b: number | null): number | null => (a && b !== null ? Math.round(((b - a) / a) * 1000) / 10 : null);
 const after = samples.filter((s) => s.t_s >= warmup);
-const median = (xs: number[]): number => {
-  const v = [...xs].sort((a, b) => a - b);
-  return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
-};
 const k = Math.min(5, Math.floor(after.length / 2));
 const rssGrowth =
   k > 0
